@@ -1,0 +1,15 @@
+"""Run the portal with its embedded defaults: ``python app.py``.
+
+Creates (or upgrades) the SQLite database in ``instance/``, loads ``content/`` and serves
+http://127.0.0.1:5000 (``PORTAL_PORT`` changes the port). ``flask --app app ...`` uses the
+same app for the command-line tools.
+"""
+
+from portal import create_app
+from portal.setup import prepare_demo
+
+app = create_app()
+
+if __name__ == "__main__":
+    prepare_demo(app)
+    app.run(host=app.config["HOST"], port=app.config["PORT"], debug=False)

@@ -1,0 +1,39 @@
+"""Dongxiao Open Government Portal: the ``create_app`` factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as portal_config
+from .extensions import csrf, db, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal app from ``PORTAL_*`` settings (or ``test_config`` in tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = portal_config.load_settings()
+    if test_config:
+        settings.update(test_config)
+    app.config.update(settings)
+    portal_config.finalize(app.config, app.instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+
+    from . import models  # noqa: F401  (register tables with the metadata)
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .views import register_views
+
+    register_views(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app

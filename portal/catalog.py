@@ -1,0 +1,244 @@
+"""Read side of the public catalogue: lists, filters, pagination and neighbours.
+
+Every function runs a fixed number of SQL statements whatever the number of documents,
+and list queries never load document bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import load_only, selectinload
+
+from . import content_types
+from .extensions import db
+from .models import Document
+from .timeutil import local_date, year_bounds_utc
+
+LIST_COLUMNS = (
+    Document.id,
+    Document.kind,
+    Document.slug,
+    Document.title,
+    Document.summary,
+    Document.publisher,
+    Document.topic,
+    Document.extra,
+    Document.illustrative,
+    Document.status,
+    Document.published_at,
+    Document.updated_at,
+)
+
+
+@dataclass
+class Page:
+    items: list[Document]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+class PageOutOfRange(Exception):
+    """The requested page number does not exist."""
+
+
+def published() -> sa.Select[tuple[Document]]:
+    return sa.select(Document).where(Document.status == "published")
+
+
+def _filtered(kind: str, year: int | None, topic: str | None) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = [
+        Document.kind == kind,
+        Document.status == "published",
+    ]
+    if year is not None:
+        start, end = year_bounds_utc(year)
+        conditions += [Document.published_at >= start, Document.published_at < end]
+    if topic is not None:
+        conditions.append(Document.topic == content_types.TOPIC_BY_CODE[topic])
+    return conditions
+
+
+def list_documents(
+    kind: str, *, page: int, per_page: int, year: int | None = None, topic: str | None = None
+) -> Page:
+    """Published documents of ``kind``, newest first; raises ``PageOutOfRange``."""
+    conditions = _filtered(kind, year, topic)
+    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
+    if page < 1 or (page - 1) * per_page >= max(total, 1):
+        raise PageOutOfRange(page)
+    items = db.session.scalars(
+        sa.select(Document)
+        .options(load_only(*LIST_COLUMNS))
+        .where(*conditions)
+        .order_by(Document.published_at.desc(), Document.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), page, per_page, total)
+
+
+def filter_options(kind: str) -> dict[str, Any]:
+    """Years that have documents of ``kind`` and the count per topic, for the filter form."""
+    first, last = db.session.execute(
+        sa.select(sa.func.min(Document.published_at), sa.func.max(Document.published_at)).where(
+            Document.kind == kind, Document.status == "published"
+        )
+    ).one()
+    years = list(range(local_date(last).year, local_date(first).year - 1, -1)) if first else []
+    topic_counts = dict(
+        db.session.execute(
+            sa.select(Document.topic, sa.func.count(Document.id))
+            .where(Document.kind == kind, Document.status == "published")
+            .group_by(Document.topic)
+        ).all()
+    )
+    topics = [
+        (code, name, topic_counts[name])
+        for code, name in content_types.TOPICS
+        if name in topic_counts
+    ]
+    return {"years": years, "topics": topics}
+
+
+def latest_per_kind(limit: int = 5) -> dict[str, list[Document]]:
+    """The newest ``limit`` published documents of every kind, in one query."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=Document.kind,
+            order_by=(Document.published_at.desc(), Document.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        sa.select(Document.id.label("id"), rank).where(Document.status == "published").subquery()
+    )
+    rows = db.session.scalars(
+        sa.select(Document)
+        .options(load_only(*LIST_COLUMNS))
+        .join(ranked, ranked.c.id == Document.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(Document.published_at.desc(), Document.id.desc())
+    ).all()
+    grouped: dict[str, list[Document]] = {kind: [] for kind in content_types.REGISTRY}
+    for doc in rows:
+        grouped[doc.kind].append(doc)
+    return grouped
+
+
+def counts_per_kind() -> dict[str, int]:
+    """How many documents of each kind are published."""
+    rows = db.session.execute(
+        sa.select(Document.kind, sa.func.count(Document.id))
+        .where(Document.status == "published")
+        .group_by(Document.kind)
+    ).all()
+    counts = dict.fromkeys(content_types.REGISTRY, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def get_public(kind: str, slug: str) -> Document | None:
+    """A published or withdrawn document with its attachments, or None."""
+    return db.session.scalar(
+        sa.select(Document)
+        .options(selectinload(Document.attachments))
+        .where(
+            Document.kind == kind,
+            Document.slug == slug,
+            Document.status.in_(("published", "withdrawn")),
+        )
+    )
+
+
+def neighbours(doc: Document) -> tuple[Document | None, Document | None]:
+    """The previous (older) and next (newer) published documents of the same kind."""
+    if doc.status != "published" or doc.published_at is None:
+        return None, None
+    key = sa.tuple_(Document.published_at, Document.id)
+    here = sa.tuple_(sa.literal(doc.published_at, Document.published_at.type), sa.literal(doc.id))
+    base = (
+        sa.select(Document)
+        .options(load_only(Document.id, Document.kind, Document.slug, Document.title))
+        .where(Document.kind == doc.kind, Document.status == "published")
+    )
+    older = db.session.scalar(
+        base.where(key < here).order_by(Document.published_at.desc(), Document.id.desc()).limit(1)
+    )
+    newer = db.session.scalar(
+        base.where(key > here).order_by(Document.published_at.asc(), Document.id.asc()).limit(1)
+    )
+    return older, newer
+
+
+def resolve_ref(ref: str | None) -> Document | None:
+    """The published document a ``kind/slug`` reference points to, if any."""
+    if not ref or "/" not in ref:
+        return None
+    kind, slug = ref.split("/", 1)
+    return db.session.scalar(
+        published()
+        .options(load_only(*LIST_COLUMNS))
+        .where(Document.kind == kind, Document.slug == slug)
+    )
+
+
+def referring(doc: Document, field_name: str) -> list[Document]:
+    """Published documents whose ``extra[field_name]`` points at ``doc`` (e.g. policy → 解读)."""
+    kinds = [ct.name for ct in content_types.REGISTRY.values() if field_name in ct.field_names]
+    if not kinds:
+        return []
+    return list(
+        db.session.scalars(
+            published()
+            .options(load_only(*LIST_COLUMNS))
+            .where(
+                Document.kind.in_(kinds),
+                Document.extra[field_name].as_string() == f"{doc.kind}/{doc.slug}",
+            )
+        ).all()
+    )
+
+
+def open_consultations(today: str) -> list[Document]:
+    """Published consultations open on ``today`` (ISO date), closing soonest first."""
+    opens = Document.extra["opens_on"].as_string()
+    closes = Document.extra["closes_on"].as_string()
+    return list(
+        db.session.scalars(
+            published()
+            .options(load_only(*LIST_COLUMNS))
+            .where(Document.kind == "consultation", opens <= today, closes >= today)
+            .order_by(closes.asc())
+        ).all()
+    )
+
+
+def consultation_state(extra: dict[str, Any], today: str) -> tuple[str, str, int | None]:
+    """``(code, 中文 label, days left)`` of a consultation on ``today`` (ISO date)."""
+    opens, closes = extra.get("opens_on", ""), extra.get("closes_on", "")
+    if today < opens:
+        return "upcoming", "未开始", None
+    if today <= closes:
+        left = (date.fromisoformat(closes) - date.fromisoformat(today)).days
+        return "open", "征集中", left
+    if extra.get("result_summary"):
+        return "result", "已公布结果", None
+    return "closed", "已结束", None

@@ -1,0 +1,98 @@
+"""Every configuration key of the portal, declared once with its default and meaning.
+
+Each setting is read from the environment variable ``PORTAL_<NAME>``; the README's
+configuration table is checked against this list by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-change-me"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    doc: str
+    cast: Callable[[str], Any] = str
+
+    @property
+    def env_var(self) -> str:
+        return f"PORTAL_{self.name}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ENV",
+        "development",
+        "`development` or `production`; production refuses the default secret key",
+    ),
+    Setting(
+        "SECRET_KEY",
+        DEFAULT_SECRET_KEY,
+        "Signs sessions and CSRF tokens; must be set in production",
+    ),
+    Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite at `instance/portal.db`"),
+    Setting("SEARCH_INDEX", "search_index", "Directory of the Whoosh full-text index"),
+    Setting("CONTENT_DIR", "content", "Folder of Markdown content loaded by `flask content load`"),
+    Setting("UPLOAD_DIR", "", "Where attachments are stored; empty means `instance/uploads`"),
+    Setting("HOST", "127.0.0.1", "Address `python app.py` listens on"),
+    Setting("PORT", 5000, "Port `python app.py` listens on", int),
+    Setting(
+        "BASE_URL", "", "Public absolute URL (e.g. https://www.example.gov.cn) for feeds and links"
+    ),
+    Setting("SITE_NAME", "东晓街道政府信息公开", "Site title shown to residents"),
+    Setting("ORG_NAME", "深圳市罗湖区东晓街道办事处", "Default 发布机构 of documents"),
+    Setting(
+        "ORG_CREDIT_CODE",
+        "11440303MB2C93574X",
+        "统一社会信用代码, prefix of generated 索引号 (demo value: set the office's own)",
+    ),
+    Setting("PAGE_SIZE", 20, "Items per page on list pages", int),
+    Setting("SQL_ECHO", False, "Log every SQL statement (debugging)", _bool),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings from ``environ`` (default: the process environment) with defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env_var)
+        values[setting.name] = setting.default if raw is None or raw == "" else setting.cast(raw)
+    return values
+
+
+def finalize(config: dict[str, Any], instance_path: str) -> None:
+    """Derive the Flask/SQLAlchemy keys from the portal settings and check them."""
+    instance = Path(instance_path)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.db'}"
+    if not config.get("UPLOAD_DIR"):
+        config["UPLOAD_DIR"] = str(instance / "uploads")
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["DATABASE_URL"])
+    config["SQLALCHEMY_ECHO"] = bool(config.get("SQL_ECHO"))
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    if config.get("ENV") == "production" and config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:
+        raise RuntimeError(
+            "PORTAL_SECRET_KEY must be set in production (the default key is public)."
+        )
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,289 @@
+"""The publishing service: the only code that writes documents.
+
+Every change goes through ``create``, ``update``, ``submit``, ``publish`` or ``withdraw``.
+Each validates, writes the document and a revision in one transaction, and after the
+commit sends ``document_changed`` so the search index and feeds follow (they subscribe to
+that signal; see ``portal.search`` and ``portal.feeds``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+
+from . import content_types
+from .errors import InvalidTransition, NotFound, ValidationError
+from .extensions import db
+from .markdown import render
+from .models import Attachment, Document, DocumentRevision
+from .timeutil import local_date, utcnow
+
+signals = Namespace()
+#: Sent after a committed change with ``document=`` and ``action=``
+#: (created, updated, submitted, published, withdrawn).
+document_changed = signals.signal("document-changed")
+
+EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags", "body")
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """A file to attach: its title and where it is now on disk."""
+
+    title: str
+    path: Path
+
+
+def get_document(kind: str, slug: str, *, public: bool = True) -> Document:
+    """Return the document, or raise ``NotFound`` (drafts are not found when ``public``)."""
+    doc = db.session.scalar(sa.select(Document).where(Document.kind == kind, Document.slug == slug))
+    if doc is None or (public and not doc.is_public):
+        raise NotFound(f"{kind}/{slug}")
+    return doc
+
+
+def _snapshot(doc: Document) -> dict[str, Any]:
+    return {
+        "kind": doc.kind,
+        "slug": doc.slug,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "publisher": doc.publisher,
+        "index_no": doc.index_no,
+        "topic": doc.topic,
+        "tags": list(doc.tags or []),
+        "extra": dict(doc.extra or {}),
+        "illustrative": doc.illustrative,
+        "status": doc.status,
+        "published_at": doc.published_at.isoformat() if doc.published_at else None,
+        "attachments": [
+            {"title": a.title, "filename": a.filename, "sha256": a.sha256} for a in doc.attachments
+        ],
+    }
+
+
+def _record(doc: Document, action: str, actor: str, note: str | None = None) -> None:
+    number = len(doc.revisions) + 1
+    doc.revisions.append(
+        DocumentRevision(
+            number=number, action=action, actor=actor, note=note, snapshot=_snapshot(doc)
+        )
+    )
+
+
+def next_index_no(year: int) -> str:
+    """The next free 索引号 for ``year``: ``<统一社会信用代码>/<year>-<5-digit serial>``."""
+    prefix = f"{current_app.config['ORG_CREDIT_CODE']}/{year}-"
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Document.index_no)).where(Document.index_no.like(prefix + "%"))
+    )
+    serial = int(highest.rsplit("-", 1)[1]) + 1 if highest else 1
+    return f"{prefix}{serial:05d}"
+
+
+def _apply(doc: Document, cleaned: dict[str, Any]) -> None:
+    doc.title = cleaned["title"]
+    doc.summary = cleaned.get("summary") or ""
+    doc.publisher = cleaned.get("publisher") or current_app.config["ORG_NAME"]
+    doc.topic = cleaned["topic"]
+    doc.tags = cleaned.get("tags") or []
+    doc.body = cleaned.get("body") or ""
+    doc.body_html = render(doc.body)
+    doc.extra = cleaned["extra"]
+    if cleaned.get("index_no"):
+        doc.index_no = cleaned["index_no"]
+
+
+def _validate(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    if kind not in content_types.REGISTRY:
+        raise ValidationError({"kind": f"信息类型：未知类型 {kind}"})
+    cleaned, errors = content_types.validate(kind, data)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_index_no_free(index_no: str | None, doc_id: int | None) -> None:
+    if not index_no:
+        return
+    clash = db.session.scalar(sa.select(Document.id).where(Document.index_no == index_no))
+    if clash is not None and clash != doc_id:
+        raise ValidationError({"index_no": "索引号：已被其他信息使用"})
+
+
+def _store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
+    """Copy files into the upload folder (named by content hash) and attach them in order."""
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    doc.attachments.clear()
+    for position, item in enumerate(files):
+        data = item.path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        suffix = item.path.suffix.lower()
+        stored_name = f"{digest}{suffix}"
+        target = upload_dir / stored_name
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(item.path, tmp)
+            tmp.replace(target)
+        mime = mimetypes.guess_type(item.path.name)[0] or "application/octet-stream"
+        doc.attachments.append(
+            Attachment(
+                position=position,
+                title=item.title,
+                filename=item.path.name,
+                stored_name=stored_name,
+                mime_type=mime,
+                size=len(data),
+                sha256=digest,
+            )
+        )
+
+
+_PENDING_KEY = "portal.pending_document_events"
+
+
+def _commit(doc: Document, action: str, commit: bool) -> Document:
+    db.session.info.setdefault(_PENDING_KEY, []).append((doc, action))
+    if commit:
+        commit_changes()
+    return doc
+
+
+def commit_changes() -> None:
+    """Commit the session, then tell subscribers about every document change in it."""
+    db.session.commit()
+    events = db.session.info.pop(_PENDING_KEY, [])
+    app = current_app._get_current_object()
+    for doc, action in events:
+        document_changed.send(app, document=doc, action=action)
+
+
+def discard_changes() -> None:
+    """Roll back the session and forget its pending change events."""
+    db.session.rollback()
+    db.session.info.pop(_PENDING_KEY, None)
+
+
+def create(
+    kind: str,
+    slug: str,
+    data: dict[str, Any],
+    *,
+    actor: str,
+    illustrative: bool = False,
+    attachments: list[AttachmentFile] | None = None,
+    source_hash: str | None = None,
+    commit: bool = True,
+) -> Document:
+    """Create a draft document after validating every field of its kind."""
+    cleaned = _validate(kind, data)
+    try:
+        slug = content_types.clean_slug(slug)
+    except content_types.FieldError as exc:
+        raise ValidationError({"slug": f"标识：{exc}"}) from None
+    if db.session.scalar(
+        sa.select(Document.id).where(Document.kind == kind, Document.slug == slug)
+    ):
+        raise ValidationError({"slug": "标识：同类信息中已存在相同标识"})
+    _check_index_no_free(cleaned.get("index_no"), None)
+    doc = Document(kind=kind, slug=slug, status="draft", illustrative=illustrative)
+    _apply(doc, cleaned)
+    doc.source_hash = source_hash
+    now = utcnow()
+    doc.created_at = doc.updated_at = now
+    if not doc.index_no:
+        doc.index_no = next_index_no(local_date(now).year)
+    db.session.add(doc)
+    if attachments:
+        _store_attachments(doc, attachments)
+    _record(doc, "created", actor)
+    return _commit(doc, "created", commit)
+
+
+def update(
+    doc: Document,
+    data: dict[str, Any],
+    *,
+    actor: str,
+    illustrative: bool | None = None,
+    attachments: list[AttachmentFile] | None = None,
+    source_hash: str | None = None,
+    published_at: datetime | None = None,
+    note: str | None = None,
+    commit: bool = True,
+) -> Document:
+    """Change a document's fields (any status but withdrawn); a published one stays published.
+
+    ``published_at`` corrects the publication date of a published document.
+    """
+    if doc.status == "withdrawn":
+        raise InvalidTransition("已撤回的信息不能再修改")
+    merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
+    merged.update(doc.extra or {})
+    merged.update(data)
+    cleaned = _validate(doc.kind, merged)
+    _check_index_no_free(cleaned.get("index_no"), doc.id)
+    _apply(doc, cleaned)
+    if illustrative is not None:
+        doc.illustrative = illustrative
+    if attachments is not None:
+        _store_attachments(doc, attachments)
+    if source_hash is not None:
+        doc.source_hash = source_hash
+    if published_at is not None and doc.status == "published":
+        doc.published_at = published_at
+    doc.updated_at = utcnow()
+    _record(doc, "updated", actor, note)
+    return _commit(doc, "updated", commit)
+
+
+def submit(doc: Document, *, actor: str, commit: bool = True) -> Document:
+    """Send a draft to review."""
+    if doc.status != "draft":
+        raise InvalidTransition("只有草稿可以提交审核")
+    doc.status = "in_review"
+    _record(doc, "submitted", actor)
+    return _commit(doc, "submitted", commit)
+
+
+def publish(
+    doc: Document, *, actor: str, published_at: datetime | None = None, commit: bool = True
+) -> Document:
+    """Make a draft or in-review document public, dated ``published_at`` (default now)."""
+    if doc.status not in {"draft", "in_review"}:
+        raise InvalidTransition("该信息当前状态不能发布")
+    now = utcnow()
+    doc.status = "published"
+    doc.published_at = published_at or now
+    doc.updated_at = doc.published_at
+    _record(doc, "published", actor)
+    return _commit(doc, "published", commit)
+
+
+def withdraw(doc: Document, *, reason: str, actor: str, commit: bool = True) -> Document:
+    """Withdraw a published document; the reason is shown on its page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "撤回原因：必填"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "撤回原因：不能超过 500 个字"})
+    if doc.status != "published":
+        raise InvalidTransition("只有已发布的信息可以撤回")
+    now = utcnow()
+    doc.status = "withdrawn"
+    doc.withdrawn_at = now
+    doc.withdrawn_reason = reason
+    doc.updated_at = now
+    _record(doc, "withdrawn", actor, reason)
+    return _commit(doc, "withdrawn", commit)

@@ -1,0 +1,66 @@
+"""Time helpers: store UTC, show Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_local(value: datetime) -> datetime:
+    """Convert an aware (or naive UTC) datetime to Asia/Shanghai."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(SHANGHAI)
+
+
+def local_date(value: datetime) -> date:
+    return to_local(value).date()
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The UTC instant at which ``day`` starts in Asia/Shanghai."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def year_bounds_utc(year: int) -> tuple[datetime, datetime]:
+    """UTC [start, end) of a calendar year in Asia/Shanghai."""
+    return local_midnight_utc(date(year, 1, 1)), local_midnight_utc(date(year + 1, 1, 1))
+
+
+def parse_local(value: date | datetime | str) -> datetime:
+    """Parse a date or datetime given in Asia/Shanghai into an aware UTC datetime.
+
+    Raises ``ValueError`` for anything that is not ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM[:SS]``.
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time(9, 0))
+    elif isinstance(value, str):
+        text = value.strip().replace("T", " ")
+        parsed = None
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            raise ValueError(value)
+        if len(text) == 10:
+            parsed = parsed.replace(hour=9)
+    else:
+        raise ValueError(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=SHANGHAI)
+    return parsed.astimezone(UTC)
+
+
+def days_between(start: date, end: date) -> int:
+    return (end - start) // timedelta(days=1)

@@ -1,0 +1,67 @@
+"""Blueprints and the template helpers they share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request
+from werkzeug.routing import BaseConverter
+
+from .. import catalog, content_types
+from ..markdown import render
+from ..timeutil import to_local
+
+
+class KindConverter(BaseConverter):
+    """Matches only registered content kinds, so ``/<kind>/`` never shadows other pages."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map)
+        self.regex = "(?:" + "|".join(content_types.REGISTRY) + ")"
+
+
+def format_date(value: datetime | date | str | None, fmt: str = "%Y-%m-%d") -> str:
+    """A date as residents read it, in Asia/Shanghai."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return value.strftime(fmt)
+
+
+def format_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def format_amount(value: str | None) -> str:
+    if not value:
+        return ""
+    whole, _, cents = value.partition(".")
+    return f"{int(whole):,}.{cents or '00'}"
+
+
+def register_views(app: Flask) -> None:
+    app.url_map.converters["kind"] = KindConverter
+
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+    app.jinja_env.filters.update(date=format_date, filesize=format_size, amount=format_amount)
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "site_name": current_app.config["SITE_NAME"],
+            "kinds": content_types.REGISTRY,
+            "topics": content_types.TOPICS,
+            "current_path": request.path,
+            "consultation_state": catalog.consultation_state,
+            "render_markdown": render,
+        }

@@ -25,6 +25,16 @@ ACTOR = "content-loader"
 CONTROL_KEYS = {"slug", "published_at", "status", "withdrawn_reason", "illustrative", "attachments"}
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as strings, so a bad date is reported with its field."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class LoadError(Exception):
     """A content file cannot be loaded; the message names the field."""
 
@@ -69,7 +79,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     header = parts[0][3:]
     body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
     try:
-        meta = yaml.safe_load(header) or {}
+        meta = yaml.load(header, Loader=_FrontMatterLoader) or {}  # _FrontMatterLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 2} 行" if mark is not None else ""

@@ -1,0 +1,159 @@
+"""Fixtures: a migrated database per session, emptied after every test (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from portal import create_app, publishing
+from portal.extensions import db
+from portal.models import Document
+from portal.timeutil import parse_local
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reset_postgres(url: str) -> None:
+    from portal.config import normalize_database_url
+
+    engine = sa.create_engine(normalize_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated once for the whole run, through the real Alembic migrations."""
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "SEARCH_INDEX": str(tmp_path / "search_index"),
+            "CONTENT_DIR": str(ROOT / "content"),
+        }
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app: Flask):
+    with app.app_context():
+        yield
+
+
+BASE_FIELDS: dict[str, dict[str, Any]] = {
+    "news": {},
+    "notice": {"valid_until": "2030-12-31"},
+    "policy": {"doc_number": "深罗东办〔2024〕1号", "issued_on": "2024-03-01", "validity": "有效"},
+    "enforcement": {
+        "subtype": "行政处罚",
+        "decision_no": "深罗东执罚〔2024〕第0001号",
+        "party": "某餐饮管理有限公司",
+        "party_type": "organisation",
+        "legal_basis": "《深圳经济特区市容和环境卫生管理条例》第二十条",
+        "result": "罚款人民币2000元",
+        "decided_on": "2024-05-06",
+    },
+    "faq": {"question": "如何申请政府信息公开？"},
+    "finance": {"fiscal_year": 2024, "amount": "1250000.00", "project": "部门预算"},
+    "consultation": {"opens_on": "2024-06-01", "closes_on": "2024-06-30"},
+    "report": {"year": 2024},
+}
+
+
+@pytest.fixture
+def make_doc(app: Flask, ctx: None) -> Callable[..., Document]:
+    """Create (and by default publish) a document of any kind through the publishing service."""
+    counter = iter(range(1, 1_000_000))
+
+    def _make(
+        kind: str = "news",
+        *,
+        slug: str | None = None,
+        status: str = "published",
+        published_at: str = "2024-05-01 10:00",
+        **fields: Any,
+    ) -> Document:
+        n = next(counter)
+        data: dict[str, Any] = {
+            "title": f"测试信息{n}",
+            "summary": f"摘要{n}",
+            "topic": "综合政务",
+            "body": f"正文第{n}篇。",
+            **BASE_FIELDS[kind],
+            **fields,
+        }
+        doc = publishing.create(kind, slug or f"{kind}-{n}", data, actor="test")
+        if status == "in_review":
+            publishing.submit(doc, actor="test")
+        elif status in {"published", "withdrawn"}:
+            publishing.publish(doc, actor="test", published_at=parse_local(published_at))
+            if status == "withdrawn":
+                publishing.withdraw(doc, reason="信息已过时", actor="test")
+        return doc
+
+    return _make
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Count the SQL statements run inside a ``with count_queries() as counter:`` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return _count

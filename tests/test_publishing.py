@@ -1,0 +1,151 @@
+"""The publishing service: the only writer of documents."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal import publishing
+from portal.errors import InvalidTransition, ValidationError
+from portal.extensions import db
+from portal.models import Document
+from tests.conftest import BASE_FIELDS
+
+
+def data(kind: str, **overrides):
+    return {"title": "标题", "topic": "综合政务", "body": "正文", **BASE_FIELDS[kind], **overrides}
+
+
+@pytest.mark.parametrize("kind", sorted(BASE_FIELDS))
+def test_every_kind_can_be_created_and_published(ctx, kind):
+    doc = publishing.create(kind, f"{kind}-one", data(kind), actor="editor")
+    assert doc.status == "draft" and doc.published_at is None
+    publishing.publish(doc, actor="reviewer")
+    assert doc.status == "published" and doc.published_at is not None
+    assert [r.action for r in doc.revisions] == ["created", "published"]
+    assert doc.revisions[0].actor == "editor" and doc.revisions[1].actor == "reviewer"
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "field", "message"),
+    [
+        ("news", {"title": ""}, "title", "标题：必填"),
+        ("news", {"title": "长" * 201}, "title", "标题：不能超过 200 个字"),
+        ("news", {"topic": "其他"}, "topic", "主题分类：应为以下之一"),
+        ("policy", {"issued_on": "2024/03/01"}, "issued_on", "成文日期：日期格式无效"),
+        ("policy", {"validity": "有效吧"}, "validity", "有效性：应为以下之一"),
+        ("policy", {"interpretation": "没有/这个"}, "interpretation", "政策解读：应为"),
+        ("enforcement", {"decision_no": ""}, "decision_no", "决定书文号：行政处罚公示必须填写"),
+        ("enforcement", {"subtype": "行政许可"}, "subtype", "公示类别"),
+        (
+            "enforcement",
+            {"party_type": "person", "party": "张三 440101199001011234"},
+            "party",
+            "当事人：自然人不得公开",
+        ),
+        ("finance", {"amount": "-5"}, "amount", "金额（元）：应为不小于 0 的金额"),
+        ("finance", {"amount": "1.234"}, "amount", "金额最多两位小数"),
+        ("finance", {"fiscal_year": "二〇二四"}, "fiscal_year", "资金年度：应为整数"),
+        (
+            "consultation",
+            {"closes_on": "2024-05-01"},
+            "closes_on",
+            "征集截止：不能早于征集开始日期",
+        ),
+        ("report", {"year": 1900}, "year", "报告年度：不能小于 2000"),
+        ("faq", {"question": ""}, "question", "问题：必填"),
+    ],
+)
+def test_invalid_fields_are_rejected_with_chinese_message_and_nothing_stored(
+    ctx, kind, overrides, field, message
+):
+    with pytest.raises(ValidationError) as info:
+        publishing.create(kind, "bad", data(kind, **overrides), actor="editor")
+    assert message in info.value.errors[field]
+    publishing.discard_changes()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_person_party_is_stored_by_surname_only(ctx):
+    doc = publishing.create(
+        "enforcement", "p", data("enforcement", party="王小明", party_type="person"), actor="e"
+    )
+    assert doc.extra["party"] == "王某"
+
+
+def test_index_numbers_follow_the_official_format_and_count_up(ctx, app):
+    first = publishing.create("news", "a", data("news"), actor="e")
+    second = publishing.create("notice", "b", data("notice"), actor="e")
+    code = app.config["ORG_CREDIT_CODE"]
+    year = first.created_at.year
+    assert first.index_no == f"{code}/{year}-00001"
+    assert second.index_no == f"{code}/{year}-00002"
+
+
+def test_given_index_number_is_kept_and_must_be_unique(ctx, app):
+    code = app.config["ORG_CREDIT_CODE"]
+    publishing.create("news", "a", data("news", index_no=f"{code}/2024-00042"), actor="e")
+    with pytest.raises(ValidationError) as info:
+        publishing.create("news", "b", data("news", index_no=f"{code}/2024-00042"), actor="e")
+    assert "索引号" in info.value.errors["index_no"]
+
+
+def test_duplicate_slug_in_same_kind_is_refused(ctx):
+    publishing.create("news", "same", data("news"), actor="e")
+    with pytest.raises(ValidationError) as info:
+        publishing.create("news", "same", data("news"), actor="e")
+    assert "标识" in info.value.errors["slug"]
+    publishing.create("notice", "same", data("notice"), actor="e")  # other kind is fine
+
+
+def test_update_records_a_revision_and_rerenders_body(ctx):
+    doc = publishing.create("news", "a", data("news"), actor="e")
+    publishing.publish(doc, actor="r")
+    publishing.update(doc, {"body": "新的**正文**"}, actor="e2", note="更正")
+    assert doc.status == "published"
+    assert "<strong>正文</strong>" in doc.body_html
+    last = doc.revisions[-1]
+    assert (last.number, last.action, last.actor, last.note) == (3, "updated", "e2", "更正")
+    assert last.snapshot["body"] == "新的**正文**"
+
+
+def test_withdraw_needs_a_reason_and_keeps_it(ctx):
+    doc = publishing.create("news", "a", data("news"), actor="e")
+    publishing.publish(doc, actor="r")
+    with pytest.raises(ValidationError) as info:
+        publishing.withdraw(doc, reason="  ", actor="r")
+    assert info.value.errors["reason"] == "撤回原因：必填"
+    publishing.withdraw(doc, reason="政策已废止", actor="r")
+    assert doc.status == "withdrawn" and doc.withdrawn_reason == "政策已废止"
+    assert doc.revisions[-1].action == "withdrawn"
+
+
+def test_workflow_transitions_are_enforced(ctx):
+    doc = publishing.create("news", "a", data("news"), actor="e")
+    with pytest.raises(InvalidTransition):
+        publishing.withdraw(doc, reason="原因", actor="r")
+    publishing.submit(doc, actor="e")
+    assert doc.status == "in_review"
+    with pytest.raises(InvalidTransition):
+        publishing.submit(doc, actor="e")
+    publishing.publish(doc, actor="r")
+    with pytest.raises(InvalidTransition):
+        publishing.publish(doc, actor="r")
+    publishing.withdraw(doc, reason="原因", actor="r")
+    with pytest.raises(InvalidTransition):
+        publishing.update(doc, {"title": "改"}, actor="e")
+
+
+def test_subscribers_hear_about_changes_only_after_commit(ctx):
+    heard: list[tuple[str, str, bool]] = []
+
+    def listener(sender, document, action):
+        committed = db.session.scalar(sa.select(Document.status).where(Document.id == document.id))
+        heard.append((document.slug, action, committed == document.status))
+
+    with publishing.document_changed.connected_to(listener):
+        doc = publishing.create("news", "a", data("news"), actor="e", commit=False)
+        publishing.publish(doc, actor="r", commit=False)
+        assert heard == []
+        publishing.commit_changes()
+    assert heard == [("a", "created", True), ("a", "published", True)]

@@ -118,23 +118,28 @@ def filter_options(kind: str) -> dict[str, Any]:
 
 
 def latest_per_kind(limit: int = 5) -> dict[str, list[Document]]:
-    """The newest ``limit`` published documents of every kind, in one query."""
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=Document.kind,
-            order_by=(Document.published_at.desc(), Document.id.desc()),
+    """The newest ``limit`` published documents of every kind, in one query.
+
+    One ``LIMIT`` subquery per kind walks the (kind, status, published_at) index, which
+    stays fast however many documents there are (a window function ranks them all).
+    """
+    newest_ids = sa.union_all(
+        *(
+            sa.select(
+                sa.select(Document.id)
+                .where(Document.kind == kind, Document.status == "published")
+                .order_by(Document.published_at.desc(), Document.id.desc())
+                .limit(limit)
+                .subquery()
+                .c.id
+            )
+            for kind in content_types.REGISTRY
         )
-        .label("rank")
-    )
-    ranked = (
-        sa.select(Document.id.label("id"), rank).where(Document.status == "published").subquery()
     )
     rows = db.session.scalars(
         sa.select(Document)
         .options(load_only(*LIST_COLUMNS))
-        .join(ranked, ranked.c.id == Document.id)
-        .where(ranked.c.rank <= limit)
+        .where(Document.id.in_(newest_ids))
         .order_by(Document.published_at.desc(), Document.id.desc())
     ).all()
     grouped: dict[str, list[Document]] = {kind: [] for kind in content_types.REGISTRY}

@@ -79,7 +79,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     header = parts[0][3:]
     body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
     try:
-        meta = yaml.load(header, Loader=_FrontMatterLoader) or {}  # _FrontMatterLoader is a SafeLoader
+        meta = (
+            yaml.load(header, Loader=_FrontMatterLoader) or {}
+        )  # _FrontMatterLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 2} 行" if mark is not None else ""

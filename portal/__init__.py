@@ -28,11 +28,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
 
-    from . import models  # noqa: F401  (register tables with the metadata)
+    from . import (
+        models,  # noqa: F401  (register tables with the metadata)
+        search,
+    )
     from .cli import register_cli
     from .errors import register_error_handlers
     from .views import register_views
 
+    search.init_app(app)
     register_views(app)
     register_error_handlers(app)
     register_cli(app)

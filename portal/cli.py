@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from . import loader
+from . import search as portal_search
 
 
 def content_dir() -> Path:
@@ -33,3 +34,45 @@ def register_cli(app: Flask) -> None:
         click.echo(report.summary())
         if report.failed:
             raise SystemExit(1)
+
+    @app.cli.group("search")
+    def search_group() -> None:
+        """Manage the full-text search index."""
+
+    @search_group.command("rebuild")
+    def rebuild() -> None:
+        """Rebuild the index from the database; searches keep working meanwhile."""
+        with click.progressbar(length=1, label="Indexing", show_pos=True) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            count = portal_search.rebuild(progress)
+        click.echo(f"Indexed {count} published documents.")
+
+    @search_group.command("verify")
+    @click.option("--fix", is_flag=True, help="Re-index missing and stale documents, drop extras.")
+    def verify(fix: bool) -> None:
+        """Compare the index with the database; exit 1 on drift (unless fixed)."""
+        report = portal_search.verify()
+        drift = (("missing", report.missing), ("stale", report.stale), ("extra", report.extra))
+        for label, ids in drift:
+            click.echo(f"{label}: {len(ids)}" + (f"  ids {ids[:20]}" if ids else ""))
+        if report.ok:
+            click.echo("Index matches the database.")
+            return
+        if not fix:
+            raise SystemExit(1)
+        from .search.index import get_index
+
+        get_index().fix(report)
+        after = portal_search.verify()
+        click.echo("Fixed." if after.ok else "Still drifting after fix.")
+        if not after.ok:
+            raise SystemExit(1)
+
+    @search_group.command("sync")
+    def sync() -> None:
+        """Apply database changes the index has not seen yet."""
+        click.echo(f"Applied {portal_search.sync()} document changes.")

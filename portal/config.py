@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Signs sessions and CSRF tokens; must be set in production",
     ),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite at `instance/portal.db`"),
+    Setting("SEARCH_INDEX", "search_index", "Directory of the Whoosh full-text index"),
+    Setting("SEARCH_PAGE_SIZE", 10, "Results per page on the search page", int),
     Setting("CONTENT_DIR", "content", "Folder of Markdown content loaded by `flask content load`"),
     Setting("UPLOAD_DIR", "", "Where attachments are stored; empty means `instance/uploads`"),
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on"),

@@ -150,3 +150,23 @@ class DocumentRevision(db.Model):
 
     def __repr__(self) -> str:
         return f"<DocumentRevision {self.document_id}#{self.number} {self.action}>"
+
+
+class DocumentChange(db.Model):
+    """The change log: one row per committed document change, in commit order.
+
+    Written by the publishing service in the same transaction as the change itself, so
+    derived stores (each host's search index) can follow it and never miss an update.
+    """
+
+    __tablename__ = "document_change"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    document_id: Mapped[int] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DocumentChange #{self.id} doc {self.document_id} {self.action}>"

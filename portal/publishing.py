@@ -24,13 +24,16 @@ from . import content_types
 from .errors import InvalidTransition, NotFound, ValidationError
 from .extensions import db
 from .markdown import render
-from .models import Attachment, Document, DocumentRevision
+from .models import Attachment, Document, DocumentChange, DocumentRevision
 from .timeutil import local_date, utcnow
 
 signals = Namespace()
 #: Sent after a committed change with ``document=`` and ``action=``
 #: (created, updated, submitted, published, withdrawn).
 document_changed = signals.signal("document-changed")
+#: Sent once per committed transaction that changed documents, with ``changes=`` the list
+#: of ``(document, action)``; derived stores (the search index) catch up on it.
+changes_committed = signals.signal("changes-committed")
 
 EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags", "body")
 
@@ -154,6 +157,8 @@ _PENDING_KEY = "portal.pending_document_events"
 
 
 def _commit(doc: Document, action: str, commit: bool) -> Document:
+    db.session.flush()
+    db.session.add(DocumentChange(document_id=doc.id, action=action))
     db.session.info.setdefault(_PENDING_KEY, []).append((doc, action))
     if commit:
         commit_changes()
@@ -167,6 +172,8 @@ def commit_changes() -> None:
     app = current_app._get_current_object()
     for doc, action in events:
         document_changed.send(app, document=doc, action=action)
+    if events:
+        changes_committed.send(app, changes=events)
 
 
 def discard_changes() -> None:

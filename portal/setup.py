@@ -9,7 +9,8 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from . import loader
+from . import loader, search
+from .search import analysis
 
 
 def prepare_demo(app: Flask) -> None:
@@ -27,4 +28,14 @@ def prepare_demo(app: Flask) -> None:
             click.echo(f"Content from {root}: {report.summary()}")
         else:
             click.echo(f"No content folder at {root}; starting with an empty site.")
+        analysis.warm_up()
+        index = search.index.get_index()
+        if not index.exists():
+            click.echo(f"Building the search index in {index.root} ...")
+            click.echo(f"Indexed {search.rebuild()} documents.")
+        else:
+            report = search.verify()
+            if not report.ok:
+                click.echo("Search index out of step with the database; repairing.")
+                index.fix(report)
     click.echo(f"Ready in {time.perf_counter() - started:.1f} s.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from werkzeug.routing import BaseConverter
 
 from .. import catalog, content_types
@@ -46,13 +46,24 @@ def format_amount(value: str | None) -> str:
     return f"{int(whole):,}.{cents or '00'}"
 
 
+def url_with(**changes: object) -> str:
+    """This page's URL with some query arguments changed (empty ones dropped, page reset)."""
+    args: dict[str, object] = {k: v for k, v in request.args.items() if k != "page"}
+    args.update(changes)
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint or "public.home", **(request.view_args or {}), **args)
+
+
 def register_views(app: Flask) -> None:
     app.url_map.converters["kind"] = KindConverter
 
     from .public import bp as public_bp
+    from .search import bp as search_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(search_bp)
 
+    app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.filters.update(date=format_date, filesize=format_size, amount=format_amount)
 
     @app.context_processor

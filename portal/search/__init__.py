@@ -1,0 +1,62 @@
+"""Chinese full-text search over published documents (Whoosh + jieba).
+
+The narrow interface the rest of the portal uses: ``search``, ``sync``, ``rebuild``,
+``verify``. The index follows the database change log written by the publishing service.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .. import publishing
+from . import analysis
+from .index import SearchIndex, VerifyReport, get_index
+from .query import SearchRequest, SearchResults
+from .query import search as _search
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SearchRequest", "SearchResults", "VerifyReport", "init_app", "rebuild", "search"]
+
+
+def init_app(app: Flask) -> None:
+    """Attach the search index to ``app``; nothing is read or written until first use."""
+    app.extensions["portal.search"] = SearchIndex(Path(app.config["SEARCH_INDEX"]).resolve())
+    analysis.configure(str(Path(app.instance_path) / "jieba.cache"))
+
+
+def _on_changes_committed(sender: Flask, changes: list[Any]) -> None:
+    index = sender.extensions.get("portal.search")
+    if index is None:
+        return
+    try:
+        index.sync()
+    except Exception:  # the change is committed; the log lets any later sync apply it
+        log.exception("search index update failed; it will catch up from the change log")
+
+
+publishing.changes_committed.connect(_on_changes_committed, weak=False)
+
+
+def search(q: str = "", **options: Any) -> SearchResults:
+    """Published documents matching ``q``; options as in ``SearchRequest``."""
+    return _search(get_index(), SearchRequest(q=q, **options))
+
+
+def sync() -> int:
+    """Apply change-log entries the index has not seen yet."""
+    return get_index().sync()
+
+
+def rebuild(progress=None) -> int:
+    """Rebuild the index from the database and switch to it atomically."""
+    return get_index().rebuild(progress)
+
+
+def verify() -> VerifyReport:
+    """Compare index and database: missing, stale and extra documents."""
+    return get_index().verify()

@@ -1,0 +1,121 @@
+"""Chinese text analysis for search: normalisation, jieba segmentation, synonyms.
+
+Documents and queries go through the same ``normalize``. Documents are indexed with every
+jieba word plus every dictionary word inside a longer word (so 复议 finds 行政复议 and 行政诉讼
+finds 行政诉讼法, which jieba's own search mode misses). Queries keep jieba's precise words,
+each of which must match, expanded by the synonym groups in ``data/synonyms.txt``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import warnings
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]")
+_WORD_CHAR = re.compile(r"\w")
+_CJK = re.compile(r"^[\u3400-\u9fff]+$")
+MAX_QUERY_CHARS = 200
+
+_cache_file: str | None = None
+
+
+def configure(cache_file: str | None) -> None:
+    """Where jieba keeps its dictionary cache (default: the system temp dir)."""
+    global _cache_file
+    _cache_file = cache_file
+
+
+def _read_lines(name: str) -> list[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    return frozenset(_read_lines("stopwords.txt"))
+
+
+@cache
+def _tokenizer():
+    """jieba's tokenizer with our dictionary additions, loaded once per process."""
+    with warnings.catch_warnings():
+        # jieba 0.42 has invalid escapes that warn when its files are compiled afresh.
+        warnings.simplefilter("ignore")
+        import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    if _cache_file:
+        Path(_cache_file).parent.mkdir(parents=True, exist_ok=True)
+        tokenizer.cache_file = _cache_file
+    tokenizer.initialize()
+    with (DATA / "userdict.txt").open("rb") as userdict:
+        tokenizer.load_userdict(userdict)
+    for term in synonym_groups():  # every synonym must come out of segmentation whole
+        if " " not in term:
+            tokenizer.add_word(term)
+    return tokenizer
+
+
+def warm_up() -> None:
+    """Load the dictionary now rather than on the first search (e.g. before forking)."""
+    _tokenizer()
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms to half-width (NFKC), lower-case, drop control characters."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return _CONTROL.sub(" ", text).lower()
+
+
+def _words(text: str) -> list[str]:
+    stop = stopwords()
+    return [
+        word
+        for word in (w.strip() for w in _tokenizer().cut(text, HMM=True))
+        if word and _WORD_CHAR.search(word) and word not in stop
+    ]
+
+
+def index_tokens(text: str) -> list[str]:
+    """Tokens stored in the index for a document's text."""
+    freq = _tokenizer().FREQ
+    stop = stopwords()
+    tokens: list[str] = []
+    for word in _words(normalize(text)):
+        tokens.append(word)
+        size = len(word)
+        if size > 2 and _CJK.match(word):
+            for length in range(2, size):
+                for start in range(size - length + 1):
+                    part = word[start : start + length]
+                    if freq.get(part) and part not in stop:
+                        tokens.append(part)
+    return tokens
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a resident's query, each of which a result must contain."""
+    text = normalize(text)[:MAX_QUERY_CHARS]
+    return list(dict.fromkeys(_words(text)))
+
+
+@cache
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Each synonym term mapped to the other terms of its group."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in _read_lines("synonyms.txt"):
+        terms = tuple(unicodedata.normalize("NFKC", t).lower() for t in line.split())
+        for term in terms:
+            groups[term] = tuple(dict.fromkeys(groups.get(term, ()) + terms))
+    return groups
+
+
+def synonyms(word: str) -> list[str]:
+    """Other ways residents say ``word`` (not including ``word`` itself)."""
+    return [t for t in synonym_groups().get(word, ()) if t != word]

@@ -1,0 +1,1 @@
+"""Search-quality test set: queries with their relevant documents, and the scorer."""

@@ -21,6 +21,7 @@ from blinker import Namespace
 from flask import current_app
 
 from . import content_types
+from .database import WRITES_KEY, begin_write
 from .errors import InvalidTransition, NotFound, ValidationError
 from .extensions import db
 from .markdown import render
@@ -153,7 +154,7 @@ def _store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
         )
 
 
-_PENDING_KEY = "portal.pending_document_events"
+_PENDING_KEY = WRITES_KEY
 
 
 def _commit(doc: Document, action: str, commit: bool) -> Document:
@@ -194,6 +195,7 @@ def create(
     commit: bool = True,
 ) -> Document:
     """Create a draft document after validating every field of its kind."""
+    begin_write()
     cleaned = _validate(kind, data)
     try:
         slug = content_types.clean_slug(slug)
@@ -234,6 +236,7 @@ def update(
 
     ``published_at`` corrects the publication date of a published document.
     """
+    begin_write()
     if doc.status == "withdrawn":
         raise InvalidTransition("已撤回的信息不能再修改")
     merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
@@ -257,6 +260,7 @@ def update(
 
 def submit(doc: Document, *, actor: str, commit: bool = True) -> Document:
     """Send a draft to review."""
+    begin_write()
     if doc.status != "draft":
         raise InvalidTransition("只有草稿可以提交审核")
     doc.status = "in_review"
@@ -268,6 +272,7 @@ def publish(
     doc: Document, *, actor: str, published_at: datetime | None = None, commit: bool = True
 ) -> Document:
     """Make a draft or in-review document public, dated ``published_at`` (default now)."""
+    begin_write()
     if doc.status not in {"draft", "in_review"}:
         raise InvalidTransition("该信息当前状态不能发布")
     now = utcnow()
@@ -280,6 +285,7 @@ def publish(
 
 def withdraw(doc: Document, *, reason: str, actor: str, commit: bool = True) -> Document:
     """Withdraw a published document; the reason is shown on its page."""
+    begin_write()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "撤回原因：必填"})

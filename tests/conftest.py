@@ -138,7 +138,7 @@ def make_doc(app: Flask, ctx: None) -> Callable[..., Document]:
 
 @pytest.fixture
 def count_queries(app: Flask):
-    """Count the SQL statements run inside a ``with count_queries() as counter:`` block."""
+    """Collect the SELECT statements run inside a ``with count_queries() as statements:`` block."""
     from contextlib import contextmanager
 
     @contextmanager
@@ -146,7 +146,8 @@ def count_queries(app: Flask):
         statements: list[str] = []
 
         def before(conn, cursor, statement, *args):
-            statements.append(statement)
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append(statement)
 
         with app.app_context():
             engine = db.engine

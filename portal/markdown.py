@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -66,14 +68,13 @@ def render(text: str) -> str:
 
     A level-1 heading is demoted to level 2 because the page title is the only ``h1``.
     """
-    html = _md.render(text or "")
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    return sanitize(html)
+    rendered = _md.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return sanitize(rendered)
 
 
 def plain_text(html_or_md: str, limit: int | None = None) -> str:
     """Text without tags, whitespace folded; cut to ``limit`` characters with an ellipsis."""
-    text = nh3.clean(_md.render(html_or_md or ""), tags=set())
+    text = html.unescape(nh3.clean(_md.render(html_or_md or ""), tags=set()))
     text = " ".join(text.split())
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"

@@ -58,6 +58,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield app
+    app.extensions["portal.search"].close()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

@@ -16,6 +16,7 @@ from the database, so applying it twice is harmless.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -139,6 +140,7 @@ class SearchIndex:
         self._generation: str | None = None
         self._ix = None
         self._searcher = None
+        self._users: dict[int, int] = {}
 
     # -- layout ---------------------------------------------------------------------
 
@@ -178,6 +180,7 @@ class SearchIndex:
                 return name, whoosh_index.open_dir(str(self.root / name))
             except Exception:  # corrupt or half-written: rebuild, never crash
                 log.warning("search index %s unreadable; rebuilding", name, exc_info=True)
+                gc.collect()  # Whoosh leaves the unreadable TOC file open; close it now
         self.rebuild()
         name = self.current_generation()
         assert name is not None
@@ -189,19 +192,40 @@ class SearchIndex:
     def searcher(self) -> Iterator[tuple[str, object]]:
         """An up-to-date searcher and a key that changes whenever the index does.
 
-        A searcher is reopened (not refreshed) when another process committed, and the
-        old one is left to the garbage collector since another thread may still use it.
+        A searcher is reopened (not refreshed) when another process committed. The one it
+        replaces is closed once the last request using it is done.
         """
         with self._lock:
             name = self.current_generation()
             if name is None or name != self._generation or self._ix is None:
                 self._generation, self._ix = self.open_index()
-                self._searcher = self._ix.searcher()
+                self._replace(self._ix.searcher())
             elif not self._searcher.up_to_date():
-                self._searcher = self._ix.searcher()
+                self._replace(self._ix.searcher())
             searcher = self._searcher
+            self._users[id(searcher)] = self._users.get(id(searcher), 0) + 1
             key = f"{self._generation}:{searcher.reader().generation()}"
-        yield key, searcher
+        try:
+            yield key, searcher
+        finally:
+            with self._lock:
+                self._users[id(searcher)] -= 1
+                if searcher is not self._searcher and not self._users[id(searcher)]:
+                    del self._users[id(searcher)]
+                    searcher.close()
+
+    def _replace(self, searcher) -> None:
+        old, self._searcher = self._searcher, searcher
+        if old is not None and not self._users.get(id(old)):
+            self._users.pop(id(old), None)
+            old.close()
+
+    def close(self) -> None:
+        """Close the cached searcher (when the app shuts down, or in tests)."""
+        with self._lock:
+            if self._searcher is not None and not self._users.get(id(self._searcher)):
+                self._searcher.close()
+            self._searcher = self._ix = self._generation = None
 
     def applied_change_id(self) -> int:
         with self.searcher() as (_, searcher):

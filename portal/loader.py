@@ -20,6 +20,7 @@ from . import content_types, publishing
 from .errors import InvalidTransition, ValidationError
 from .extensions import db
 from .models import Document
+from .timeutil import local_date
 
 ACTOR = "content-loader"
 CONTROL_KEYS = {"slug", "published_at", "status", "withdrawn_reason", "illustrative", "attachments"}
@@ -194,6 +195,7 @@ def load_file(parsed: ParsedFile) -> str:
             illustrative=parsed.illustrative,
             attachments=parsed.attachments,
             source_hash=parsed.source_hash,
+            index_year=local_date(parsed.published_at).year if parsed.published_at else None,
             commit=False,
         )
         outcome = "created"

@@ -192,9 +192,14 @@ def create(
     illustrative: bool = False,
     attachments: list[AttachmentFile] | None = None,
     source_hash: str | None = None,
+    index_year: int | None = None,
     commit: bool = True,
 ) -> Document:
-    """Create a draft document after validating every field of its kind."""
+    """Create a draft document after validating every field of its kind.
+
+    A generated 索引号 uses ``index_year`` (the document's own year when it is known, e.g.
+    for an item imported with its publication date), else the current year.
+    """
     begin_write()
     cleaned = _validate(kind, data)
     try:
@@ -212,7 +217,7 @@ def create(
     now = utcnow()
     doc.created_at = doc.updated_at = now
     if not doc.index_no:
-        doc.index_no = next_index_no(local_date(now).year)
+        doc.index_no = next_index_no(index_year or local_date(now).year)
     db.session.add(doc)
     if attachments:
         _store_attachments(doc, attachments)

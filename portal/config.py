@@ -60,6 +60,12 @@ SETTINGS: tuple[Setting, ...] = (
         "统一社会信用代码, prefix of generated 索引号 (demo value: set the office's own)",
     ),
     Setting("PAGE_SIZE", 20, "Items per page on list pages", int),
+    Setting("FEED_SIZE", 50, "Newest items in each RSS/Atom feed", int),
+    Setting(
+        "TAG_AUTHORITY",
+        "dongxiao.szlh.gov.cn",
+        "Domain in feed entry ids (tag: URIs); never change it once feeds are public",
+    ),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging)", _bool),
 )
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from .timeutil import parse_local
 
+# Control characters no text field may hold (PostgreSQL refuses NUL; XML feeds refuse all).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REF_RE = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 
@@ -60,7 +62,9 @@ class Field:
     def clean(self, value: Any) -> Any:
         """Return the normalised value or raise ``FieldError`` with a Chinese message."""
         if isinstance(value, str):
-            value = value.strip()
+            value = CONTROL_CHARS.sub("", value).strip()
+        elif isinstance(value, list):
+            value = [CONTROL_CHARS.sub("", v) if isinstance(v, str) else v for v in value]
         if value is None or value == "" or value == []:
             if self.required:
                 raise FieldError("必填")

@@ -149,3 +149,22 @@ def test_subscribers_hear_about_changes_only_after_commit(ctx):
         assert heard == []
         publishing.commit_changes()
     assert heard == [("a", "created", True), ("a", "published", True)]
+
+
+def test_control_characters_are_stripped_from_every_text_field(ctx):
+    doc = publishing.create(
+        "policy",
+        "ctl",
+        data(
+            "policy",
+            title="标题\x00含\x0b控制",
+            body="正文\x1f",
+            doc_number="深罗东办\x00〔2024〕1号",
+            tags=["标\x00签"],
+        ),
+        actor="e",
+    )
+    assert doc.title == "标题含控制"
+    assert doc.body == "正文"
+    assert doc.extra["doc_number"] == "深罗东办〔2024〕1号"
+    assert doc.tags == ["标签"]

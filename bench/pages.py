@@ -44,14 +44,21 @@ def sentences() -> list[str]:
     return parts
 
 
-def build_database(url: str, upload_dir: str, total: int) -> None:
+def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> None:
     from flask_migrate import upgrade
 
     from portal import create_app, publishing
     from portal.timeutil import parse_local
     from tests.conftest import BASE_FIELDS
 
-    app = create_app({"DATABASE_URL": url, "UPLOAD_DIR": upload_dir, "CONTENT_DIR": "/nonexistent"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "UPLOAD_DIR": upload_dir,
+            "SEARCH_INDEX": index_dir,
+            "CONTENT_DIR": "/nonexistent",
+        }
+    )
     rng = random.Random(42)
     pool = sentences()
     topics = ["综合政务", "法治建设", "城市管理", "安全应急", "企业服务", "民生服务"]
@@ -118,13 +125,14 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     url = f"sqlite:///{scratch / 'bench.db'}"
     print(f"Building {args.docs} documents in {scratch} ...")
-    build_database(url, str(scratch / "uploads"), args.docs)
+    build_database(url, str(scratch / "uploads"), args.docs, str(scratch / "index"))
 
     port = free_port()
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_UPLOAD_DIR": str(scratch / "uploads"),
+        "PORTAL_SEARCH_INDEX": str(scratch / "index"),
     }
     server = subprocess.Popen(
         [

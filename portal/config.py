@@ -62,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 20, "Items per page on list pages", int),
     Setting("FEED_SIZE", 50, "Newest items in each RSS/Atom feed", int),
     Setting(
+        "FEED_CACHE_SIZE", 256, "Built feeds kept per worker until the next change (0: none)", int
+    ),
+    Setting(
         "TAG_AUTHORITY",
         "dongxiao.szlh.gov.cn",
         "Domain in feed entry ids (tag: URIs); never change it once feeds are public",

@@ -73,8 +73,7 @@ class BuiltFeed:
 
 
 class _Cache:
-    def __init__(self, size: int = 256):
-        self.size = size
+    def __init__(self) -> None:
         self.items: OrderedDict[str, tuple[int, BuiltFeed]] = OrderedDict()
         self.lock = threading.Lock()
         self.builds = 0  # how many feeds were built (measured by tests and the benchmark)
@@ -87,12 +86,12 @@ class _Cache:
                 return found[1]
             return None
 
-    def put(self, key: str, version: int, feed: BuiltFeed) -> None:
+    def put(self, key: str, version: int, feed: BuiltFeed, size: int) -> None:
         with self.lock:
             self.builds += 1
             self.items[key] = (version, feed)
             self.items.move_to_end(key)
-            while len(self.items) > self.size:
+            while len(self.items) > size:
                 self.items.popitem(last=False)
 
 

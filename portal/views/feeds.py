@@ -35,7 +35,7 @@ def serve(spec: feeds.FeedSpec, fmt: str, load: Callable[[], list[Document]]) ->
     if built is None:
         body = feeds.build(spec, load(), fmt, changed_at)
         built = feeds.BuiltFeed(body, etag, changed_at)
-        feeds.cache.put(cache_key, version, built)
+        feeds.cache.put(cache_key, version, built, current_app.config["FEED_CACHE_SIZE"])
     response.set_data(built.body)
     response.content_type = feeds.CONTENT_TYPES[fmt]
     return response

@@ -141,6 +141,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._users: dict[int, int] = {}
+        self._applied: tuple[str | None, int] = (None, 0)
 
     # -- layout ---------------------------------------------------------------------
 
@@ -228,8 +229,11 @@ class SearchIndex:
             self._searcher = self._ix = self._generation = None
 
     def applied_change_id(self) -> int:
-        with self.searcher() as (_, searcher):
-            return State.read(searcher).last_change_id
+        """The last change-log id the live index has applied (cached per index version)."""
+        with self.searcher() as (key, searcher):
+            if self._applied[0] != key:
+                self._applied = (key, State.read(searcher).last_change_id)
+            return self._applied[1]
 
     # -- writing --------------------------------------------------------------------
 

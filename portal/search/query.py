@@ -17,7 +17,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
-from whoosh.query import And, Or, Query, Term
+from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from ..markdown import plain_text
@@ -25,10 +25,20 @@ from ..models import Document, DocumentChange
 from ..timeutil import local_midnight_utc
 from . import analysis
 from .index import SearchIndex
+from .ranking import Ranker
 
-TITLE_BOOST = 3.0
 EXACT_BOOST = 50.0
 CACHE_SIZE = 512
+# What a result line shows; body and summary are read only to build new snippets.
+HIT_COLUMNS = (
+    Document.id,
+    Document.kind,
+    Document.slug,
+    Document.title,
+    Document.illustrative,
+    Document.status,
+    Document.published_at,
+)
 SNIPPET_CHARS = 120
 
 
@@ -72,6 +82,7 @@ class _Ranked:
     kind_counts: dict[str, int]
     year_counts: dict[int, int]
     relaxed: bool
+    marked: dict[int, tuple[Markup, Markup]] = field(default_factory=dict)  # title, snippet
 
 
 class _LRU:
@@ -96,17 +107,6 @@ class _LRU:
 
 
 _cache = _LRU(CACHE_SIZE)
-
-
-def _word_query(word: str) -> Query:
-    """One query word, as title or content, or any of its synonyms."""
-    options: list[Query] = []
-    for alternative in [word, *analysis.synonyms(word)]:
-        parts = [alternative] if alternative == word else analysis.query_words(alternative)
-        terms = [Or([Term("title", t, boost=TITLE_BOOST), Term("content", t)]) for t in parts]
-        if terms:
-            options.append(terms[0] if len(terms) == 1 else And(terms))
-    return options[0] if len(options) == 1 else Or(options)
 
 
 def highlight_terms(words: list[str]) -> list[str]:
@@ -148,54 +148,28 @@ def _year_bounds(request: SearchRequest) -> tuple[int | None, int | None]:
     return low, high
 
 
+def query_alternatives(words: list[str]) -> list[list[tuple[str, ...]]]:
+    """Each word with the token tuples of its synonyms: any alternative may match."""
+    result = []
+    for word in words:
+        alternatives = [(word,)]
+        for synonym in analysis.synonyms(word):
+            tokens = tuple(analysis.query_words(synonym))
+            if tokens and tokens not in alternatives:
+                alternatives.append(tokens)
+        result.append(alternatives)
+    return result
+
+
 def _rank(searcher, words: list[str], request: SearchRequest) -> _Ranked:
-    exact_text = analysis.normalize(request.q).replace(" ", "")
-    word_queries = [_word_query(w) for w in words]
-    exact = Term("exact", exact_text, boost=EXACT_BOOST) if exact_text else None
-    strict: Query = And(word_queries) if len(word_queries) > 1 else word_queries[0]
-    query = Or([strict, exact]) if exact is not None else strict
-    matched = set(searcher.docs_for_query(query))
-    relaxed = False
-    if not matched and len(word_queries) > 1:
-        query = Or(word_queries + ([exact] if exact is not None else []))
-        matched = set(searcher.docs_for_query(query))
-        relaxed = True
-
-    reader = searcher.reader()
-    kinds = reader.column_reader("kind")
-    years = reader.column_reader("year")
-    published = reader.column_reader("published")
+    exact_text = analysis.normalize(request.q).replace(" ", "") or None
+    ranker = Ranker(searcher, query_alternatives(words), exact_text)
     low, high = _year_bounds(request)
-    kind_counts: dict[str, int] = {}
-    year_counts: dict[int, int] = {}
-    allowed: set[int] = set()
-    for docnum in matched:
-        stamp = published[docnum]
-        if (low is not None and stamp < low) or (high is not None and stamp >= high):
-            continue
-        kind = kinds[docnum]
-        kind_counts[kind] = kind_counts.get(kind, 0) + 1
-        if request.kind and kind != request.kind:
-            continue
-        year = years[docnum]
-        year_counts[year] = year_counts.get(year, 0) + 1
-        allowed.add(docnum)
-
     wanted = request.page * request.per_page
-    if not allowed:
-        ids: list[int] = []
-    elif request.sort == "date":
-        ordered = sorted(allowed, key=lambda d: published[d], reverse=True)[:wanted]
-        ids = [int(searcher.stored_fields(d)["id"]) for d in ordered]
-    else:
-        results = searcher.search(query, filter=allowed, limit=wanted + 20)
-        scored = [
-            (-round(hit.score, 6), -published[hit.docnum], -int(hit["id"]), int(hit["id"]))
-            for hit in results
-        ]
-        ids = [item[3] for item in sorted(scored)[:wanted]]
+    ranking = ranker.run(request.kind, low, high, request.sort, wanted, EXACT_BOOST)
     start = (request.page - 1) * request.per_page
-    return _Ranked(ids[start:wanted], len(allowed), kind_counts, year_counts, relaxed)
+    ids = [int(searcher.stored_fields(d)["id"]) for d in ranking.ranked[start:wanted]]
+    return _Ranked(ids, ranking.total, ranking.kind_counts, ranking.year_counts, ranking.relaxed)
 
 
 def catch_up(index: SearchIndex) -> None:
@@ -224,18 +198,25 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResults:
     results.relaxed = ranked.relaxed
     if not ranked.ids:
         return results
+    # Re-read from the database: what is no longer published is never shown, even when
+    # the index (or this cache entry) has not caught up yet.
+    columns = HIT_COLUMNS if ranked.marked else (*HIT_COLUMNS, Document.summary, Document.body)
     docs = {
         doc.id: doc
         for doc in db.session.scalars(
-            sa.select(Document).where(Document.id.in_(ranked.ids), Document.status == "published")
+            sa.select(Document)
+            .options(load_only(*columns))
+            .where(Document.id.in_(ranked.ids), Document.status == "published")
         )
     }
-    terms = highlight_terms(words)
-    pattern = re.compile("|".join(map(re.escape, terms)), re.IGNORECASE) if terms else None
+    if not ranked.marked:
+        terms = highlight_terms(words)
+        pattern = re.compile("|".join(map(re.escape, terms)), re.IGNORECASE) if terms else None
+        for doc_id, doc in docs.items():
+            text = " ".join(filter(None, [doc.summary, plain_text(doc.body)]))
+            ranked.marked[doc_id] = (_mark(doc.title, pattern), snippet(text, pattern))
     for doc_id in ranked.ids:
         doc = docs.get(doc_id)
-        if doc is None:  # withdrawn or unpublished since it was indexed
-            continue
-        text = " ".join(filter(None, [doc.summary, plain_text(doc.body)]))
-        results.hits.append(Hit(doc, _mark(doc.title, pattern), snippet(text, pattern)))
+        if doc is not None and doc_id in ranked.marked:
+            results.hits.append(Hit(doc, *ranked.marked[doc_id]))
     return results

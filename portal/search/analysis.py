@@ -12,8 +12,11 @@ import logging
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+
+from whoosh.analysis import Token, Tokenizer
 
 DATA = Path(__file__).parent / "data"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]")
@@ -119,3 +122,34 @@ def synonym_groups() -> dict[str, tuple[str, ...]]:
 def synonyms(word: str) -> list[str]:
     """Other ways residents say ``word`` (not including ``word`` itself)."""
     return [t for t in synonym_groups().get(word, ()) if t != word]
+
+
+class PortalTokenizer(Tokenizer):
+    """Whoosh tokenizer over ``index_tokens``, so Whoosh's own (multi-process) writers
+    run the Chinese analysis while indexing."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, text in enumerate(index_tokens(value) if tokenize else [value]):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = token.endchar = start_char
+            yield token

@@ -32,7 +32,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from whoosh import index as whoosh_index
-from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
@@ -47,10 +46,14 @@ log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for the lock before leaving work to the holder
 GAP_GRACE = timedelta(seconds=60)  # how long a hole in the change-log ids may still fill
+PARALLEL_REBUILD_FROM = 2000  # documents; below this one process indexes faster
+
+
+SCHEMA_VERSION = 2  # bump when the schema or the analysis changes: indexes get rebuilt
 
 
 def make_schema() -> Schema:
-    tokens = SpaceSeparatedTokenizer()
+    tokens = analysis.PortalTokenizer()
     return Schema(
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
@@ -87,8 +90,8 @@ def document_fields(doc: Document) -> dict[str, object]:
         "year": local_date(published).year,
         "published": int(published.timestamp()),
         "updated": doc.updated_at.isoformat(),
-        "title": " ".join(analysis.index_tokens(doc.title)),
-        "content": " ".join(analysis.index_tokens("\n".join(text_fields))),
+        "title": doc.title,
+        "content": "\n".join(text_fields),
         "exact": " ".join(analysis.normalize(v).replace(" ", "") for v in exact if v),
     }
 
@@ -106,17 +109,24 @@ class State:
 
     last_change_id: int = 0
     gaps: dict[int, str] = field(default_factory=dict)  # missing id -> first seen (ISO UTC)
+    schema: int = SCHEMA_VERSION
 
     @classmethod
     def read(cls, searcher) -> State:
         stored = searcher.document(id=STATE_ID)
         if not stored:
-            return cls()
+            return cls(schema=0)
         data = json.loads(stored["updated"])
-        return cls(int(data["last_change_id"]), {int(k): v for k, v in data["gaps"].items()})
+        return cls(
+            int(data["last_change_id"]),
+            {int(k): v for k, v in data["gaps"].items()},
+            int(data.get("schema", 1)),
+        )
 
     def save(self, writer) -> None:
-        payload = json.dumps({"last_change_id": self.last_change_id, "gaps": self.gaps})
+        payload = json.dumps(
+            {"last_change_id": self.last_change_id, "gaps": self.gaps, "schema": self.schema}
+        )
         writer.update_document(id=STATE_ID, updated=payload)
 
 
@@ -178,7 +188,12 @@ class SearchIndex:
         name = self.current_generation()
         if name is not None:
             try:
-                return name, whoosh_index.open_dir(str(self.root / name))
+                ix = whoosh_index.open_dir(str(self.root / name))
+                with ix.searcher() as searcher:
+                    schema = State.read(searcher).schema
+                if schema == SCHEMA_VERSION:
+                    return name, ix
+                log.warning("search index %s has schema %s; rebuilding", name, schema)
             except Exception:  # corrupt or half-written: rebuild, never crash
                 log.warning("search index %s unreadable; rebuilding", name, exc_info=True)
                 gc.collect()  # Whoosh leaves the unreadable TOC file open; close it now
@@ -323,13 +338,15 @@ class SearchIndex:
         start_change = db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
         path = self._new_generation_dir()
         ix = whoosh_index.create_in(str(path), make_schema())
-        writer = ix.writer(limitmb=256)
         total = (
             db.session.scalar(
                 sa.select(sa.func.count(Document.id)).where(Document.status == "published")
             )
             or 0
         )
+        analysis.warm_up()  # forked indexing processes inherit the loaded dictionary
+        procs = min(os.cpu_count() or 1, 4) if total >= PARALLEL_REBUILD_FROM else 1
+        writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=128)
         done = 0
         try:
             for doc in self._published_in_batches():
@@ -338,7 +355,7 @@ class SearchIndex:
                 if progress:
                     progress(done, total)
             State(last_change_id=start_change).save(writer)
-            writer.commit(optimize=True)
+            writer.commit(optimize=procs == 1)
         except BaseException:
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)

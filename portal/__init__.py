@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as portal_config
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -27,13 +27,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from . import (
-        models,  # noqa: F401  (register tables with the metadata)
+        database,  # noqa: F401  (engine listeners: SQLite WAL, BEGIN IMMEDIATE)
+        models,  # noqa: F401  (tables on the metadata)
         search,
     )
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .interaction import models as interaction_models  # noqa: F401
     from .views import register_views
 
     search.init_app(app)

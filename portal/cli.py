@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from . import loader
 from . import search as portal_search
+from .interaction.examples import load_examples
 
 
 def content_dir() -> Path:
@@ -32,6 +33,9 @@ def register_cli(app: Flask) -> None:
         for line in report.errors:
             click.echo(f"FAILED {line}", err=True)
         click.echo(report.summary())
+        added = load_examples(root / "messages.yaml")
+        if added:
+            click.echo(f"Added {added} example public messages (示例).")
         if report.failed:
             raise SystemExit(1)
 

@@ -69,6 +69,20 @@ SETTINGS: tuple[Setting, ...] = (
         "dongxiao.szlh.gov.cn",
         "Domain in feed entry ids (tag: URIs); never change it once feeds are public",
     ),
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis for shared rate limits (e.g. redis://127.0.0.1:6379/0); empty: per-worker memory",
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "Trusted reverse proxies in front (X-Forwarded-For is ignored when 0)",
+        int,
+    ),
+    Setting("MESSAGE_RATE", "5 per hour", "Messages one client may post"),
+    Setting("REQUEST_RATE", "3 per hour", "Information requests one client may file"),
+    Setting("MIN_FILL_SECONDS", 3.0, "Forms sent back faster than this are quarantined", float),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging)", _bool),
 )
 
@@ -92,6 +106,8 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
         config["UPLOAD_DIR"] = str(instance / "uploads")
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["DATABASE_URL"])
     config["SQLALCHEMY_ECHO"] = bool(config.get("SQL_ECHO"))
+    config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    config["RATELIMIT_HEADERS_ENABLED"] = True
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     if config.get("ENV") == "production" and config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:

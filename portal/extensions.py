@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached in ``create_app``."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -22,3 +24,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+# Per-client limits on resident forms; the client address is the socket peer unless
+# PORTAL_PROXY_COUNT says how many trusted proxies set X-Forwarded-For (see create_app).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

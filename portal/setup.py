@@ -10,6 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from . import loader, search
+from .interaction.examples import load_examples
 from .search import analysis
 
 
@@ -26,6 +27,9 @@ def prepare_demo(app: Flask) -> None:
             for line in report.errors:
                 click.echo(f"Content FAILED {line}", err=True)
             click.echo(f"Content from {root}: {report.summary()}")
+            added = load_examples(root / "messages.yaml")
+            if added:
+                click.echo(f"Added {added} example public messages (示例).")
         else:
             click.echo(f"No content folder at {root}; starting with an empty site.")
         analysis.warm_up()

@@ -55,6 +55,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "SEARCH_INDEX": str(tmp_path / "search_index"),
             "CONTENT_DIR": str(ROOT / "content"),
+            "MIN_FILL_SECONDS": 0,
         }
     )
     yield app

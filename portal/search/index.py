@@ -49,7 +49,7 @@ GAP_GRACE = timedelta(seconds=60)  # how long a hole in the change-log ids may s
 PARALLEL_REBUILD_FROM = 2000  # documents; below this one process indexes faster
 
 
-SCHEMA_VERSION = 2  # bump when the schema or the analysis changes: indexes get rebuilt
+SCHEMA_VERSION = 3  # bump when the schema or the analysis changes: indexes get rebuilt
 
 
 def make_schema() -> Schema:

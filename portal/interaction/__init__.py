@@ -1,0 +1,1 @@
+"""Citizen interaction: information-disclosure requests and their statutory deadlines."""

@@ -1,0 +1,50 @@
+"""Example public messages for the demo site (``content/messages.yaml``), marked 示例."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from ..database import begin_write
+from ..extensions import db
+from ..timeutil import parse_local
+from .models import Message
+
+
+def load_examples(path: Path) -> int:
+    """Create the example messages not yet in the database; returns how many were added."""
+    if not path.is_file():
+        return 0
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    begin_write()
+    added = 0
+    for number, item in enumerate(items, 1):
+        token = f"example:{item['key']}"
+        if db.session.scalar(sa.select(Message.id).where(Message.form_token == token)):
+            continue
+        received = parse_local(str(item["received"]))
+        db.session.add(
+            Message(
+                tracking_no=f"LY-{received.year}-{900000 + number:06d}",
+                code_hash="!example",  # no query code: examples cannot be tracked
+                form_token=token,
+                subject=item["subject"],
+                content=item["content"],
+                category=item["category"],
+                consent=True,
+                status="answered",
+                received_at=received,
+                reply=item["reply"],
+                reply_department=item["department"],
+                replied_at=parse_local(str(item["replied"])),
+                published=True,
+                public_subject=item["subject"],
+                public_content=item["content"],
+                is_example=True,
+            )
+        )
+        added += 1
+    db.session.commit()
+    return added

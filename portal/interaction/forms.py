@@ -1,0 +1,204 @@
+"""Forms residents fill in: a message, an information request, the tracking lookup.
+
+Every message names its field in Chinese. Each form carries a one-time token (so a
+double-submitted form stores one row), a honeypot field and a signed render time (a form
+sent back faster than a person can type is quarantined, not rejected, so bots learn
+nothing).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from . import validators
+from .models import MESSAGE_CATEGORIES
+from .services import new_form_token
+
+REQUIRED = "{}：必填"
+
+
+def options(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+
+
+def phone_number(value: str) -> str:
+    """A mainland mobile number, or a landline with its area code (0755-12345678)."""
+    try:
+        return validators.mobile(value)
+    except ValueError:
+        text = (value or "").strip().replace(" ", "")
+        if LANDLINE.fullmatch(text):
+            return text
+        raise ValueError("请填写11位手机号码或带区号的固定电话") from None
+
+
+def _required(label: str) -> DataRequired:
+    return DataRequired(message=REQUIRED.format(label))
+
+
+def _length(label: str, low: int, high: int) -> Length:
+    return Length(min=low, max=high, message=f"{label}：应为 {low} 至 {high} 个字")
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-rendered-at")
+
+
+class GuardedForm(FlaskForm):
+    """CSRF, a one-time form token, a honeypot and a minimum fill time."""
+
+    form_token = HiddenField()
+    rendered = HiddenField()
+    website = StringField("网址（请勿填写）")  # honeypot: hidden from people, bots fill it
+
+    def prepare(self) -> None:
+        """Fill the hidden fields for a freshly shown form."""
+        if not self.form_token.data:
+            self.form_token.data = new_form_token()
+        self.rendered.data = _signer().dumps(time.time())
+
+    def trap(self) -> str | None:
+        """Why this submission looks automated, or None."""
+        if self.website.data:
+            return "honeypot"
+        try:
+            rendered = float(_signer().loads(self.rendered.data or ""))
+        except (BadSignature, TypeError, ValueError):
+            return "unsigned form"
+        if time.time() - rendered < current_app.config["MIN_FILL_SECONDS"]:
+            return "too fast"
+        return None
+
+    def validate_form_token(self, field: HiddenField) -> None:
+        if not field.data or len(field.data) > 64:
+            raise ValidationError("表单已失效，请刷新页面后重新填写")
+
+
+class MessageForm(GuardedForm):
+    subject = StringField("留言标题", [_required("留言标题"), _length("留言标题", 4, 50)])
+    category = SelectField(
+        "留言类别",
+        choices=options(("", "请选择"), *[(c, c) for c in MESSAGE_CATEGORIES]),
+        validators=[_required("留言类别")],
+        validate_choice=False,
+    )
+    content = TextAreaField("留言内容", [_required("留言内容"), _length("留言内容", 10, 2000)])
+    name = StringField("姓名（选填）", [Optional(), _length("姓名", 1, 20)])
+    contact = StringField("联系方式（选填）", [Optional(), Length(max=254)])
+    consent = BooleanField("同意公开留言内容（不含个人信息）")
+
+    def validate_category(self, field: SelectField) -> None:
+        if field.data not in MESSAGE_CATEGORIES:
+            raise ValidationError("留言类别：请从列表中选择")
+
+    def validate_contact(self, field: StringField) -> None:
+        if field.data:
+            try:
+                _, field.data = validators.contact(field.data)
+            except ValueError as exc:
+                raise ValidationError(f"联系方式：{exc}") from None
+
+
+ORGANISATION_TYPES = ("企业", "事业单位", "社会组织", "律师事务所", "其他组织")
+ID_TYPES = ("居民身份证", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "其他证件")
+
+
+class RequestForm(GuardedForm):
+    applicant_type = RadioField(
+        "申请人类型",
+        choices=options(("person", "自然人"), ("organisation", "法人或其他组织")),
+        validators=[_required("申请人类型")],
+    )
+    organisation_type = SelectField(
+        "组织类型",
+        choices=options(("", "请选择"), *[(t, t) for t in ORGANISATION_TYPES]),
+        validate_choice=False,
+    )
+    name = StringField("姓名或名称", [_required("姓名或名称"), _length("姓名或名称", 2, 100)])
+    id_type = SelectField(
+        "证件类型", choices=options(*[(t, t) for t in ID_TYPES]), validate_choice=False
+    )
+    id_number = StringField("证件号码或统一社会信用代码", [_required("证件号码或统一社会信用代码")])
+    phone = StringField("联系电话", [_required("联系电话")])
+    email = StringField("电子邮箱（选填）")
+    address = StringField("通信地址")
+    description = TextAreaField(
+        "所需信息的名称、文号或便于查询的其他特征性描述",
+        [_required("所需信息的描述"), _length("所需信息的描述", 10, 2000)],
+    )
+    purpose = TextAreaField("用途（选填）", [Optional(), Length(max=500)])
+    medium = RadioField(
+        "获取信息的方式",
+        choices=options(("纸质", "纸质"), ("电子", "电子")),
+        validators=[_required("获取信息的方式")],
+    )
+    delivery = RadioField(
+        "获取信息的途径",
+        choices=options(("邮寄", "邮寄"), ("电子邮件", "电子邮件"), ("自行领取", "自行领取")),
+        validators=[_required("获取信息的途径")],
+    )
+
+    def validate_organisation_type(self, field: SelectField) -> None:
+        if self.applicant_type.data == "organisation" and field.data not in ORGANISATION_TYPES:
+            raise ValidationError("组织类型：法人或其他组织申请时请选择")
+
+    def validate_id_type(self, field: SelectField) -> None:
+        if self.applicant_type.data == "person" and field.data not in ID_TYPES:
+            raise ValidationError("证件类型：请从列表中选择")
+
+    def validate_id_number(self, field: StringField) -> None:
+        try:
+            if self.applicant_type.data == "organisation":
+                field.data = validators.credit_code(field.data)
+            elif self.id_type.data == "居民身份证":
+                field.data = validators.resident_id(field.data)
+            elif not 5 <= len(field.data.strip()) <= 30:
+                raise ValueError("证件号码长度不正确")
+        except ValueError as exc:
+            label = "统一社会信用代码" if self.applicant_type.data == "organisation" else "证件号码"
+            raise ValidationError(f"{label}：{exc}") from None
+
+    def validate_phone(self, field: StringField) -> None:
+        try:
+            field.data = phone_number(field.data)
+        except ValueError as exc:
+            raise ValidationError(f"联系电话：{exc}") from None
+
+    def validate_email(self, field: StringField) -> None:
+        if self.delivery.data == "电子邮件" and not field.data:
+            raise ValidationError("电子邮箱：选择电子邮件获取时必填")
+        if field.data:
+            try:
+                field.data = validators.email(field.data)
+            except ValueError as exc:
+                raise ValidationError(f"电子邮箱：{exc}") from None
+
+    def validate_address(self, field: StringField) -> None:
+        field.data = (field.data or "").strip()
+        if self.delivery.data == "邮寄" and not field.data:
+            raise ValidationError("通信地址：选择邮寄时必填")
+        if field.data and not 5 <= len(field.data) <= 200:
+            raise ValidationError("通信地址：应为 5 至 200 个字")
+
+
+class TrackForm(FlaskForm):
+    tracking_no = StringField("查询编号", [_required("查询编号"), Length(max=20)])
+    code = StringField("查询码", [_required("查询码"), Length(max=20)])

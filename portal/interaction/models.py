@@ -1,0 +1,145 @@
+"""Public messages (网友留言), information-disclosure requests (依申请公开) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models import UTCDateTime
+from ..timeutil import utcnow
+
+MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
+MESSAGE_STATUSES = {"received": "已受理", "answered": "已答复"}
+REQUEST_STATUSES = {
+    "received": "已受理，办理中",
+    "supplement": "已通知补正，等待申请人补充",
+    "consulting": "征求第三方意见中",
+    "closed": "已答复",
+}
+
+# Outcomes exactly as the rows of Table 三 of the annual report on government-information
+# disclosure (政府信息公开工作年度报告), so the report can be computed from the ledger.
+OUTCOMES: dict[str, str] = {
+    "disclosed": "予以公开",
+    "partly": "部分公开",
+    "withheld.state_secret": "不予公开：属于国家秘密",
+    "withheld.law_forbids": "不予公开：其他法律行政法规禁止公开",
+    "withheld.security": "不予公开：危及“三安全一稳定”",
+    "withheld.third_party": "不予公开：保护第三方合法权益",
+    "withheld.internal": "不予公开：属于三类内部事务信息",
+    "withheld.process": "不予公开：属于四类过程性信息",
+    "withheld.enforcement_file": "不予公开：属于行政执法案卷",
+    "withheld.query": "不予公开：属于行政查询事项",
+    "unavailable.not_held": "无法提供：本机关不掌握相关政府信息",
+    "unavailable.needs_making": "无法提供：没有现成信息需要另行制作",
+    "unavailable.unclear": "无法提供：补正后申请内容仍不明确",
+    "rejected.petition": "不予处理：信访举报投诉类申请",
+    "rejected.repeat": "不予处理：重复申请",
+    "rejected.publication": "不予处理：要求提供公开出版物",
+    "rejected.excessive": "不予处理：无正当理由大量反复申请",
+    "rejected.confirmation": "不予处理：要求行政机关确认或重新出具已获取信息",
+    "other.no_supplement": (
+        "其他处理：申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
+    ),
+    "other.no_fee": (
+        "其他处理：申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+    ),
+    "other.other": "其他处理：其他",
+}
+
+
+class Message(db.Model):
+    """A resident's public message; shown publicly only once answered and approved."""
+
+    __tablename__ = "message"
+    __table_args__ = (sa.Index("ix_message_public", "published", "replied_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(200))
+    form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    subject: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[str] = mapped_column(sa.Text)
+    category: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str | None] = mapped_column(sa.String(50))
+    contact: Mapped[str | None] = mapped_column(sa.String(254))
+    consent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(12), default="received")
+    quarantined: Mapped[bool] = mapped_column(default=False)
+    quarantine_reason: Mapped[str | None] = mapped_column(sa.String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    reply_department: Mapped[str | None] = mapped_column(sa.String(100))
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published: Mapped[bool] = mapped_column(default=False)
+    public_subject: Mapped[str | None] = mapped_column(sa.String(100))
+    public_content: Mapped[str | None] = mapped_column(sa.Text)
+    is_example: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<Message {self.tracking_no} {self.status}>"
+
+
+class InfoRequest(db.Model):
+    """An application for government information (政府信息公开条例 Art. 29); never public."""
+
+    __tablename__ = "info_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(200))
+    form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    applicant_type: Mapped[str] = mapped_column(sa.String(12))  # person | organisation
+    organisation_type: Mapped[str | None] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    id_type: Mapped[str | None] = mapped_column(sa.String(20))
+    id_number: Mapped[str | None] = mapped_column(sa.String(30))
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    purpose: Mapped[str | None] = mapped_column(sa.Text)
+    medium: Mapped[str] = mapped_column(sa.String(10))  # 纸质 | 电子
+    delivery: Mapped[str] = mapped_column(sa.String(10))  # 邮寄 | 电子邮件 | 自行领取
+    status: Mapped[str] = mapped_column(sa.String(12), default="received")
+    quarantined: Mapped[bool] = mapped_column(default=False)
+    quarantine_reason: Mapped[str | None] = mapped_column(sa.String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    receipt_date: Mapped[date] = mapped_column(sa.Date)  # the day the statutory clock starts
+    due_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    extension_days: Mapped[int] = mapped_column(default=0)
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    extension_approver: Mapped[str | None] = mapped_column(sa.String(50))
+    pauses: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list)  # [[start, end|None]]
+    supplement_note: Mapped[str | None] = mapped_column(sa.Text)
+    outcome: Mapped[str | None] = mapped_column(sa.String(40))
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<InfoRequest {self.tracking_no} {self.status}>"
+
+    @property
+    def outcome_label(self) -> str | None:
+        return OUTCOMES.get(self.outcome or "")
+
+
+class AuditRecord(db.Model):
+    """Who did what to which message or request, and when."""
+
+    __tablename__ = "audit_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    target_type: Mapped[str] = mapped_column(sa.String(20))
+    target_id: Mapped[int]
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<AuditRecord {self.action} {self.target_type}#{self.target_id} by {self.actor}>"

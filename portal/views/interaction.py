@@ -1,0 +1,158 @@
+"""Residents ask: the message box, information requests and tracking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+
+from .. import search
+from ..extensions import db, limiter
+from ..interaction import services
+from ..interaction.forms import MessageForm, RequestForm, TrackForm
+from ..interaction.models import MESSAGE_STATUSES, OUTCOMES, REQUEST_STATUSES, InfoRequest, Message
+from ..timeutil import local_date, utcnow, year_bounds_utc
+
+bp = Blueprint("interaction", __name__)
+PER_PAGE = 20
+
+
+def _message_rate() -> str:
+    return current_app.config["MESSAGE_RATE"]
+
+
+def _request_rate() -> str:
+    return current_app.config["REQUEST_RATE"]
+
+
+@dataclass
+class MessageStats:
+    year: int
+    received: int
+    answered: int
+    on_time: int
+    average_days: float | None
+
+
+def message_stats(year: int) -> MessageStats:
+    """This year's message figures, counted from the office's own records."""
+    start, end = year_bounds_utc(year)
+    in_year = sa.and_(
+        Message.received_at >= start, Message.received_at < end, Message.quarantined.is_(False)
+    )
+    received = db.session.scalar(sa.select(sa.func.count(Message.id)).where(in_year)) or 0
+    answered = db.session.execute(
+        sa.select(Message.received_at, Message.replied_at).where(
+            in_year, Message.status == "answered"
+        )
+    ).all()
+    days = [services.working_days_taken(r.received_at, r.replied_at) for r in answered]
+    on_time = sum(1 for d in days if d <= services.MESSAGE_TARGET)
+    average = round(sum(days) / len(days), 1) if days else None
+    return MessageStats(year, received, len(days), on_time, average)
+
+
+@bp.get("/messages/")
+def messages():
+    """Answered messages the office made public, newest first, with this year's figures."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(404)
+    page = int(raw)
+    public = sa.and_(Message.published.is_(True), Message.status == "answered")
+    total = db.session.scalar(sa.select(sa.func.count(Message.id)).where(public)) or 0
+    if (page - 1) * PER_PAGE >= max(total, 1):
+        abort(404)
+    items = db.session.scalars(
+        sa.select(Message)
+        .where(public)
+        .order_by(Message.replied_at.desc(), Message.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "interaction/messages.html",
+        items=items,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        total=total,
+        stats=message_stats(local_date(utcnow()).year),
+        days_taken=services.working_days_taken,
+    )
+
+
+@bp.route("/messages/new", methods=["GET", "POST"])
+@limiter.limit(_message_rate, methods=["POST"])
+def new_message():
+    """Leave a message; the confirmation shows a tracking number and query code."""
+    form = MessageForm()
+    if form.validate_on_submit():
+        fields = {
+            name: form[name].data
+            for name in ("subject", "content", "category", "name", "contact", "consent")
+        }
+        submission = services.submit_message(
+            fields, form_token=form.form_token.data, quarantine=form.trap()
+        )
+        return render_template("interaction/submitted.html", submission=submission, what="留言")
+    form.prepare()
+    status = 400 if request.method == "POST" else 200
+    return render_template("interaction/message_form.html", form=form), status
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@limiter.limit(_request_rate, methods=["POST"])
+def new_request():
+    """Apply for government information (依申请公开)."""
+    form = RequestForm()
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in services.REQUEST_FIELDS}
+        if fields["applicant_type"] == "organisation":
+            fields["id_type"] = "统一社会信用代码"
+        else:
+            fields["organisation_type"] = None
+        submission = services.submit_request(
+            fields, form_token=form.form_token.data, quarantine=form.trap()
+        )
+        return render_template("interaction/submitted.html", submission=submission, what="申请")
+    form.prepare()
+    status = 400 if request.method == "POST" else 200
+    return render_template("interaction/request_form.html", form=form), status
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def track():
+    """Look up a message or request with its tracking number and query code."""
+    form = TrackForm()
+    item = None
+    not_found = False
+    if form.validate_on_submit():
+        item = services.track(form.tracking_no.data, form.code.data)
+        not_found = item is None
+    response = render_template(
+        "interaction/track.html",
+        form=form,
+        item=item,
+        not_found=not_found,
+        is_request=isinstance(item, InfoRequest),
+        message_statuses=MESSAGE_STATUSES,
+        request_statuses=REQUEST_STATUSES,
+        outcomes=OUTCOMES,
+    )
+    return response, (400 if request.method == "POST" and form.errors else 200)
+
+
+@bp.get("/messages/suggest")
+def suggest():
+    """Published FAQs and documents matching a subject being typed (JSON, for the form)."""
+    q = request.args.get("q", "")[:50]
+    results = search.search(q, per_page=5) if len(q.strip()) >= 2 else None
+    hits = results.hits if results else []
+    return jsonify(
+        [
+            {"title": hit.document.title, "url": hit.document.url, "kind": hit.document.kind_label}
+            for hit in hits
+        ]
+    )

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal import search
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.interaction import services
@@ -331,27 +332,46 @@ def test_close_needs_a_typed_outcome(ctx):
     assert set(info.value.errors) == {"outcome", "reply"}
 
 
+def crawl(client, start: str = "/", limit: int = 400) -> dict[str, str]:
+    """Every public page reachable by links from ``start`` (and the feeds they advertise)."""
+    seen: dict[str, str] = {}
+    queue = [start]
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        response = client.get(url)
+        body = response.get_data(as_text=True) if response.status_code == 200 else ""
+        seen[url] = body
+        if "html" not in (response.content_type or ""):
+            continue
+        for link in re.findall(r'href="(/[^"#]*)"', body):
+            link = link.replace("&amp;", "&")
+            if not link.startswith(("/static/", "/attachments/")) and link not in seen:
+                queue.append(link)
+    return seen
+
+
 def test_requests_and_requester_data_never_public(client, post_form, ctx, make_doc):
     canary_name = "金丝雀测试人"
     post_form("/requests/new", request_data(name=canary_name, address="金丝雀地址测试路88号"))
-    post_form("/messages/new", message_data(name=canary_name, contact="canary@example.com"))
+    post_form(
+        "/messages/new",
+        message_data(
+            name=canary_name, contact="canary@example.com", content="联系我13912345678，谢谢回复。"
+        ),
+    )
     message = db.session.scalars(sa.select(Message)).one()
     services.answer_message(message, reply="已答复", department="党政办", actor="staff")
     services.publish_message(message, actor="staff")
     make_doc("news", title="普通新闻")
-    urls = [
-        "/",
-        "/messages/",
-        "/feeds/all.rss",
-        "/feeds/all.atom",
-        "/search?q=金丝雀",
-        "/search?q=李四",
-    ]
-    urls += [f"/{kind}/" for kind in ("news", "notice", "faq")]
-    for url in urls:
-        body = client.get(url).get_data(as_text=True)
+    pages = crawl(client)
+    pages.update(crawl(client, "/search?q=金丝雀"))
+    assert "/messages/" in pages and "/feeds/all.rss" in pages and len(pages) > 30
+    for url, body in pages.items():
         for secret in (canary_name, "金丝雀地址", ID_NUMBER, "13912345678", "canary@example.com"):
             assert secret not in body, (url, secret)
+    assert search.search("金丝雀").total == 0
 
 
 def test_demo_example_messages_load_once_and_show_as_examples(client, ctx):

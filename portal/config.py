@@ -107,6 +107,7 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["DATABASE_URL"])
     config["SQLALCHEMY_ECHO"] = bool(config.get("SQL_ECHO"))
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    config.setdefault("RATELIMIT_KEY_PREFIX", "portal")
     config["RATELIMIT_HEADERS_ENABLED"] = True
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})

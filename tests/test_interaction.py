@@ -302,12 +302,17 @@ def test_extension_supplement_and_close_move_the_clock_and_are_audited(ctx):
     assert calendar.working_days_between(base, item.due_date) == 20
     with pytest.raises(ValidationError):
         services.extend_request(item, days=5, reason="再延", approver="主任", actor="staff")
-    extended = item.due_date
     services.request_supplement(item, note="请写明文件名称", actor="staff", on=date(2024, 9, 4))
     assert item.status == "supplement"
-    services.resume(item, actor="staff", on=date(2024, 9, 11))
-    assert calendar.working_days_between(extended, item.due_date) == calendar.working_days_between(
-        date(2024, 9, 3), date(2024, 9, 11)
+    # Art. 30: the period runs afresh from the day the completed application arrives.
+    services.resume(item, actor="staff", on=date(2024, 9, 14))  # a Saturday
+    assert item.receipt_date == date(2024, 9, 14)  # 2024-09-14 was a 调休 working day
+    assert item.due_date == calendar.due_date(date(2024, 9, 14), limit=20, extension_days=20)
+    services.start_consultation(item, note="征求第三方意见", actor="staff", on=date(2024, 9, 18))
+    before = item.due_date
+    services.resume(item, actor="staff", on=date(2024, 9, 27))
+    assert calendar.working_days_between(before, item.due_date) == calendar.working_days_between(
+        date(2024, 9, 17), date(2024, 9, 27)
     )
     services.close_request(item, outcome="partly", reply="部分公开，详见附件。", actor="staff")
     assert item.status == "closed" and item.outcome_label == "部分公开"
@@ -316,7 +321,7 @@ def test_extension_supplement_and_close_move_the_clock_and_are_audited(ctx):
     actions = db.session.scalars(
         sa.select(AuditRecord.action).where(AuditRecord.target_type == "request")
     ).all()
-    assert actions == ["extend", "request_supplement", "resume", "close"]
+    assert actions == ["extend", "request_supplement", "resume", "consult", "resume", "close"]
 
 
 def test_supplement_only_within_seven_working_days(ctx):
@@ -383,3 +388,50 @@ def test_demo_example_messages_load_once_and_show_as_examples(client, ctx):
     html = client.get("/messages/").get_data(as_text=True)
     assert html.count("示例") >= 6
     assert "装修公司拖欠工资" in html
+
+
+def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
+    """Two workers (two app instances) count one client's submissions together."""
+    import uuid
+
+    import redis
+
+    from portal import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(url).ping()  # the suite expects the machine's Redis to be up
+    prefix = f"test-{uuid.uuid4().hex}"
+    apps = [
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test",
+                "DATABASE_URL": database_url,
+                "SEARCH_INDEX": str(tmp_path / "index"),
+                "UPLOAD_DIR": str(tmp_path / "uploads"),
+                "REDIS_URL": url,
+                "RATELIMIT_KEY_PREFIX": prefix,
+                "MESSAGE_RATE": "2 per hour",
+                "MIN_FILL_SECONDS": 0,
+            }
+        )
+        for _ in range(2)
+    ]
+    try:
+        statuses = []
+        for n in range(3):
+            client = apps[n % 2].test_client()
+            fields = csrf_token(client, "/messages/new")
+            statuses.append(
+                client.post("/messages/new", data={**fields, **message_data()}).status_code
+            )
+        assert statuses == [200, 200, 429]
+    finally:
+        for app in apps:
+            app.extensions["portal.search"].close()
+            with app.app_context():
+                db.session.remove()
+                with db.engine.begin() as conn:
+                    for table in reversed(db.metadata.sorted_tables):
+                        conn.execute(table.delete())
+                db.engine.dispose()

@@ -218,11 +218,16 @@ def unpublish_message(message: Message, *, actor: str, reason: str) -> None:
 
 
 def _recompute_due(item: InfoRequest) -> None:
-    pauses = [
-        (date.fromisoformat(start), date.fromisoformat(end) if end else None)
-        for start, end in item.pauses or []
+    """Due date from the clock's start, the extension and closed third-party pauses.
+
+    A 补正 restarts the clock (Art. 30: the period runs from receipt of the completed
+    application), so only consultation pauses (Art. 32) are subtracted.
+    """
+    closed = [
+        (date.fromisoformat(start), date.fromisoformat(end))
+        for start, end, kind in _entries(item)
+        if end is not None and kind == "consult"
     ]
-    closed = [(start, end) for start, end in pauses if end is not None]
     item.due_date = calendar.due_date(
         item.receipt_date, limit=REQUEST_LIMIT, extension_days=item.extension_days, pauses=closed
     )
@@ -259,12 +264,18 @@ def extend_request(
     return item
 
 
+def _entries(item: InfoRequest) -> list[tuple[str, str | None, str]]:
+    """The clock's stops as (start, end or None, kind), kind 'supplement' or 'consult'."""
+    return [(e[0], e[1], e[2] if len(e) > 2 else "consult") for e in item.pauses or []]
+
+
 def _pause(item: InfoRequest, status: str, on: date, note: str, actor: str, action: str) -> None:
     _open(item)
     if item.pauses and item.pauses[-1][1] is None:
         raise InvalidTransition("计时已暂停，请先登记恢复")
     begin_write()
-    item.pauses = [*(item.pauses or []), [on.isoformat(), None]]
+    kind = "supplement" if status == "supplement" else "consult"
+    item.pauses = [*(item.pauses or []), [on.isoformat(), None, kind]]
     item.status = status
     item.supplement_note = note if status == "supplement" else item.supplement_note
     _audit(actor, action, item, on=on.isoformat(), note=note)
@@ -287,16 +298,18 @@ def start_consultation(item: InfoRequest, *, note: str, actor: str, on: date | N
 
 
 def resume(item: InfoRequest, *, actor: str, on: date | None = None) -> InfoRequest:
-    """The supplement arrived or the third party answered: the clock runs again."""
+    """The supplement arrived (the clock restarts) or the third party answered (it resumes)."""
     _open(item)
     if not item.pauses or item.pauses[-1][1] is not None:
         raise InvalidTransition("计时没有暂停")
     on = on or local_date(utcnow())
     begin_write()
-    start, _ = item.pauses[-1]
+    start, _, kind = _entries(item)[-1]
     if date.fromisoformat(start) > on:
         raise ValidationError({"on": "恢复日期：不能早于暂停日期"})
-    item.pauses = [*item.pauses[:-1], [start, on.isoformat()]]
+    item.pauses = [*item.pauses[:-1], [start, on.isoformat(), kind]]
+    if kind == "supplement":  # the completed application starts the clock afresh
+        item.receipt_date = calendar.receipt_day(on)
     item.status = "received"
     _recompute_due(item)
     _audit(actor, "resume", item, on=on.isoformat())
@@ -316,7 +329,8 @@ def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: str) ->
         raise ValidationError(errors)
     begin_write()
     if item.pauses and item.pauses[-1][1] is None:
-        item.pauses = [*item.pauses[:-1], [item.pauses[-1][0], local_date(utcnow()).isoformat()]]
+        start, _, kind = _entries(item)[-1]
+        item.pauses = [*item.pauses[:-1], [start, local_date(utcnow()).isoformat(), kind]]
     item.outcome = outcome
     item.reply = reply.strip()
     item.status = "closed"

@@ -152,6 +152,7 @@ class SearchIndex:
         self._searcher = None
         self._users: dict[int, int] = {}
         self._applied: tuple[str | None, int] = (None, 0)
+        self.last_catch_up = 0.0  # monotonic time of the last change-log check
 
     # -- layout ---------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -172,8 +173,19 @@ def _rank(searcher, words: list[str], request: SearchRequest) -> _Ranked:
     return _Ranked(ids, ranking.total, ranking.kind_counts, ranking.year_counts, ranking.relaxed)
 
 
+CATCH_UP_EVERY = 0.5  # seconds between checks of the change log from one process
+
+
 def catch_up(index: SearchIndex) -> None:
-    """Apply changes other processes or hosts committed but nobody indexed yet."""
+    """Apply changes other processes or hosts committed but nobody indexed yet.
+
+    Publishing processes index their own changes at once; this check (at most twice a
+    second per process) covers a writer that died or gave up on a busy lock.
+    """
+    now = time.monotonic()
+    if now - index.last_catch_up < CATCH_UP_EVERY:
+        return
+    index.last_catch_up = now
     newest = db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
     if newest > index.applied_change_id():
         index.sync(timeout=0)

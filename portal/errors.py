@@ -35,6 +35,7 @@ ERROR_TITLES = {
     403: "无权访问",
     404: "页面不存在",
     405: "请求方式不被允许",
+    409: "当前状态下不能这样操作",
     413: "提交的内容过大",
     429: "操作过于频繁",
     500: "系统繁忙",
@@ -66,6 +67,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):
         return _render(404)
+
+    @app.errorhandler(InvalidTransition)
+    def invalid_transition(exc: InvalidTransition):
+        return _render(409, str(exc))
 
     @app.errorhandler(NotAuthorized)
     def not_authorized(exc: NotAuthorized):

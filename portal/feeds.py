@@ -29,7 +29,7 @@ from . import content_types
 from .extensions import db
 from .markdown import plain_text
 from .models import Document, DocumentChange
-from .timeutil import SHANGHAI, utcnow
+from .timeutil import SHANGHAI
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -211,7 +211,3 @@ def documents_for(kind: str | None = None, topic: str | None = None) -> list[Doc
     if topic:
         query = query.where(Document.topic == content_types.TOPIC_BY_CODE[topic])
     return list(db.session.scalars(query))
-
-
-def now() -> datetime:
-    return utcnow()

@@ -22,7 +22,7 @@ from flask import current_app
 
 from . import content_types
 from .database import WRITES_KEY, begin_write
-from .errors import InvalidTransition, NotFound, ValidationError
+from .errors import InvalidTransition, ValidationError
 from .extensions import db
 from .markdown import render
 from .models import Attachment, Document, DocumentChange, DocumentRevision
@@ -45,14 +45,6 @@ class AttachmentFile:
 
     title: str
     path: Path
-
-
-def get_document(kind: str, slug: str, *, public: bool = True) -> Document:
-    """Return the document, or raise ``NotFound`` (drafts are not found when ``public``)."""
-    doc = db.session.scalar(sa.select(Document).where(Document.kind == kind, Document.slug == slug))
-    if doc is None or (public and not doc.is_public):
-        raise NotFound(f"{kind}/{slug}")
-    return doc
 
 
 def _snapshot(doc: Document) -> dict[str, Any]:

@@ -22,7 +22,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -427,13 +426,3 @@ class SearchIndex:
 
 def get_index() -> SearchIndex:
     return current_app.extensions["portal.search"]
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
-    """Poll ``predicate`` until true or ``seconds`` pass (used by tests and tools)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()

@@ -108,13 +108,6 @@ def postings(reader, data: SegmentData, fieldname: str, term: str) -> dict[int, 
 
 
 @dataclass
-class Candidate:
-    score: float
-    published: int
-    docnum: int  # global document number in the searcher
-
-
-@dataclass
 class Ranking:
     ranked: list[int]  # global docnums, best first, for the requested page window
     total: int

@@ -59,6 +59,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield app
+    empty_database(app)
+
+
+def empty_database(app: Flask) -> None:
+    """Delete every row the test wrote and release the app's connections and searchers."""
     app.extensions["portal.search"].close()
     with app.app_context():
         db.session.remove()

@@ -397,6 +397,7 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
     import redis
 
     from portal import create_app
+    from tests.conftest import empty_database
 
     url = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(url).ping()  # the suite expects the machine's Redis to be up
@@ -428,10 +429,4 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
         assert statuses == [200, 200, 429]
     finally:
         for app in apps:
-            app.extensions["portal.search"].close()
-            with app.app_context():
-                db.session.remove()
-                with db.engine.begin() as conn:
-                    for table in reversed(db.metadata.sorted_tables):
-                        conn.execute(table.delete())
-                db.engine.dispose()
+            empty_database(app)

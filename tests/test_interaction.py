@@ -392,16 +392,14 @@ def test_demo_example_messages_load_once_and_show_as_examples(client, ctx):
 
 def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
     """Two workers (two app instances) count one client's submissions together."""
-    import uuid
-
     import redis
 
     from portal import create_app
     from tests.conftest import empty_database
 
-    url = "redis://127.0.0.1:6379/15"
-    redis.Redis.from_url(url).ping()  # the suite expects the machine's Redis to be up
-    prefix = f"test-{uuid.uuid4().hex}"
+    url = "redis://127.0.0.1:6379/15"  # database 15 is the test suite's own
+    server = redis.Redis.from_url(url)
+    server.flushdb()  # the suite expects the machine's Redis to be up
     apps = [
         create_app(
             {
@@ -411,7 +409,6 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
                 "SEARCH_INDEX": str(tmp_path / "index"),
                 "UPLOAD_DIR": str(tmp_path / "uploads"),
                 "REDIS_URL": url,
-                "RATELIMIT_KEY_PREFIX": prefix,
                 "MESSAGE_RATE": "2 per hour",
                 "MIN_FILL_SECONDS": 0,
             }
@@ -428,5 +425,7 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
             )
         assert statuses == [200, 200, 429]
     finally:
+        server.flushdb()
+        server.close()
         for app in apps:
             empty_database(app)

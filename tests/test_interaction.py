@@ -207,9 +207,13 @@ def test_message_without_consent_cannot_be_published(ctx):
 
 def test_suggestions_while_typing(client, make_doc):
     make_doc("faq", title="如何申请政府信息公开？", question="如何申请政府信息公开？")
-    items = client.get("/messages/suggest?q=政府信息公开").get_json()
+    token = csrf_token(client, "/messages/new")["csrf_token"]
+    headers = {"X-CSRFToken": token}
+    items = client.post("/messages/suggest", json={"q": "政府信息公开"}, headers=headers).get_json()
     assert items[0]["title"] == "如何申请政府信息公开？"
-    assert client.get("/messages/suggest?q=x").get_json() == []
+    assert client.post("/messages/suggest", json={"q": "x"}, headers=headers).get_json() == []
+    assert client.post("/messages/suggest", json={"q": ["列表"]}, headers=headers).get_json() == []
+    assert client.post("/messages/suggest", json={"q": "政府"}).status_code == 400  # no CSRF
 
 
 # -- information requests -------------------------------------------------------------

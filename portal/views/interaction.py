@@ -144,10 +144,15 @@ def track():
     return response, (400 if request.method == "POST" and form.errors else 200)
 
 
-@bp.get("/messages/suggest")
+@bp.post("/messages/suggest")
 def suggest():
-    """Published FAQs and documents matching a subject being typed (JSON, for the form)."""
-    q = request.args.get("q", "")[:50]
+    """Published FAQs and documents matching a subject being typed (JSON, for the form).
+
+    A POST (with the form's CSRF token in a header) keeps what residents type out of URLs
+    and so out of access logs.
+    """
+    q = (request.get_json(silent=True) or {}).get("q", "")
+    q = q[:50] if isinstance(q, str) else ""
     results = search.search(q, per_page=5) if len(q.strip()) >= 2 else None
     hits = results.hits if results else []
     return jsonify(

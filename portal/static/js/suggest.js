@@ -4,14 +4,19 @@
   "use strict";
   var input = document.getElementById("subject");
   var box = document.getElementById("suggestions");
-  if (!input || !box || !window.fetch) { return; }
+  var token = document.querySelector("input[name=csrf_token]");
+  if (!input || !box || !token || !window.fetch) { return; }
   var timer = null;
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
       var q = input.value.trim();
       if (q.length < 2) { box.textContent = ""; return; }
-      fetch(box.getAttribute("data-url") + "?q=" + encodeURIComponent(q))
+      fetch(box.getAttribute("data-url"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token.value },
+        body: JSON.stringify({ q: q })
+      })
         .then(function (r) { return r.ok ? r.json() : []; })
         .then(function (items) {
           box.textContent = "";

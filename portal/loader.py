@@ -219,7 +219,15 @@ def load_file(parsed: ParsedFile) -> str:
 
 
 def load_directory(root: Path) -> LoadReport:
-    """Load every ``<kind>/*.md`` below ``root``; one bad file never stops the others."""
+    """Load every ``<kind>/*.md`` below ``root``; one bad file never stops the others.
+
+    Derived stores (the search index) are brought up to date once, after the last file.
+    """
+    with publishing.batch():
+        return _load_all(root)
+
+
+def _load_all(root: Path) -> LoadReport:
     report = LoadReport()
     seen: dict[tuple[str, str], Path] = {}
     for path in sorted(root.glob("*/*.md")):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -165,8 +167,26 @@ def commit_changes() -> None:
     app = current_app._get_current_object()
     for doc, action in events:
         document_changed.send(app, document=doc, action=action)
-    if events:
+    batched = db.session.info.get(_BATCH_KEY)
+    if batched is not None:
+        batched.extend(events)
+    elif events:
         changes_committed.send(app, changes=events)
+
+
+_BATCH_KEY = "portal.batched_document_events"
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Commit as usual inside, but send ``changes_committed`` once at the end (bulk loads)."""
+    db.session.info[_BATCH_KEY] = []
+    try:
+        yield
+    finally:
+        events = db.session.info.pop(_BATCH_KEY, [])
+        if events:
+            changes_committed.send(current_app._get_current_object(), changes=events)
 
 
 def discard_changes() -> None:

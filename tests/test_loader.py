@@ -200,3 +200,18 @@ def test_demo_content_loads_completely(ctx):
         for d in db.session.scalars(sa.select(Document).where(Document.kind == "enforcement"))
     }
     assert subtypes == {"行政处罚", "行政检查", "双随机一公开"}
+
+
+def test_search_index_follows_a_load_in_one_go(ctx, site):
+    from portal import publishing, search
+
+    heard: list[int] = []
+
+    def listener(sender, changes):
+        heard.append(len(changes))
+
+    with publishing.changes_committed.connected_to(listener):
+        loader.load_directory(site)
+    assert heard == [4]  # two documents, each created and published, announced once
+    assert {hit.document.slug for hit in search.search("普法").hits} == {"pufa"}
+    assert search.verify().ok

@@ -181,6 +181,12 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
     started = time.perf_counter()
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        serials: dict[int, int] = {}
+
+        def next_serial(year: int) -> int:
+            serials[year] = serials.get(year, 0) + 1
+            return serials[year]
+
         for n in range(total):
             kind = rng.choice(kinds)
             day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
@@ -192,7 +198,8 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
                 "summary": rng.choice(pool)[:120],
                 "topic": rng.choice(topics),
                 "tags": rng.sample(TAGS, rng.randint(0, 3)),
-                "index_no": f"{credit_code}/{day.year}-{n + 1:06d}",  # skips the MAX() lookup
+                # a serial per year given here skips the MAX() lookup for each document
+                "index_no": f"{credit_code}/{day.year}-{next_serial(day.year):05d}",
                 "body": body,
                 **kind_fields(kind, rng, pool, n, day),
             }

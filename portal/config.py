@@ -109,8 +109,11 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     config.setdefault("RATELIMIT_KEY_PREFIX", "portal")
     config["RATELIMIT_HEADERS_ENABLED"] = True
+    # Error logs must never carry what residents typed (names, ID numbers, phones).
+    options: dict[str, Any] = {"hide_parameters": True}
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        options["connect_args"] = {"timeout": 30}
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     if config.get("ENV") == "production" and config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:
         raise RuntimeError(
             "PORTAL_SECRET_KEY must be set in production (the default key is public)."

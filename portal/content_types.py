@@ -7,6 +7,7 @@ Adding a kind is one ``ContentType`` entry here plus, at most, one template in
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from .timeutil import parse_local
 
 # Control characters no text field may hold (PostgreSQL refuses NUL; XML feeds refuse all).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INDEX_NO_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REF_RE = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 
@@ -83,16 +85,19 @@ class Field:
     _clean_markdown = _clean_text
 
     def _clean_date(self, value: Any) -> str:
+        day: date | None = None
         if isinstance(value, datetime):
-            return value.date().isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value).isoformat()
-            except ValueError:
-                pass
-        raise FieldError("日期格式无效，应为 YYYY-MM-DD")
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        elif isinstance(value, str):
+            with suppress(ValueError):
+                day = date.fromisoformat(value)
+        if day is None:
+            raise FieldError("日期格式无效，应为 YYYY-MM-DD")
+        if not 1949 <= day.year <= 2100:
+            raise FieldError("日期应在 1949 年至 2100 年之间")
+        return day.isoformat()
 
     def _clean_int(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -132,6 +137,13 @@ class Field:
             raise FieldError("引用了未知的信息类型")
         return value
 
+    def _clean_index_no(self, value: Any) -> str:
+        if not isinstance(value, str) or not INDEX_NO_RE.match(value):
+            raise FieldError(
+                "格式应为 统一社会信用代码/年份-五位序号，如 11440303MB2C93574X/2024-00001"
+            )
+        return value
+
     def _clean_tags(self, value: Any) -> list[str]:
         if isinstance(value, str):
             value = [part for part in re.split(r"[,，、\s]+", value) if part]
@@ -150,7 +162,7 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("title", "标题", required=True, max_length=200),
     Field("summary", "摘要", max_length=500),
     Field("publisher", "发布机构", max_length=100),
-    Field("index_no", "索引号", max_length=64),
+    Field("index_no", "索引号", "index_no", max_length=64),
     Field("topic", "主题分类", "choice", required=True, choices=tuple(n for _, n in TOPICS)),
     Field("tags", "标签", "tags"),
     Field("body", "正文", "markdown", max_length=200_000),
@@ -319,6 +331,9 @@ def clean_slug(value: Any) -> str:
 
 def clean_datetime(value: Any) -> datetime:
     try:
-        return parse_local(value)
+        parsed = parse_local(value)
     except ValueError:
         raise FieldError("日期格式无效，应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM") from None
+    if not 2000 <= parsed.year <= 2100:
+        raise FieldError("日期应在 2000 年至 2100 年之间")
+    return parsed

@@ -211,3 +211,18 @@ def documents_for(kind: str | None = None, topic: str | None = None) -> list[Doc
     if topic:
         query = query.where(Document.topic == content_types.TOPIC_BY_CODE[topic])
     return list(db.session.scalars(query))
+
+
+def documents_by_id(ids: list[int]) -> list[Document]:
+    """Published documents with these ids, in this order, with their attachments."""
+    from sqlalchemy.orm import selectinload
+
+    found = {
+        doc.id: doc
+        for doc in db.session.scalars(
+            sa.select(Document)
+            .options(selectinload(Document.attachments))
+            .where(Document.id.in_(ids), Document.status == "published")
+        )
+    }
+    return [found[i] for i in ids if i in found]

@@ -433,3 +433,88 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path):
         server.close()
         for app in apps:
             empty_database(app)
+
+
+def test_publishing_masks_the_reply_and_the_submitters_own_details(client, post_form, ctx):
+    post_form(
+        "/messages/new",
+        message_data(content="我是王先生，住在东晓，邮箱 wang@example.com 请回复。"),
+    )
+    message = db.session.scalars(sa.select(Message)).one()
+    services.answer_message(
+        message,
+        reply="王先生：您反映的问题已处理，如有疑问请拨打13812345678。",
+        department="执法队",
+        actor="s",
+    )
+    told = services.publish_message(message, actor="staff")
+    html = client.get("/messages/").get_data(as_text=True)
+    assert "王先生" not in html and "13812345678" not in html and "wang@example.com" not in html
+    assert "王**" in html
+    assert "姓名" in told
+
+
+def test_supplement_can_be_requested_only_once(ctx):
+    item = _request(date(2024, 9, 2))
+    services.request_supplement(item, note="请写明文件名称", actor="staff", on=date(2024, 9, 3))
+    services.resume(item, actor="staff", on=date(2024, 9, 5))
+    with pytest.raises(InvalidTransition):
+        services.request_supplement(item, note="再次补正", actor="staff", on=date(2024, 9, 6))
+
+
+def test_closing_during_a_consultation_recomputes_the_due_date(ctx):
+    from portal.interaction import calendar
+
+    item = _request(date(2024, 9, 2))
+    services.start_consultation(item, note="征求第三方意见", actor="staff", on=date(2024, 9, 3))
+    services.close_request(item, outcome="disclosed", reply="予以公开。", actor="staff")
+    paused = calendar.working_days_between(date(2024, 9, 2), local_today())
+    assert calendar.working_days_between(item.receipt_date, item.due_date) == 20 + paused
+
+
+def local_today():
+    from portal.timeutil import local_date, utcnow
+
+    return local_date(utcnow())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/messages/?page=²",
+        "/news/?page=²",
+        "/news/?year=0",
+        "/news/?year=99999",
+        "/search?q=街道&to=9999-12-31",
+        "/search?q=街道&from=0001-01-01",
+        "/search.rss?q=街道&to=9999-12-31",
+        "/search?q=街道&page=²",
+    ],
+)
+def test_odd_query_strings_never_fail(client, url):
+    assert client.get(url).status_code in {200, 404}
+
+
+def test_json_bodies_to_forms_never_fail(client, ctx):
+    token = csrf_token(client, "/messages/new")["csrf_token"]
+    headers = {"X-CSRFToken": token}
+    for url in ("/messages/new", "/requests/new", "/track"):
+        for body in ([1], {"subject": 12345}, "x"):
+            assert client.post(url, json=body, headers=headers).status_code == 400
+    assert client.post("/messages/suggest", json=[1], headers=headers).get_json() == []
+    assert count(Message) == 0
+
+
+def test_nul_bytes_in_forms_are_stripped_not_a_500(post_form, ctx):
+    response = post_form("/messages/new", message_data(subject="小区门口\x00占道经营"))
+    assert response.status_code == 200
+    assert db.session.scalars(sa.select(Message.subject)).one() == "小区门口占道经营"
+    assert post_form("/track", {"tracking_no": "LY\x00", "code": "\x00"}).status_code == 400
+
+
+def test_failed_submissions_do_not_use_up_the_rate_limit(app, post_form, ctx):
+    app.config["REQUEST_RATE"] = "1 per hour"
+    for _ in range(3):
+        assert post_form("/requests/new", request_data(id_number=BAD_ID_NUMBER)).status_code == 400
+    assert post_form("/requests/new", request_data()).status_code == 200
+    assert post_form("/requests/new", request_data()).status_code == 429

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from whoosh import index as whoosh_index
 
 from portal import publishing, search
+from portal.errors import ValidationError
 from portal.extensions import db
 from portal.models import Document
 from portal.search import analysis
@@ -390,3 +391,39 @@ def test_pagination_of_results(ctx, make_doc):
     assert first.total == 13 and first.pages == 2
     assert len(first.hits) == 10 and len(second.hits) == 3
     assert not {h.document.id for h in first.hits} & {h.document.id for h in second.hits}
+
+
+def test_a_document_the_index_cannot_take_does_not_stop_indexing(ctx, make_doc, monkeypatch):
+    from portal.search import index as index_module
+
+    original = index_module.document_fields
+
+    def broken(doc):
+        if doc.title == "坏文档":
+            raise ValueError("cannot index")
+        return original(doc)
+
+    monkeypatch.setattr(index_module, "document_fields", broken)
+    make_doc("news", title="坏文档")
+    good = make_doc("news", title="好文档之后发布")
+    assert found("好文档") == [good.slug]
+
+
+def test_dates_outside_the_supported_range_are_refused(ctx):
+    from portal.content_types import FieldError, clean_datetime
+
+    with pytest.raises(FieldError):
+        clean_datetime("1924-09-12")
+    with pytest.raises(ValidationError):
+        publishing.create(
+            "policy",
+            "old",
+            {
+                "title": "旧制度",
+                "topic": "综合政务",
+                "doc_number": "1号",
+                "issued_on": "1800-01-01",
+                "validity": "有效",
+            },
+            actor="e",
+        )

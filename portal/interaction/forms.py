@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from flask import current_app
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import (
@@ -25,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..content_types import CONTROL_CHARS
 from . import validators
 from .models import MESSAGE_CATEGORIES
 from .services import new_form_token
@@ -62,7 +63,25 @@ def _signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-rendered-at")
 
 
-class GuardedForm(FlaskForm):
+def _strip_controls(value: object) -> object:
+    return CONTROL_CHARS.sub("", value).strip() if isinstance(value, str) else value
+
+
+class PortalForm(FlaskForm):
+    """Reads only form-encoded data (never a JSON body) and strips control characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), _strip_controls]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if "formdata" not in kwargs and request.method == "POST":
+            kwargs["formdata"] = request.form
+        super().__init__(*args, **kwargs)
+
+
+class GuardedForm(PortalForm):
     """CSRF, a one-time form token, a honeypot and a minimum fill time."""
 
     form_token = HiddenField()
@@ -70,10 +89,11 @@ class GuardedForm(FlaskForm):
     website = StringField("网址（请勿填写）")  # honeypot: hidden from people, bots fill it
 
     def prepare(self) -> None:
-        """Fill the hidden fields for a freshly shown form."""
+        """Fill the hidden fields; a form shown again after an error keeps its first time."""
         if not self.form_token.data:
             self.form_token.data = new_form_token()
-        self.rendered.data = _signer().dumps(time.time())
+        if not self.rendered.data:
+            self.rendered.data = _signer().dumps(time.time())
 
     def trap(self) -> str | None:
         """Why this submission looks automated, or None."""
@@ -170,8 +190,10 @@ class RequestForm(GuardedForm):
                 field.data = validators.credit_code(field.data)
             elif self.id_type.data == "居民身份证":
                 field.data = validators.resident_id(field.data)
-            elif not 5 <= len(field.data.strip()) <= 30:
-                raise ValueError("证件号码长度不正确")
+            else:
+                field.data = field.data.strip()
+                if not 5 <= len(field.data) <= 30:
+                    raise ValueError("证件号码长度不正确")
         except ValueError as exc:
             label = "统一社会信用代码" if self.applicant_type.data == "organisation" else "证件号码"
             raise ValidationError(f"{label}：{exc}") from None
@@ -199,6 +221,6 @@ class RequestForm(GuardedForm):
             raise ValidationError("通信地址：应为 5 至 200 个字")
 
 
-class TrackForm(FlaskForm):
+class TrackForm(PortalForm):
     tracking_no = StringField("查询编号", [_required("查询编号"), Length(max=20)])
     code = StringField("查询码", [_required("查询码"), Length(max=20)])

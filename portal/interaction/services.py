@@ -195,15 +195,34 @@ def publish_message(message: Message, *, actor: str) -> str:
     if not message.consent:
         raise InvalidTransition("留言人未同意公开")
     begin_write()
-    subject, found_subject = privacy.mask_personal_data(message.subject)
-    content, found_content = privacy.mask_personal_data(message.content)
-    message.public_subject = subject
-    message.public_content = content
+    findings = []
+    masked = {}
+    own = False
+    for name in ("subject", "content", "reply"):
+        text, found = privacy.mask_personal_data(getattr(message, name) or "")
+        masked[name] = _without_own_details(message, text)
+        own = own or masked[name] != text
+        findings += found
+    message.public_subject = masked["subject"]
+    message.public_content = masked["content"]
+    message.reply = masked["reply"]
     message.published = True
-    findings = found_subject + found_content
     _audit(actor, "publish", message, masked=len(findings))
     db.session.commit()
-    return privacy.describe(findings)
+    told = privacy.describe(findings)
+    if own:
+        told = "；".join(filter(None, [told, "已遮盖留言人自己的姓名或联系方式"]))
+    return told
+
+
+def _without_own_details(message: Message, text: str) -> str:
+    """The submitter's own name and contact, wherever they appear, masked."""
+    if message.name and len(message.name) >= 2:
+        text = text.replace(message.name, privacy.mask_name(message.name))
+    if message.contact:
+        kind = "email" if "@" in message.contact else "mobile"
+        text = text.replace(message.contact, privacy.mask_value(kind, message.contact))
+    return text
 
 
 def unpublish_message(message: Message, *, actor: str, reason: str) -> None:
@@ -287,6 +306,8 @@ def request_supplement(item: InfoRequest, *, note: str, actor: str, on: date | N
     on = on or local_date(utcnow())
     if not (note or "").strip():
         raise ValidationError({"note": "补正内容：必填"})
+    if any(kind == "supplement" for _, _, kind in _entries(item)):
+        raise InvalidTransition("补正只能一次性告知，本申请已通知过补正")
     if calendar.working_days_between(item.receipt_date, on) > SUPPLEMENT_WITHIN:
         raise InvalidTransition(f"补正须在收到申请之日起 {SUPPLEMENT_WITHIN} 个工作日内一次性告知")
     _pause(item, "supplement", on, note.strip(), actor, "request_supplement")
@@ -331,6 +352,7 @@ def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: str) ->
     if item.pauses and item.pauses[-1][1] is None:
         start, _, kind = _entries(item)[-1]
         item.pauses = [*item.pauses[:-1], [start, local_date(utcnow()).isoformat(), kind]]
+        _recompute_due(item)
     item.outcome = outcome
     item.reply = reply.strip()
     item.status = "closed"

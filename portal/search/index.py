@@ -48,7 +48,7 @@ GAP_GRACE = timedelta(seconds=60)  # how long a hole in the change-log ids may s
 PARALLEL_REBUILD_FROM = 2000  # documents; below this one process indexes faster
 
 
-SCHEMA_VERSION = 3  # bump when the schema or the analysis changes: indexes get rebuilt
+SCHEMA_VERSION = 4  # bump when the schema or the analysis changes: indexes get rebuilt
 
 
 def make_schema() -> Schema:
@@ -57,7 +57,7 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         year=NUMERIC(int, bits=16, stored=True, sortable=True),
-        published=NUMERIC(int, bits=64, sortable=True, signed=False),
+        published=NUMERIC(int, bits=64, sortable=True, signed=True),
         updated=STORED(),
         title=TEXT(analyzer=tokens, phrase=False),
         content=TEXT(analyzer=tokens, phrase=False),
@@ -324,10 +324,13 @@ class SearchIndex:
         }
         for doc_id in doc_ids:
             doc = docs.get(doc_id)
-            if doc is None:
-                writer.delete_by_term("id", str(doc_id))
-            else:
-                writer.update_document(**document_fields(doc))
+            if doc is not None:
+                try:
+                    writer.update_document(**document_fields(doc))
+                    continue
+                except Exception:  # one bad document must not stop the index for all
+                    log.exception("document %s could not be indexed; left out", doc_id)
+            writer.delete_by_term("id", str(doc_id))
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Build a fresh generation from the database and switch to it atomically.

@@ -9,6 +9,7 @@ the index is stale.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -28,6 +29,7 @@ from . import analysis
 from .index import SearchIndex
 from .ranking import Ranker
 
+log = logging.getLogger(__name__)
 EXACT_BOOST = 50.0
 CACHE_SIZE = 512
 # What a result line shows; body and summary are read only to build new snippets.
@@ -188,7 +190,10 @@ def catch_up(index: SearchIndex) -> None:
     index.last_catch_up = now
     newest = db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
     if newest > index.applied_change_id():
-        index.sync(timeout=0)
+        try:
+            index.sync(timeout=0)
+        except Exception:  # searching must work even when catching up fails
+            log.exception("search index could not catch up with the change log")
 
 
 def search(index: SearchIndex, request: SearchRequest) -> SearchResults:

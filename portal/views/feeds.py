@@ -83,7 +83,10 @@ def search_feed(fmt: str):
         "page": 1,
         "per_page": current_app.config["FEED_SIZE"],
     }
-    key = "search:" + "|".join(f"{k}={v}" for k, v in sorted(options.items()))
+    # The results come from the index, so its position in the change log is part of the key:
+    # a feed built while the index was still behind is never served as current.
+    applied = search.index.get_index().applied_change_id()
+    key = f"search@{applied}:" + "|".join(f"{k}={v}" for k, v in sorted(options.items()))
     html_path = request.full_path.replace(f"/search.{fmt}", "/search", 1).rstrip("?")
     spec = feeds.FeedSpec(
         key,
@@ -93,6 +96,7 @@ def search_feed(fmt: str):
     )
 
     def load() -> list[Document]:
-        return [hit.document for hit in search.search(**options).hits]
+        ids = [hit.document.id for hit in search.search(**options).hits]
+        return feeds.documents_by_id(ids)
 
     return serve(spec, fmt, load)

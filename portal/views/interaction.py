@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from ..timeutil import local_date, utcnow, year_bounds_utc
 
 bp = Blueprint("interaction", __name__)
 PER_PAGE = 20
+PAGE_RE = re.compile(r"[0-9]{1,6}")
 
 
 def _message_rate() -> str:
@@ -57,7 +59,7 @@ def message_stats(year: int) -> MessageStats:
 def messages():
     """Answered messages the office made public, newest first, with this year's figures."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not PAGE_RE.fullmatch(raw) or int(raw) < 1:
         abort(404)
     page = int(raw)
     public = sa.and_(Message.published.is_(True), Message.status == "answered")
@@ -83,7 +85,7 @@ def messages():
 
 
 @bp.route("/messages/new", methods=["GET", "POST"])
-@limiter.limit(_message_rate, methods=["POST"])
+@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_message():
     """Leave a message; the confirmation shows a tracking number and query code."""
     form = MessageForm()
@@ -102,7 +104,7 @@ def new_message():
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@limiter.limit(_request_rate, methods=["POST"])
+@limiter.limit(_request_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_request():
     """Apply for government information (依申请公开)."""
     form = RequestForm()
@@ -151,7 +153,8 @@ def suggest():
     A POST (with the form's CSRF token in a header) keeps what residents type out of URLs
     and so out of access logs.
     """
-    q = (request.get_json(silent=True) or {}).get("q", "")
+    body = request.get_json(silent=True)
+    q = body.get("q") if isinstance(body, dict) else None
     q = q[:50] if isinstance(q, str) else ""
     results = search.search(q, per_page=5) if len(q.strip()) >= 2 else None
     hits = results.hits if results else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
@@ -23,7 +24,7 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 6:
+    if not re.fullmatch(r"[0-9]{1,6}", raw):
         abort(404)
     return int(raw)
 
@@ -45,6 +46,8 @@ def listing(kind: str):
     content_type = content_types.get(kind)
     page = _int_arg("page", 1)
     year = _int_arg("year")
+    if year is not None and not 1949 <= year <= 2100:
+        abort(404)
     topic = request.args.get("topic") or None
     if topic is not None and topic not in content_types.TOPIC_BY_CODE:
         abort(404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -22,9 +23,10 @@ def _date_arg(name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         return None
+    return day if 1949 <= day.year <= 2100 else None
 
 
 def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
@@ -46,7 +48,7 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
     if sort not in {"relevance", "date"}:
         sort = "relevance"
     raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 1000:
+    if not re.fullmatch(r"[0-9]{1,4}", raw_page) or not 1 <= int(raw_page) <= 1000:
         abort(404)
     return (
         search.SearchRequest(

@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         models,  # noqa: F401  (tables on the metadata)
         search,
     )
+    from .admin import models as admin_models  # noqa: F401
     from .cli import register_cli
     from .errors import register_error_handlers
     from .interaction import models as interaction_models  # noqa: F401

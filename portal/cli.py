@@ -9,6 +9,9 @@ from flask import Flask, current_app
 
 from . import loader
 from . import search as portal_search
+from .admin import accounts
+from .admin.models import ROLES
+from .errors import ValidationError
 from .interaction.examples import load_examples
 
 
@@ -80,3 +83,25 @@ def register_cli(app: Flask) -> None:
     def sync() -> None:
         """Apply database changes the index has not seen yet."""
         click.echo(f"Applied {portal_search.sync()} document changes.")
+
+    @app.cli.group("users")
+    def users_group() -> None:
+        """Manage staff accounts (there is no default account)."""
+
+    @users_group.command("create")
+    @click.argument("username")
+    @click.option("--role", required=True, type=click.Choice(list(ROLES)))
+    @click.option("--name", "display_name", default="", help="Name shown in the back office.")
+    @click.option("--totp", is_flag=True, help="Enrol a TOTP second factor (always for admin).")
+    @click.password_option(help="Prompted for (twice) when not given.")
+    def create_user(username: str, role: str, display_name: str, totp: bool, password: str) -> None:
+        """Create a staff account."""
+        try:
+            user = accounts.create_user(username, display_name, role, password, totp=totp)
+        except ValidationError as exc:
+            raise click.ClickException("；".join(exc.errors.values())) from None
+        click.echo(f"Created {user.username} ({user.role}).")
+        uri = accounts.provisioning_uri(user, current_app.config["SITE_NAME"])
+        if uri:
+            click.echo("Add this to an authenticator app (shown once):")
+            click.echo(uri)

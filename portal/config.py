@@ -83,6 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MESSAGE_RATE", "5 per hour", "Messages one client may post"),
     Setting("REQUEST_RATE", "3 per hour", "Information requests one client may file"),
     Setting("MIN_FILL_SECONDS", 3.0, "Forms sent back faster than this are quarantined", float),
+    Setting("ADMIN_IDLE_MINUTES", 30, "Staff sessions end after this long without a request", int),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging)", _bool),
 )
 
@@ -106,6 +107,9 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
         config["UPLOAD_DIR"] = str(instance / "uploads")
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["DATABASE_URL"])
     config["SQLALCHEMY_ECHO"] = bool(config.get("SQL_ECHO"))
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = str(config.get("BASE_URL", "")).startswith("https://")
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     config.setdefault("RATELIMIT_KEY_PREFIX", "portal")
     config["RATELIMIT_HEADERS_ENABLED"] = True

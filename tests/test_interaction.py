@@ -518,3 +518,12 @@ def test_failed_submissions_do_not_use_up_the_rate_limit(app, post_form, ctx):
         assert post_form("/requests/new", request_data(id_number=BAD_ID_NUMBER)).status_code == 400
     assert post_form("/requests/new", request_data()).status_code == 200
     assert post_form("/requests/new", request_data()).status_code == 429
+
+
+def test_form_fields_link_hints_and_errors_for_screen_readers(client, post_form, ctx):
+    html = client.get("/messages/new").get_data(as_text=True)
+    assert '="None"' not in html
+    assert re.search(r'<input[^>]+aria-describedby="subject-hint"[^>]+id="subject"', html)
+    bad = post_form("/messages/new", message_data(subject="")).get_data(as_text=True)
+    assert re.search(r'aria-describedby="subject-hint subject-error"[^>]*aria-invalid="true"', bad)
+    assert 'id="subject-error"' in bad

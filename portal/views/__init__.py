@@ -57,6 +57,7 @@ def url_with(**changes: object) -> str:
 def register_views(app: Flask) -> None:
     app.url_map.converters["kind"] = KindConverter
 
+    from ..admin.views import bp as admin_bp
     from .feeds import bp as feeds_bp
     from .interaction import bp as interaction_bp
     from .public import bp as public_bp
@@ -66,6 +67,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(interaction_bp)
+    app.register_blueprint(admin_bp)
 
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.filters.update(date=format_date, filesize=format_size, amount=format_amount)

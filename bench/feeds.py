@@ -17,7 +17,6 @@ import argparse
 import http.client
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import build_database, free_port, pct  # noqa: E402
+from bench.pages import build_database, free_port, pct, start_gunicorn  # noqa: E402
 
 FEED = "/feeds/all.rss"
 
@@ -91,19 +90,7 @@ def run_server(args: argparse.Namespace, url: str, scratch: Path, cache_size: in
         "PORTAL_UPLOAD_DIR": str(scratch / "uploads"),
         "PORTAL_SEARCH_INDEX": str(scratch / "index"),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-w",
-        str(args.workers),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "wsgi:app",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = start_gunicorn(args.workers, port, env)
     try:
         for _ in range(100):
             try:

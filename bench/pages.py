@@ -88,6 +88,13 @@ def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> Non
     print(f"  {total} documents in {time.perf_counter() - started:.1f} s")
 
 
+def start_gunicorn(workers: int, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``gunicorn wsgi:app`` from the repository root on a loopback port."""
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", "wsgi:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -134,22 +141,7 @@ def main() -> None:
         "PORTAL_UPLOAD_DIR": str(scratch / "uploads"),
         "PORTAL_SEARCH_INDEX": str(scratch / "index"),
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(args.workers, port, env)
     try:
         for _ in range(100):
             try:

@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from . import (
+        audit,  # noqa: F401
         database,  # noqa: F401  (engine listeners: SQLite WAL, BEGIN IMMEDIATE)
         models,  # noqa: F401  (tables on the metadata)
         search,

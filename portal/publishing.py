@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 
-from . import content_types
+from . import audit, content_types
 from .database import WRITES_KEY, begin_write
 from .errors import InvalidTransition, ValidationError
 from .extensions import db
@@ -77,6 +77,12 @@ def _record(doc: Document, action: str, actor: str, note: str | None = None) -> 
             number=number, action=action, actor=actor, note=note, snapshot=_snapshot(doc)
         )
     )
+    if doc.id is None:
+        db.session.flush()
+    detail = {"revision": number, "title": doc.title}
+    if note:
+        detail["note"] = note
+    audit.record(actor, action, "document", doc.id, **detail)
 
 
 def next_index_no(year: int) -> str:

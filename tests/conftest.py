@@ -16,6 +16,7 @@ from portal import create_app, publishing
 from portal.extensions import db
 from portal.models import Document
 from portal.timeutil import parse_local
+from tests.staff import user_maker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,3 +166,9 @@ def count_queries(app: Flask):
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """``make_user(username, role, totp=False)`` creates a staff account (see tests/staff.py)."""
+    return user_maker(app)

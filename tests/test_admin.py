@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 
 from portal.admin import accounts
+from portal.admin.blueprint import ACCESS
 from portal.admin.models import ROLES, User
-from portal.admin.views import ACCESS
+from portal.audit import AuditRecord
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.interaction.models import AuditRecord
-
-PASSWORD = "东晓街道-长久的口令-2026"
-
-
-@dataclass
-class Staff:
-    username: str
-    totp_secret: str | None
-
-
-@pytest.fixture
-def make_user(app):
-    """Create an account in its own app context (requests must not share one: each
-    test client needs its own ``g``, where Flask-WTF caches the CSRF token)."""
-
-    def _make(username: str = "editor1", role: str = "editor", totp: bool = False) -> Staff:
-        with app.app_context():
-            user = accounts.create_user(username, username, role, PASSWORD, totp=totp)
-            return Staff(user.username, user.totp_secret)
-
-    return _make
-
-
-def csrf(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def login(client, username: str, password: str = PASSWORD, code: str = ""):
-    token = csrf(client, "/admin/login")
-    return client.post(
-        "/admin/login",
-        data={"csrf_token": token, "username": username, "password": password, "code": code},
-    )
-
-
-def logout(client):
-    html = client.get("/admin/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    return client.post("/admin/logout", data={"csrf_token": token})
+from tests.staff import PASSWORD, login, logout
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal import search
+from portal.audit import AuditRecord
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.interaction import services
-from portal.interaction.models import AuditRecord, InfoRequest, Message
+from portal.interaction.models import InfoRequest, Message
 from portal.interaction.validators import credit_code_check_char, resident_id_check_char
 
 # Synthetic identifiers with correct check characters (nobody's real numbers).

@@ -1,4 +1,4 @@
-"""Back-office pages. Access is decided in one place (``guard``) for the whole blueprint."""
+"""Back-office sign-in, dashboard and accounts (access is checked in ``blueprint.guard``)."""
 
 from __future__ import annotations
 
@@ -6,39 +6,20 @@ import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import g, redirect, render_template, request, session, url_for
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from .. import audit
 from ..extensions import db, limiter
 from ..interaction import calendar, services
 from ..interaction.forms import PortalForm
-from ..interaction.models import AuditRecord, InfoRequest, Message
+from ..interaction.models import InfoRequest, Message
 from ..models import Document
 from ..timeutil import local_date, utcnow
 from . import accounts
-from .models import ROLES, User
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-EVERYONE = frozenset(ROLES)
-#: Which roles may open each back-office page. Pages not listed here are refused.
-ACCESS: dict[str, frozenset[str]] = {
-    "admin.dashboard": EVERYONE,
-    "admin.logout": EVERYONE,
-    "admin.users": frozenset({"admin"}),
-}
-PUBLIC = {"admin.login"}
+from .blueprint import ActionForm, bp
+from .models import User
 
 
 class LoginForm(PortalForm):
@@ -49,59 +30,13 @@ class LoginForm(PortalForm):
     code = StringField("动态验证码（已开启两步验证时填写）", [Length(max=10)])
 
 
-class LogoutForm(PortalForm):
-    pass
-
-
 def _audit(actor: str, action: str, user_id: int = 0, **detail: object) -> None:
-    db.session.add(
-        AuditRecord(
-            actor=actor, action=action, target_type="user", target_id=user_id, detail=detail
-        )
-    )
+    audit.record(actor, action, "user", user_id, **detail)
     db.session.commit()
 
 
 def _account_key() -> str:
     return "login:" + (request.form.get("username") or "").strip().lower()
-
-
-@bp.before_request
-def guard():
-    """Signed-in, current, not idle, and allowed by ``ACCESS`` — or no entry."""
-    if request.endpoint in PUBLIC:
-        return None
-    user = _current_user()
-    if user is None:
-        return redirect(url_for("admin.login", next=request.path))
-    if user.role not in ACCESS.get(request.endpoint or "", frozenset()):
-        abort(403)
-    g.staff = user
-    return None
-
-
-def _current_user() -> User | None:
-    uid, version, seen = session.get("uid"), session.get("v"), session.get("seen", 0)
-    if not uid:
-        return None
-    idle = current_app.config["ADMIN_IDLE_MINUTES"] * 60
-    user = db.session.get(User, uid)
-    if (
-        user is None
-        or not user.active
-        or user.session_version != version
-        or time.time() - seen > idle
-    ):
-        session.clear()
-        return None
-    session["seen"] = time.time()
-    return user
-
-
-@bp.after_request
-def no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -136,7 +71,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """End this and every other session of the signed-in account."""
-    if LogoutForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         accounts.end_sessions(g.staff)
         _audit(g.staff.username, "logout", g.staff.id)
     session.clear()
@@ -194,13 +129,11 @@ def dashboard_counts() -> Dashboard:
 @bp.get("/")
 def dashboard():
     """Counts to act on: items in review, messages waiting, requests due soon or overdue."""
-    return render_template(
-        "admin/dashboard.html", counts=dashboard_counts(), logout_form=LogoutForm()
-    )
+    return render_template("admin/dashboard.html", counts=dashboard_counts())
 
 
 @bp.get("/users")
 def users():
     """Staff accounts and their roles (admin only)."""
     rows = db.session.scalars(sa.select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", users=rows, logout_form=LogoutForm())
+    return render_template("admin/users.html", users=rows)

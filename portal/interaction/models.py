@@ -1,9 +1,8 @@
-"""Public messages (网友留言), information-disclosure requests (依申请公开) and the audit log."""
+"""Public messages (网友留言) and information-disclosure requests (依申请公开)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -126,20 +125,3 @@ class InfoRequest(db.Model):
     @property
     def outcome_label(self) -> str | None:
         return OUTCOMES.get(self.outcome or "")
-
-
-class AuditRecord(db.Model):
-    """Who did what to which message or request, and when."""
-
-    __tablename__ = "audit_record"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor: Mapped[str] = mapped_column(sa.String(100))
-    action: Mapped[str] = mapped_column(sa.String(40))
-    target_type: Mapped[str] = mapped_column(sa.String(20))
-    target_id: Mapped[int]
-    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<AuditRecord {self.action} {self.target_type}#{self.target_id} by {self.actor}>"

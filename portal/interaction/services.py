@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..database import begin_write
 from ..errors import InvalidTransition, ValidationError
 from ..extensions import db
 from ..timeutil import local_date, utcnow
 from . import calendar, privacy
-from .models import OUTCOMES, AuditRecord, InfoRequest, Message
+from .models import OUTCOMES, InfoRequest, Message
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 CODE_LENGTH = 8
@@ -59,11 +60,7 @@ def new_form_token() -> str:
 
 def _audit(actor: str, action: str, target: Message | InfoRequest, **detail: Any) -> None:
     kind = "message" if isinstance(target, Message) else "request"
-    db.session.add(
-        AuditRecord(
-            actor=actor, action=action, target_type=kind, target_id=target.id, detail=detail
-        )
-    )
+    audit.record(actor, action, kind, target.id, **detail)
 
 
 def _next_tracking_no(model: type[Message] | type[InfoRequest], prefix: str) -> str:

@@ -57,7 +57,7 @@ def url_with(**changes: object) -> str:
 def register_views(app: Flask) -> None:
     app.url_map.converters["kind"] = KindConverter
 
-    from ..admin.views import bp as admin_bp
+    from ..admin import bp as admin_bp
     from .feeds import bp as feeds_bp
     from .interaction import bp as interaction_bp
     from .public import bp as public_bp

@@ -1,0 +1,117 @@
+"""The ``/admin/`` blueprint and its one access check.
+
+Every back-office page is listed in ``ACCESS`` with the roles that may open it; ``guard``
+runs before each request of the blueprint and refuses anything not listed. Views live in
+``views`` (sign-in, dashboard, accounts), ``documents`` (editing and publishing),
+``inbox`` (messages and information requests) and ``audit_log``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+
+from ..extensions import db
+from ..interaction.forms import PortalForm
+from .models import ROLES, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+EVERYONE = frozenset(ROLES)
+WRITERS = frozenset({"editor", "reviewer"})
+REVIEWERS = frozenset({"reviewer"})
+HANDLERS = frozenset({"handler"})
+ADMINS = frozenset({"admin"})
+
+#: Which roles may open each back-office page. Pages not listed here are refused.
+ACCESS: dict[str, frozenset[str]] = {
+    "admin.dashboard": EVERYONE,
+    "admin.logout": EVERYONE,
+    "admin.users": ADMINS,
+    "admin.audit": ADMINS,
+    # documents: editors write and submit, reviewers also publish and withdraw
+    "admin.documents": WRITERS,
+    "admin.document_new": WRITERS,
+    "admin.document_edit": WRITERS,
+    "admin.document_preview": WRITERS,
+    "admin.document_submit": WRITERS,
+    "admin.document_history": WRITERS,
+    "admin.document_diff": WRITERS,
+    "admin.document_attachment": WRITERS,
+    "admin.document_publish": REVIEWERS,
+    "admin.document_withdraw": REVIEWERS,
+    # inbox: handlers answer messages and requests, and alone may reveal personal data
+    "admin.messages": HANDLERS,
+    "admin.message_detail": HANDLERS,
+    "admin.message_answer": HANDLERS,
+    "admin.message_publish": HANDLERS,
+    "admin.message_unpublish": HANDLERS,
+    "admin.message_reveal": HANDLERS,
+    "admin.requests": HANDLERS,
+    "admin.request_detail": HANDLERS,
+    "admin.request_extend": HANDLERS,
+    "admin.request_supplement": HANDLERS,
+    "admin.request_consult": HANDLERS,
+    "admin.request_resume": HANDLERS,
+    "admin.request_close": HANDLERS,
+    "admin.request_reveal": HANDLERS,
+}
+PUBLIC = {"admin.login"}
+
+
+class ActionForm(PortalForm):
+    """A form with nothing but its CSRF token (logout, publish, submit …)."""
+
+
+def allowed(endpoint: str) -> bool:
+    """May the signed-in member of staff open ``endpoint``? (Used to show links.)"""
+    staff = g.get("staff")
+    return (
+        staff is not None
+        and endpoint in current_app.view_functions
+        and staff.role in ACCESS.get(endpoint, frozenset())
+    )
+
+
+@bp.before_request
+def guard():
+    """Signed-in, current, not idle, and allowed by ``ACCESS`` — or no entry."""
+    if request.endpoint in PUBLIC:
+        return None
+    user = _current_user()
+    if user is None:
+        return redirect(url_for("admin.login", next=request.path))
+    if user.role not in ACCESS.get(request.endpoint or "", frozenset()):
+        abort(403)
+    g.staff = user
+    return None
+
+
+def _current_user() -> User | None:
+    uid, version, seen = session.get("uid"), session.get("v"), session.get("seen", 0)
+    if not uid:
+        return None
+    idle = current_app.config["ADMIN_IDLE_MINUTES"] * 60
+    user = db.session.get(User, uid)
+    if (
+        user is None
+        or not user.active
+        or user.session_version != version
+        or time.time() - seen > idle
+    ):
+        session.clear()
+        return None
+    session["seen"] = time.time()
+    return user
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def staff_globals():
+    return {"logout_form": ActionForm(), "allowed": allowed}

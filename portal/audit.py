@@ -1,0 +1,93 @@
+"""The audit log: who did what to which record, when and from where. Append-only.
+
+``record`` adds a row to the current transaction, so the action and its audit row commit
+together. Rows are never updated or deleted through the ORM (a flush that tries raises).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .extensions import db
+from .models import UTCDateTime
+from .timeutil import utcnow
+
+#: What each action is called on the audit page.
+ACTIONS: dict[str, str] = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "created": "新建信息",
+    "updated": "修改信息",
+    "submitted": "提交审核",
+    "published": "发布信息",
+    "withdrawn": "撤回信息",
+    "answer": "答复留言",
+    "publish": "公开留言",
+    "unpublish": "取消公开留言",
+    "extend": "延期答复",
+    "request_supplement": "通知补正",
+    "consult": "征求第三方意见",
+    "resume": "恢复计时",
+    "close": "办结申请",
+    "reveal": "查看完整个人信息",
+}
+TARGET_TYPES = {"user": "账号", "document": "信息", "message": "留言", "request": "依申请公开"}
+
+
+class AuditRecord(db.Model):
+    """One action: actor, action, target, details, UTC time and the client's IP address."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (sa.Index("ix_audit_record_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    target_type: Mapped[str] = mapped_column(sa.String(20))
+    target_id: Mapped[int]
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+    def __repr__(self) -> str:
+        return f"<AuditRecord {self.action} {self.target_type}#{self.target_id} by {self.actor}>"
+
+    @property
+    def action_label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+    @property
+    def target_label(self) -> str:
+        return TARGET_TYPES.get(self.target_type, self.target_type)
+
+
+def client_ip() -> str | None:
+    """The client's address (``X-Forwarded-For`` is honoured only via ``PORTAL_PROXY_COUNT``)."""
+    return request.remote_addr if has_request_context() else None
+
+
+def record(actor: str, action: str, target_type: str, target_id: int, **detail: Any) -> None:
+    """Add an audit row to the current transaction (the caller commits)."""
+    db.session.add(
+        AuditRecord(
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id or 0,
+            detail=detail,
+            ip=client_ip(),
+        )
+    )
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _append_only(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditRecord) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("audit records are append-only")

@@ -1,0 +1,59 @@
+"""Signing staff in and out in tests: accounts, CSRF tokens, logins with or without TOTP."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyotp
+
+from portal.admin import accounts
+
+PASSWORD = "东晓街道-长久的口令-2026"
+
+
+@dataclass
+class Staff:
+    username: str
+    totp_secret: str | None
+
+
+def user_maker(app):
+    """Create an account in its own app context (requests must not share one: each
+    test client needs its own ``g``, where Flask-WTF caches the CSRF token)."""
+
+    def _make(username: str = "editor1", role: str = "editor", totp: bool = False) -> Staff:
+        with app.app_context():
+            user = accounts.create_user(username, username, role, PASSWORD, totp=totp)
+            return Staff(user.username, user.totp_secret)
+
+    return _make
+
+
+def csrf(client, url: str) -> str:
+    """The CSRF token on the page at ``url`` (for posting a form shown there)."""
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, code: str = ""):
+    token = csrf(client, "/admin/login")
+    return client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": username, "password": password, "code": code},
+    )
+
+
+def logout(client):
+    html = client.get("/admin/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    return client.post("/admin/logout", data={"csrf_token": token})
+
+
+def login_as(app, staff: Staff):
+    """A new test client signed in as ``staff`` (TOTP code supplied when enrolled)."""
+    client = app.test_client()
+    code = pyotp.TOTP(staff.totp_secret).now() if staff.totp_secret else ""
+    response = login(client, staff.username, code=code)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

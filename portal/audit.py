@@ -37,6 +37,20 @@ ACTIONS: dict[str, str] = {
     "close": "办结申请",
     "reveal": "查看完整个人信息",
 }
+DETAIL_LABELS = {
+    "revision": "版本",
+    "title": "标题",
+    "note": "说明",
+    "username": "用户名",
+    "department": "答复部门",
+    "days": "延期天数",
+    "approver": "批准人",
+    "masked": "遮盖个人信息处数",
+    "reason": "原因",
+    "on": "日期",
+    "outcome": "办理结果",
+    "fields": "查看的字段",
+}
 TARGET_TYPES = {"user": "账号", "document": "信息", "message": "留言", "request": "依申请公开"}
 
 
@@ -61,6 +75,15 @@ class AuditRecord(db.Model):
     @property
     def action_label(self) -> str:
         return ACTIONS.get(self.action, self.action)
+
+    @property
+    def detail_items(self) -> list[tuple[str, str]]:
+        """The details as (Chinese label, value) pairs, for the audit page."""
+        items = []
+        for key, value in (self.detail or {}).items():
+            shown = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+            items.append((DETAIL_LABELS.get(key, key), shown))
+        return items
 
     @property
     def target_label(self) -> str:

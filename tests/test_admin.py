@@ -7,14 +7,21 @@ import re
 import pyotp
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
+from portal import publishing
 from portal.admin import accounts
-from portal.admin.blueprint import ACCESS
+from portal.admin.blueprint import ACCESS, PUBLIC
 from portal.admin.models import ROLES, User
 from portal.audit import AuditRecord
 from portal.errors import ValidationError
 from portal.extensions import db
-from tests.staff import PASSWORD, login, logout
+from portal.interaction import services
+from portal.interaction.models import InfoRequest, Message
+from portal.timeutil import parse_local
+from tests.conftest import BASE_FIELDS
+from tests.staff import PASSWORD, csrf, login, login_as, logout
+from tests.synthetic_ids import make_id
 
 
 @pytest.mark.parametrize(
@@ -133,21 +140,87 @@ def test_logout_and_login_need_csrf(client, make_user):
     assert client.get("/admin/").status_code == 200  # the forged logout did nothing
 
 
-def test_every_admin_route_by_role(app, make_user):
-    """Anonymous → login page; each role → 200 where ACCESS allows it, else 403."""
-    routes = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
-    assert {r.endpoint for r in routes} == set(ACCESS) | {"admin.login"}
-    users = {role: make_user(f"user_{role}", role) for role in ROLES}
-    for rule in routes:
-        if rule.endpoint == "admin.login" or "GET" not in rule.methods:
+def _records(app, tmp_path) -> dict[str, object]:
+    """One of everything an admin URL can point at, keyed by the URL argument's name."""
+    pdf = tmp_path / "公告.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    with app.app_context():
+        doc = publishing.create(
+            "news",
+            "matrix",
+            {"title": "矩阵测试", "topic": "综合政务", "body": "第一版"},
+            actor="test",
+            attachments=[publishing.AttachmentFile("附件", pdf)],
+        )
+        publishing.update(doc, {"body": "第二版"}, actor="test")
+        message = services.submit_message(
+            {"subject": "路灯不亮", "content": "东晓路路灯坏了。", "category": "城市管理"},
+            form_token="matrix-message",
+        )
+        request_ = services.submit_request(
+            {
+                "applicant_type": "person",
+                "name": "张三",
+                "id_type": "身份证",
+                "id_number": make_id(),
+                "phone": "13800138000",
+                "description": "2024年东晓街道道路维修资金使用情况",
+                "medium": "电子",
+                "delivery": "电子邮件",
+            },
+            form_token="matrix-request",
+        )
+        return {
+            "kind": "news",
+            "doc_id": doc.id,
+            "attachment_id": doc.attachments[0].id,
+            "message_id": db.session.scalar(
+                sa.select(Message.id).where(Message.tracking_no == message.tracking_no)
+            ),
+            "request_id": db.session.scalar(
+                sa.select(InfoRequest.id).where(InfoRequest.tracking_no == request_.tracking_no)
+            ),
+        }
+
+
+def test_access_table_lists_exactly_the_admin_routes(app):
+    routes = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")}
+    assert routes == set(ACCESS) | PUBLIC
+
+
+def test_every_admin_route_by_role(app, make_user, tmp_path):
+    """Anonymous → login page; each role → allowed or 403 exactly as ``ACCESS`` says.
+
+    GET pages must answer 200 to the roles allowed; POST actions must not answer 403 (or
+    500) to them. Actions run with a valid CSRF token; logout goes last.
+    """
+    values = _records(app, tmp_path)
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")),
+        key=lambda r: r.endpoint == "admin.logout",
+    )
+    clients = {role: login_as(app, make_user(f"user_{role}", role)) for role in ROLES}
+    anonymous = app.test_client()
+    for rule in rules:
+        if rule.endpoint in PUBLIC:
             continue
-        assert app.test_client().get(rule.rule).status_code == 302
-        for role, user in users.items():
-            client = app.test_client()
-            code = pyotp.TOTP(user.totp_secret).now() if user.totp_secret else ""
-            assert login(client, user.username, code=code).status_code == 302
-            expected = 200 if role in ACCESS[rule.endpoint] else 403
-            assert client.get(rule.rule).status_code == expected, (rule.rule, role)
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        if "GET" in rule.methods:
+            assert anonymous.get(url).status_code == 302, url
+        token = csrf(anonymous, "/admin/login")
+        assert anonymous.post(url, data={"csrf_token": token}).status_code in {302, 405}, url
+        for role, client in clients.items():
+            allowed = role in ACCESS[rule.endpoint]
+            if "GET" in rule.methods:
+                status = client.get(url).status_code
+                assert status == (200 if allowed else 403), (url, role, status)
+            if "POST" in rule.methods:
+                status = client.post(url, data={"csrf_token": csrf(client, "/admin/")}).status_code
+                if allowed:
+                    assert status not in {403, 500}, (url, role, status)
+                else:
+                    assert status == 403, (url, role, status)
 
 
 def test_dashboard_counts(app, make_user):
@@ -165,3 +238,72 @@ def test_dashboard_counts(app, make_user):
     login(client, "editor1")
     html = client.get("/admin/").get_data(as_text=True)
     assert re.search(r"<strong>1</strong>待审核信息", html)
+
+
+def test_audit_log_shows_logins_with_ip_and_filters(app, make_user):
+    make_user("editor1", "editor")
+    chief = make_user("chief", "admin")
+    login(app.test_client(), "editor1")
+    login(app.test_client(), "editor1", "wrong-password")
+    admin = login_as(app, chief)
+    page = admin.get("/admin/audit")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "登录失败" in html and "127.0.0.1" in html and "editor1" in html
+    only_failed = admin.get("/admin/audit?action=login_failed").get_data(as_text=True)
+    assert "登录失败" in only_failed and "<td>chief</td>" not in only_failed
+    by_actor = admin.get("/admin/audit?actor=chief").get_data(as_text=True)
+    assert "<td>chief</td>" in by_actor and "<td>editor1</td>" not in by_actor
+    for odd in ("page=x", "page=0", "from=2024-13-40&to=tomorrow", "target_id=abc", "action=%00"):
+        assert admin.get(f"/admin/audit?{odd}").status_code in {200, 404}, odd
+
+
+def test_audit_log_is_append_only(app, make_user):
+    chief = make_user("chief", "admin")
+    admin = login_as(app, chief)
+    token = csrf(admin, "/admin/audit")
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(admin, method)("/admin/audit", data={"csrf_token": token})
+        assert response.status_code == 405
+    with app.app_context():
+        row = db.session.scalars(sa.select(AuditRecord)).first()
+        row.actor = "someone-else"
+        with pytest.raises(RuntimeError, match="append-only"):
+            db.session.commit()
+        db.session.rollback()
+        db.session.delete(db.session.scalars(sa.select(AuditRecord)).first())
+        with pytest.raises(RuntimeError, match="append-only"):
+            db.session.commit()
+
+
+def test_dashboard_warns_before_inspection_marks_the_site_down(app, make_user):
+    from datetime import timedelta
+
+    from portal.timeutil import to_local, utcnow
+
+    def days_ago(n: int) -> str:
+        return to_local(utcnow() - timedelta(days=n)).strftime("%Y-%m-%d %H:%M")
+
+    with app.app_context():
+        for kind, age in (("news", 20), ("notice", 30), ("policy", 200)):
+            doc = publishing.create(
+                kind,
+                f"{kind}-old",
+                {"title": "旧信息", "topic": "综合政务", **BASE_FIELDS[kind]},
+                actor="t",
+            )
+            publishing.publish(doc, actor="t", published_at=parse_local(days_ago(age)))
+        sub = services.submit_message(
+            {"subject": "路灯", "content": "路灯坏了", "category": "城市管理"}, form_token="old"
+        )
+        message = db.session.scalar(
+            sa.select(Message).where(Message.tracking_no == sub.tracking_no)
+        )
+        message.received_at = utcnow() - timedelta(days=70)
+        db.session.commit()
+    html = login_as(app, make_user("editor2", "editor")).get("/admin/").get_data(as_text=True)
+    assert "“工作动态”栏目已 20 天未更新" in html
+    assert "“政策文件”栏目已 200 天未更新" in html
+    assert "通知公告”栏目已" not in html  # 30 days is within the six-month rule
+    assert "1 条留言超过 5 个工作日未答复" in html
+    assert "满 3 个月未答复属检查指标单项否决" in html

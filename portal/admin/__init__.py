@@ -1,6 +1,6 @@
 """The staff back office under ``/admin/``."""
 
-from . import views  # noqa: F401  (each module adds its routes to the blueprint)
+from . import audit_log, views  # noqa: F401  (each module adds its routes to the blueprint)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -17,7 +17,7 @@ from ..interaction.forms import PortalForm
 from ..interaction.models import InfoRequest, Message
 from ..models import Document
 from ..timeutil import local_date, utcnow
-from . import accounts
+from . import accounts, inspection
 from .blueprint import ActionForm, bp
 from .models import User
 
@@ -129,7 +129,9 @@ def dashboard_counts() -> Dashboard:
 @bp.get("/")
 def dashboard():
     """Counts to act on: items in review, messages waiting, requests due soon or overdue."""
-    return render_template("admin/dashboard.html", counts=dashboard_counts())
+    return render_template(
+        "admin/dashboard.html", counts=dashboard_counts(), warnings=inspection.warnings()
+    )
 
 
 @bp.get("/users")

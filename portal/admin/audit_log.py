@@ -1,0 +1,85 @@
+"""``/admin/audit``: the audit log, read-only and filterable (admins only).
+
+No route changes or deletes a row: this module only reads, and ``portal.audit`` refuses
+ORM updates and deletes of audit records.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+
+from ..audit import ACTIONS, TARGET_TYPES, AuditRecord
+from ..catalog import Page
+from ..extensions import db
+from ..timeutil import local_midnight_utc
+from .blueprint import bp
+
+PER_PAGE = 50
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+@bp.get("/audit")
+def audit():
+    """Every recorded action, newest first, filtered by actor, action, target and dates."""
+    actor = request.args.get("actor", "").strip()[:100]
+    action = request.args.get("action", "")
+    target_type = request.args.get("target_type", "")
+    target_id = request.args.get("target_id", "").strip()
+    since, until = _day("from"), _day("to")
+    page_arg = request.args.get("page", "1")
+    if not re.fullmatch(r"[0-9]{1,6}", page_arg) or int(page_arg) < 1:
+        abort(404)
+    page = int(page_arg)
+
+    conditions: list[sa.ColumnElement[bool]] = []
+    if actor:
+        conditions.append(AuditRecord.actor == actor)
+    if action in ACTIONS:
+        conditions.append(AuditRecord.action == action)
+    if target_type in TARGET_TYPES:
+        conditions.append(AuditRecord.target_type == target_type)
+    if re.fullmatch(r"[0-9]{1,9}", target_id):
+        conditions.append(AuditRecord.target_id == int(target_id))
+    if since:
+        conditions.append(AuditRecord.created_at >= local_midnight_utc(since))
+    if until:
+        conditions.append(AuditRecord.created_at < local_midnight_utc(until + timedelta(days=1)))
+
+    total = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(*conditions)) or 0
+    if (page - 1) * PER_PAGE >= max(total, 1):
+        abort(404)
+    rows = db.session.scalars(
+        sa.select(AuditRecord)
+        .where(*conditions)
+        .order_by(AuditRecord.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "admin/audit.html",
+        result=Page(list(rows), page, PER_PAGE, total),
+        actions=ACTIONS,
+        target_types=TARGET_TYPES,
+        filters={
+            "actor": actor,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "from": since.isoformat() if since else "",
+            "to": until.isoformat() if until else "",
+        },
+    )

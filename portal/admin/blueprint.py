@@ -30,6 +30,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.logout": EVERYONE,
     "admin.users": ADMINS,
     "admin.audit": ADMINS,
+    # annual report: Table 四 (复议/诉讼) figures are typed in by reviewers or admins
+    "admin.report_figures": frozenset({"reviewer", "admin"}),
     # documents: editors write and submit, reviewers also publish and withdraw
     "admin.documents": WRITERS,
     "admin.document_new": WRITERS,

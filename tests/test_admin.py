@@ -172,6 +172,7 @@ def _records(app, tmp_path) -> dict[str, object]:
         )
         return {
             "kind": "news",
+            "year": 2024,
             "doc_id": doc.id,
             "attachment_id": doc.attachments[0].id,
             "message_id": db.session.scalar(

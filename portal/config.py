@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_PAGE_SIZE", 10, "Results per page on the search page", int),
     Setting("CONTENT_DIR", "content", "Folder of Markdown content loaded by `flask content load`"),
     Setting("UPLOAD_DIR", "", "Where attachments are stored; empty means `instance/uploads`"),
+    Setting("UPLOAD_MAX_MB", 20.0, "Largest attachment staff may upload, in MB", float),
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on"),
     Setting("PORT", 5000, "Port `python app.py` listens on", int),
     Setting(

@@ -19,6 +19,7 @@ from .timeutil import parse_local
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INDEX_NO_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_AMOUNT = Decimal(10) ** 13  # yuan; ten trillion is beyond any office's budget
 REF_RE = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 
 # 主题分类: (URL code, Chinese name). Front matter and forms use the Chinese name.
@@ -121,6 +122,8 @@ class Field:
             raise FieldError("应为金额数字") from None
         if not number.is_finite() or number < 0:
             raise FieldError("应为不小于 0 的金额")
+        if number >= MAX_AMOUNT:
+            raise FieldError("金额过大，请核对（单位为元）")
         if number.as_tuple().exponent < -2:  # type: ignore[operator]
             raise FieldError("金额最多两位小数")
         return f"{number:.2f}"

@@ -9,7 +9,7 @@ that signal; see ``portal.search`` and ``portal.feeds``).
 from __future__ import annotations
 
 import hashlib
-import mimetypes
+import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 
-from . import audit, content_types
+from . import audit, content_types, uploads
 from .database import WRITES_KEY, begin_write
 from .errors import InvalidTransition, ValidationError
 from .extensions import db
@@ -43,10 +43,12 @@ EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags",
 
 @dataclass(frozen=True)
 class AttachmentFile:
-    """A file to attach: its title and where it is now on disk."""
+    """A file to attach: its title, where it is now on disk and the name to download it as
+    (default: the file's own name)."""
 
     title: str
     path: Path
+    filename: str | None = None
 
 
 def _snapshot(doc: Document) -> dict[str, Any]:
@@ -95,6 +97,11 @@ def next_index_no(year: int) -> str:
     return f"{prefix}{serial:05d}"
 
 
+def new_slug() -> str:
+    """A slug for a document whose author gave none: today's date and a random part."""
+    return f"{local_date(utcnow()):%Y%m%d}-{secrets.token_hex(3)}"
+
+
 def _apply(doc: Document, cleaned: dict[str, Any]) -> None:
     doc.title = cleaned["title"]
     doc.summary = cleaned.get("summary") or ""
@@ -126,32 +133,45 @@ def _check_index_no_free(index_no: str | None, doc_id: int | None) -> None:
 
 
 def _store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
-    """Copy files into the upload folder (named by content hash) and attach them in order."""
+    """Copy files into the upload folder and make them the document's attachments, in order.
+
+    A stored file is named by its content hash plus the extension of its type as detected
+    from its bytes (never the uploader's name), and carries that detected MIME type. An
+    attachment that stays (same content and name) keeps its row, so its public URL lasts.
+    """
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     upload_dir.mkdir(parents=True, exist_ok=True)
-    doc.attachments.clear()
+    existing = {(a.sha256, a.filename): a for a in doc.attachments}
+    kept: list[Attachment] = []
     for position, item in enumerate(files):
-        data = item.path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        suffix = item.path.suffix.lower()
-        stored_name = f"{digest}{suffix}"
+        name = item.filename or item.path.name
+        file_type = uploads.sniff(item.path, name)
+        digest, size = _hash(item.path)
+        stored_name = f"{digest}{file_type.ext}"
         target = upload_dir / stored_name
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".part")
             shutil.copyfile(item.path, tmp)
             tmp.replace(target)
-        mime = mimetypes.guess_type(item.path.name)[0] or "application/octet-stream"
-        doc.attachments.append(
-            Attachment(
-                position=position,
-                title=item.title,
-                filename=item.path.name,
-                stored_name=stored_name,
-                mime_type=mime,
-                size=len(data),
-                sha256=digest,
-            )
+        row = existing.pop((digest, name), None) or Attachment(
+            filename=name, sha256=digest, size=size
         )
+        row.position = position
+        row.title = item.title
+        row.stored_name = stored_name
+        row.mime_type = file_type.mime
+        kept.append(row)
+    doc.attachments[:] = kept
+
+
+def _hash(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 _PENDING_KEY = WRITES_KEY
@@ -215,13 +235,14 @@ def create(
 ) -> Document:
     """Create a draft document after validating every field of its kind.
 
-    A generated 索引号 uses ``index_year`` (the document's own year when it is known, e.g.
-    for an item imported with its publication date), else the current year.
+    An empty ``slug`` is replaced by a generated one (``new_slug``). A generated 索引号 uses
+    ``index_year`` (the document's own year when it is known, e.g. for an item imported with
+    its publication date), else the current year.
     """
     begin_write()
     cleaned = _validate(kind, data)
     try:
-        slug = content_types.clean_slug(slug)
+        slug = content_types.clean_slug(slug or new_slug())
     except content_types.FieldError as exc:
         raise ValidationError({"slug": f"标识：{exc}"}) from None
     if db.session.scalar(

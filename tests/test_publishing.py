@@ -45,6 +45,7 @@ def test_every_kind_can_be_created_and_published(ctx, kind):
         ),
         ("finance", {"amount": "-5"}, "amount", "金额（元）：应为不小于 0 的金额"),
         ("finance", {"amount": "1.234"}, "amount", "金额最多两位小数"),
+        ("finance", {"amount": "1e999"}, "amount", "金额（元）：金额过大，请核对（单位为元）"),
         ("finance", {"fiscal_year": "二〇二四"}, "fiscal_year", "资金年度：应为整数"),
         (
             "consultation",

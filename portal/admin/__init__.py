@@ -1,6 +1,11 @@
 """The staff back office under ``/admin/``."""
 
-from . import audit_log, views  # noqa: F401  (each module adds its routes to the blueprint)
+from . import (  # noqa: F401  (each module adds its routes to the blueprint)
+    audit_log,
+    documents,
+    inbox,
+    views,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

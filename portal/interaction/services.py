@@ -165,7 +165,9 @@ DUMMY_HASH = generate_password_hash("not-a-real-code")
 
 
 def answer_message(message: Message, *, reply: str, department: str, actor: str) -> Message:
-    """Record the office's reply to a message."""
+    """Record the office's reply to a message (or correct it while it is not public)."""
+    if message.published:
+        raise InvalidTransition("留言已公开，请先取消公开再修改答复")
     errors = {}
     if not (reply or "").strip():
         errors["reply"] = "答复内容：必填"
@@ -187,6 +189,8 @@ def publish_message(message: Message, *, actor: str) -> str:
     """Publish an answered message with personal data masked; returns what was masked."""
     if message.status != "answered":
         raise InvalidTransition("只有已答复的留言可以公开")
+    if message.published:
+        raise InvalidTransition("该留言已经公开")
     if message.quarantined:
         raise InvalidTransition("该留言被系统拦截，不能公开")
     if not message.consent:
@@ -224,9 +228,18 @@ def _without_own_details(message: Message, text: str) -> str:
 
 def unpublish_message(message: Message, *, actor: str, reason: str) -> None:
     """Take a message off the public list."""
+    if not message.published:
+        raise InvalidTransition("该留言没有公开")
     begin_write()
     message.published = False
     _audit(actor, "unpublish", message, reason=reason)
+    db.session.commit()
+
+
+def reveal_personal_data(item: Message | InfoRequest, *, fields: list[str], actor: str) -> None:
+    """Log that ``actor`` saw the full personal data of ``item``: which fields, never values."""
+    begin_write()
+    _audit(actor, "reveal", item, fields=fields)
     db.session.commit()
 
 
@@ -259,10 +272,10 @@ def extend_request(
 ) -> InfoRequest:
     """Extend the deadline once, by at most 20 working days, with a reason and approver."""
     _open(item)
-    errors = {}
     if item.extension_days:
-        errors["days"] = "延期天数：每件申请只能延期一次"
-    elif not 1 <= days <= MAX_EXTENSION:
+        raise InvalidTransition("每件申请只能延期一次，本申请已延期")
+    errors = {}
+    if not 1 <= days <= MAX_EXTENSION:
         errors["days"] = f"延期天数：应为 1 至 {MAX_EXTENSION} 个工作日"
     if not (reason or "").strip():
         errors["reason"] = "延期理由：必填"

@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors import register_error_handlers
     from .interaction import models as interaction_models  # noqa: F401
+    from .reports import models as report_models  # noqa: F401
     from .views import register_views
 
     search.init_app(app)

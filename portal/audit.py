@@ -36,6 +36,7 @@ ACTIONS: dict[str, str] = {
     "resume": "恢复计时",
     "close": "办结申请",
     "reveal": "查看完整个人信息",
+    "report_figures": "填报年度报告复议诉讼数据",
 }
 DETAIL_LABELS = {
     "revision": "版本",
@@ -50,15 +51,26 @@ DETAIL_LABELS = {
     "on": "日期",
     "outcome": "办理结果",
     "fields": "查看的字段",
+    "year": "年度",
+    "figures": "填报数据",
 }
-TARGET_TYPES = {"user": "账号", "document": "信息", "message": "留言", "request": "依申请公开"}
+TARGET_TYPES = {
+    "user": "账号",
+    "document": "信息",
+    "message": "留言",
+    "request": "依申请公开",
+    "report": "年度报告",
+}
 
 
 class AuditRecord(db.Model):
     """One action: actor, action, target, details, UTC time and the client's IP address."""
 
     __tablename__ = "audit_record"
-    __table_args__ = (sa.Index("ix_audit_record_created_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_record_created_at", "created_at"),
+        sa.Index("ix_audit_record_target_type_id", "target_type", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(sa.String(100))

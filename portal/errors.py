@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import json
+
+from flask import Flask, Response, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -42,6 +44,47 @@ ERROR_TITLES = {
 }
 
 
+# What the JSON API says for each status when the view gave no more specific message.
+API_MESSAGES = {
+    400: "请求参数有误",
+    403: "无权访问",
+    404: "请求的资源不存在",
+    405: "不支持该请求方式，本接口只接受 GET",
+    409: "当前状态下不能这样操作",
+    413: "请求过大",
+    429: "请求过于频繁，请稍后再试",
+    500: "系统繁忙，请稍后再试",
+}
+
+
+def is_api_request() -> bool:
+    """Whether this request is for the JSON API (``/api/…``), which never answers in HTML."""
+    return has_request_context() and (request.path == "/api" or request.path.startswith("/api/"))
+
+
+def json_error(
+    code: int,
+    message: str | None = None,
+    field: str | None = None,
+    response: Response | None = None,
+) -> Response:
+    """The API's one error shape: ``{"error": {"code", "message", "field"?}}``.
+
+    ``response`` (e.g. a 405's, with its ``Allow`` header) is reused when given.
+    """
+    message = message or API_MESSAGES.get(code, "出错了")
+    error: dict[str, object] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    response = response or Response(status=code)
+    response.status_code = code
+    response.set_data(json.dumps({"error": error}, ensure_ascii=False))
+    response.content_type = "application/json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _render(code: int, message: str | None = None):
     return (
         render_template(
@@ -52,13 +95,15 @@ def _render(code: int, message: str | None = None):
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Map HTTP and domain errors to Chinese error pages."""
+    """Map HTTP and domain errors to Chinese error pages (JSON errors under ``/api/``)."""
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
         response = exc.get_response()
+        if is_api_request():
+            return json_error(exc.code, response=response)
         body, _code = _render(exc.code, exc.description if exc.code == 400 else None)
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
@@ -66,17 +111,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):
-        return _render(404)
+        return json_error(404) if is_api_request() else _render(404)
 
     @app.errorhandler(InvalidTransition)
     def invalid_transition(exc: InvalidTransition):
-        return _render(409, str(exc))
+        return json_error(409, str(exc)) if is_api_request() else _render(409, str(exc))
 
     @app.errorhandler(NotAuthorized)
     def not_authorized(exc: NotAuthorized):
-        return _render(403)
+        return json_error(403) if is_api_request() else _render(403)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("Unhandled error")
-        return _render(500)
+        return json_error(500) if is_api_request() else _render(500)

@@ -240,13 +240,21 @@ def test_request_is_stored_with_statutory_due_date(client, post_form, ctx):
         (
             {
                 "applicant_type": "organisation",
-                "organisation_type": "企业",
+                "organisation_type": "商业企业",
                 "id_number": "91440300MA5F00000Z",
             },
             "统一社会信用代码：",
         ),
         (
             {"applicant_type": "organisation", "id_number": CREDIT_CODE},
+            "组织类型：法人或其他组织申请时请选择",
+        ),
+        (  # the form's old choices are gone: only the annual report's Table 三 columns
+            {
+                "applicant_type": "organisation",
+                "organisation_type": "企业",
+                "id_number": CREDIT_CODE,
+            },
             "组织类型：法人或其他组织申请时请选择",
         ),
         ({"phone": "12345"}, "联系电话："),
@@ -266,10 +274,11 @@ def test_bad_request_fields_get_chinese_messages(post_form, ctx, overrides, mess
 
 def test_organisation_request_with_valid_credit_code(post_form, ctx):
     data = request_data(
-        applicant_type="organisation", organisation_type="企业", id_number=CREDIT_CODE
+        applicant_type="organisation", organisation_type="法律服务机构", id_number=CREDIT_CODE
     )
     assert post_form("/requests/new", data).status_code == 200
-    assert db.session.scalars(sa.select(InfoRequest.id_type)).one() == "统一社会信用代码"
+    item = db.session.scalars(sa.select(InfoRequest)).one()
+    assert (item.id_type, item.organisation_type) == ("统一社会信用代码", "法律服务机构")
 
 
 def _request(on: date) -> InfoRequest:
@@ -305,7 +314,7 @@ def test_extension_supplement_and_close_move_the_clock_and_are_audited(ctx):
     assert "延期天数" in info.value.errors["days"]
     services.extend_request(item, days=20, reason="需要调阅档案", approver="主任", actor="staff")
     assert calendar.working_days_between(base, item.due_date) == 20
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidTransition):  # only one extension per request
         services.extend_request(item, days=5, reason="再延", approver="主任", actor="staff")
     services.request_supplement(item, note="请写明文件名称", actor="staff", on=date(2024, 9, 4))
     assert item.status == "supplement"

@@ -427,3 +427,40 @@ def test_dates_outside_the_supported_range_are_refused(ctx):
             },
             actor="e",
         )
+
+
+def test_results_cached_for_one_index_are_not_served_for_another(app, tmp_path):
+    """A process may hold two indexes (tests do; so does a host after its index directory
+    was replaced): a cached ranking must never answer for the other index."""
+    from portal import create_app
+    from tests.conftest import empty_database
+
+    with app.app_context():
+        doc = publishing.create(
+            "news", "boat", {"title": "龙舟竞渡活动", "topic": "综合政务"}, actor="t"
+        )
+        publishing.publish(doc, actor="t")
+        assert found("龙舟") == ["boat"]
+        doc_id = doc.id
+    empty_database(app)  # a new database whose ids start again
+    second = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SEARCH_INDEX": str(tmp_path / "second_index"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
+    )
+    try:
+        with second.app_context():
+            other = publishing.create(
+                "news", "horse", {"title": "赛马活动", "topic": "综合政务"}, actor="t"
+            )
+            publishing.publish(other, actor="t")
+            # On SQLite the id is handed out again, which is what made a stale hit look real.
+            assert other.id == doc_id or db.engine.dialect.name != "sqlite"
+            assert found("龙舟") == []
+            assert found("赛马") == ["horse"]
+    finally:
+        empty_database(second)

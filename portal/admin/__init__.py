@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (each module adds its routes to the blueprint)
     audit_log,
     documents,
     inbox,
+    reports,
     views,
 )
 from .blueprint import bp

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..content_types import CONTROL_CHARS
 from . import validators
-from .models import MESSAGE_CATEGORIES
+from .models import MESSAGE_CATEGORIES, ORGANISATION_TYPES
 from .services import new_form_token
 
 REQUIRED = "{}：必填"
@@ -137,7 +137,6 @@ class MessageForm(GuardedForm):
                 raise ValidationError(f"联系方式：{exc}") from None
 
 
-ORGANISATION_TYPES = ("企业", "事业单位", "社会组织", "律师事务所", "其他组织")
 ID_TYPES = ("居民身份证", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "其他证件")
 
 

@@ -12,6 +12,8 @@ from ..models import UTCDateTime
 from ..timeutil import utcnow
 
 MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
+# Kinds of 法人或其他组织, exactly the applicant columns of the annual report's Table 三.
+ORGANISATION_TYPES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
 MESSAGE_STATUSES = {"received": "已受理", "answered": "已答复"}
 REQUEST_STATUSES = {
     "received": "已受理，办理中",

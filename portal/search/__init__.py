@@ -16,11 +16,20 @@ from .. import publishing
 from . import analysis
 from .index import SearchIndex, VerifyReport, get_index
 from .query import SearchRequest, SearchResults
+from .query import ranked_ids as _ranked_ids
 from .query import search as _search
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SearchRequest", "SearchResults", "VerifyReport", "init_app", "rebuild", "search"]
+__all__ = [
+    "SearchRequest",
+    "SearchResults",
+    "VerifyReport",
+    "init_app",
+    "ranked_ids",
+    "rebuild",
+    "search",
+]
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +54,11 @@ publishing.changes_committed.connect(_on_changes_committed, weak=False)
 def search(q: str = "", **options: Any) -> SearchResults:
     """Published documents matching ``q``; options as in ``SearchRequest``."""
     return _search(get_index(), SearchRequest(q=q, **options))
+
+
+def ranked_ids(q: str, **options: Any) -> tuple[list[int], int]:
+    """Ids of the documents matching ``q``, best first, without reading the database."""
+    return _ranked_ids(get_index(), SearchRequest(q=q, **options))
 
 
 def sync() -> int:

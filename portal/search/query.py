@@ -196,19 +196,37 @@ def catch_up(index: SearchIndex) -> None:
             log.exception("search index could not catch up with the change log")
 
 
+def _ranked(index: SearchIndex, words: list[str], request: SearchRequest) -> _Ranked:
+    catch_up(index)
+    with index.searcher() as (generation, searcher):
+        key = (str(index.root), generation, tuple(words), request)
+        ranked = _cache.get(key)
+        if ranked is None:
+            ranked = _rank(searcher, words, request)
+            _cache.put(key, ranked)
+    return ranked
+
+
+def ranked_ids(index: SearchIndex, request: SearchRequest) -> tuple[list[int], int]:
+    """Ids matching ``request`` in its page window, best first, and how many matched.
+
+    Nothing is read from the database: the caller re-reads the documents and keeps only
+    the published ones (the index may be a moment behind).
+    """
+    words = analysis.query_words(request.q)
+    if not words:
+        return [], 0
+    ranked = _ranked(index, words, request)
+    return list(ranked.ids), ranked.total
+
+
 def search(index: SearchIndex, request: SearchRequest) -> SearchResults:
     """Published documents matching ``request``, best first (or newest first)."""
     words = analysis.query_words(request.q)
     results = SearchResults(request=request, words=words)
     if not words:
         return results
-    catch_up(index)
-    with index.searcher() as (generation, searcher):
-        key = (generation, tuple(words), request)
-        ranked = _cache.get(key)
-        if ranked is None:
-            ranked = _rank(searcher, words, request)
-            _cache.put(key, ranked)
+    ranked = _ranked(index, words, request)
     results.total = ranked.total
     results.kind_counts = ranked.kind_counts
     results.year_counts = dict(sorted(ranked.year_counts.items(), reverse=True))

@@ -58,8 +58,11 @@ def register_views(app: Flask) -> None:
     app.url_map.converters["kind"] = KindConverter
 
     from ..admin import bp as admin_bp
+    from ..api import bp as api_bp
+    from ..reports.views import bp as reports_bp
     from .feeds import bp as feeds_bp
     from .interaction import bp as interaction_bp
+    from .opendata import bp as opendata_bp
     from .public import bp as public_bp
     from .search import bp as search_bp
 
@@ -68,6 +71,9 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(interaction_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(opendata_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
 
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.filters.update(date=format_date, filesize=format_size, amount=format_amount)

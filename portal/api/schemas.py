@@ -1,0 +1,277 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses) of everything the API returns.
+
+Kinds, topics and kind-specific fields are read from the content-type registry, so a new
+kind or field appears in the schemas without touching this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import content_types
+from .params import KINDS, TOPIC_CODES
+from .serialize import published_fields
+
+STRING = {"type": "string"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601，北京时间（+08:00）",
+}
+URI = {"type": "string", "format": "uri"}
+COUNT = {"type": "integer", "minimum": 0}
+DECIMAL = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "description": "两位小数"}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict[str, Any], optional: tuple[str, ...] = (), **more: Any) -> dict:
+    """A closed object: every property required unless listed in ``optional``."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+        **more,
+    }
+
+
+def _field_schema(field: content_types.Field) -> dict[str, Any]:
+    if field.type == "int":
+        schema: dict[str, Any] = {"type": "integer"}
+        if field.min_value is not None:
+            schema["minimum"] = field.min_value
+        if field.max_value is not None:
+            schema["maximum"] = field.max_value
+    elif field.type == "date":
+        schema = dict(DATE)
+    elif field.type == "decimal":
+        schema = dict(DECIMAL)
+    elif field.type == "choice":
+        schema = {"type": "string", "enum": list(field.choices)}
+    else:
+        schema = {"type": "string"}
+    schema["title"] = field.label
+    return schema
+
+
+def kind_fields() -> dict[str, dict[str, Any]]:
+    """Every published kind-specific field by name (the same name means the same thing)."""
+    found: dict[str, dict[str, Any]] = {}
+    for content_type in content_types.REGISTRY.values():
+        for field in published_fields(content_type):
+            schema = _field_schema(field)
+            if found.setdefault(field.name, schema) != schema:
+                raise RuntimeError(f"field {field.name} differs between kinds")
+    return found
+
+
+def _document_summary() -> dict[str, Any]:
+    fields = kind_fields()
+    return {
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "kind_label": STRING,
+        "slug": STRING,
+        "title": STRING,
+        "summary": STRING,
+        "publisher": {**STRING, "description": "发布机构"},
+        "index_no": {**STRING, "description": "索引号"},
+        "topic": {"type": "string", "enum": [name for _, name in content_types.TOPICS]},
+        "topic_code": {"type": "string", "enum": list(TOPIC_CODES)},
+        "tags": {"type": "array", "items": STRING},
+        "fields": {
+            "type": "object",
+            "description": "该类信息特有的公开字段（字段说明见 /api/v1/kinds）；没有值的字段省略。",
+            "properties": fields,
+            "additionalProperties": False,
+        },
+        "illustrative": {"type": "boolean", "description": "演示内容（示例）"},
+        "published_at": DATETIME,
+        "updated_at": DATETIME,
+        "url": {**URI, "description": "网站上的页面"},
+        "api_url": {**URI, "description": "本接口中的详情"},
+    }
+
+
+def _page(item: str) -> dict[str, Any]:
+    return _obj(
+        {
+            "items": {"type": "array", "items": ref(item)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": COUNT,
+            "pages": {"type": "integer", "minimum": 1},
+        }
+    )
+
+
+def _items(item: str) -> dict[str, Any]:
+    return _obj({"items": {"type": "array", "items": ref(item)}})
+
+
+def components() -> dict[str, Any]:
+    """The ``components.schemas`` of the OpenAPI document."""
+    summary = _document_summary()
+    published = [f for ct in content_types.REGISTRY.values() for f in published_fields(ct)]
+    markdown_fields = sorted({f.name for f in published if f.type == "markdown"})
+    field_types = sorted({f.type for f in published})
+    return {
+        "Error": _obj(
+            {
+                "error": _obj(
+                    {
+                        "code": {"type": "integer", "minimum": 400, "maximum": 599},
+                        "message": {**STRING, "description": "中文说明"},
+                        "field": {**STRING, "description": "出错的参数名"},
+                    },
+                    optional=("field",),
+                )
+            }
+        ),
+        "DocumentSummary": _obj(summary),
+        "Document": _obj(
+            {
+                **summary,
+                "status": {"type": "string", "enum": ["published", "withdrawn"]},
+                "withdrawn_at": {**DATETIME, "type": ["string", "null"]},
+                "withdrawn_reason": {"type": ["string", "null"]},
+                "body_markdown": STRING,
+                "body_html": {**STRING, "description": "已净化的 HTML"},
+                "fields_html": {
+                    "type": "object",
+                    "description": "Markdown 字段渲染后的已净化 HTML",
+                    "properties": {name: STRING for name in markdown_fields},
+                    "additionalProperties": False,
+                },
+                "attachments": {"type": "array", "items": ref("Attachment")},
+                "interpretation": {
+                    "description": "政策解读（仅政策文件）",
+                    "oneOf": [ref("DocumentRef"), {"type": "null"}],
+                },
+                "interprets": {
+                    "description": "本篇解读的政策文件",
+                    "type": "array",
+                    "items": ref("DocumentRef"),
+                },
+            }
+        ),
+        "DocumentRef": _obj(
+            {"kind": summary["kind"], "slug": STRING, "title": STRING, "url": URI, "api_url": URI}
+        ),
+        "Attachment": _obj(
+            {
+                "title": STRING,
+                "filename": STRING,
+                "size": {**COUNT, "description": "字节数"},
+                "mime_type": STRING,
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "url": {**URI, "description": "下载地址"},
+            }
+        ),
+        "DocumentPage": _page("DocumentSummary"),
+        "Kind": _obj(
+            {
+                "name": summary["kind"],
+                "label": STRING,
+                "description": STRING,
+                "body_label": STRING,
+                "count": {**COUNT, "description": "已发布条数"},
+                "fields": {"type": "array", "items": ref("KindField")},
+                "url": URI,
+                "api_url": URI,
+            }
+        ),
+        "KindField": _obj(
+            {
+                "name": STRING,
+                "label": STRING,
+                "type": {"type": "string", "enum": field_types},
+                "required": {"type": "boolean"},
+                "choices": {"type": "array", "items": STRING},
+            },
+            optional=("choices",),
+        ),
+        "KindList": _items("Kind"),
+        "Topic": _obj(
+            {
+                "code": summary["topic_code"],
+                "name": summary["topic"],
+                "count": {**COUNT, "description": "已发布条数"},
+                "api_url": URI,
+            }
+        ),
+        "TopicList": _items("Topic"),
+        "Message": _obj(
+            {
+                "subject": STRING,
+                "content": {**STRING, "description": "留言内容（个人信息已遮盖）"},
+                "category": STRING,
+                "received_on": DATE,
+                "reply_department": STRING,
+                "reply": STRING,
+                "replied_on": DATE,
+                "working_days": {**COUNT, "description": "答复用时（工作日）"},
+                "illustrative": {"type": "boolean", "description": "演示内容（示例）"},
+            }
+        ),
+        "MessagePage": _page("Message"),
+        "Statistics": _statistics(),
+    }
+
+
+def _by_kind() -> dict[str, Any]:
+    return _obj({kind: COUNT for kind in KINDS})
+
+
+def _statistics() -> dict[str, Any]:
+    year = {"type": "integer", "minimum": 1970, "maximum": 2100}
+    return _obj(
+        {
+            "documents": _obj(
+                {
+                    "total": COUNT,
+                    "by_kind": _by_kind(),
+                    "by_year": {
+                        "type": "array",
+                        "items": _obj({"year": year, "total": COUNT, "by_kind": _by_kind()}),
+                    },
+                },
+                description="已发布信息（按发布年份，北京时间）",
+            ),
+            "messages": _obj(
+                {
+                    "received": COUNT,
+                    "answered": COUNT,
+                    "published": COUNT,
+                    "target_working_days": COUNT,
+                    "by_year": {
+                        "type": "array",
+                        "items": _obj(
+                            {
+                                "year": year,
+                                "received": COUNT,
+                                "answered": COUNT,
+                                "answered_on_time": COUNT,
+                                "average_working_days": {"type": ["number", "null"]},
+                            }
+                        ),
+                    },
+                },
+                description="网友留言（按收到年份）",
+            ),
+            "requests": _obj(
+                {
+                    "received": COUNT,
+                    "closed": COUNT,
+                    "by_year": {
+                        "type": "array",
+                        "items": _obj({"year": year, "received": COUNT, "closed": COUNT}),
+                    },
+                },
+                description="依申请公开（仅汇总数字）",
+            ),
+        }
+    )

@@ -1,0 +1,149 @@
+"""What the API says about a document or a message: exactly what the public pages show.
+
+Kind-specific fields come from the registry: those marked ``public`` (the 公开目录 table)
+plus the few the detail page shows elsewhere. Internal fields such as an enforcement
+party's type never leave the office; a test keeps every registry field in one of the sets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+
+from .. import content_types
+from ..feeds import absolute
+from ..interaction.models import Message
+from ..interaction.services import working_days_taken
+from ..markdown import render
+from ..models import Attachment, Document
+from ..timeutil import local_date, to_local
+
+# Not in the metadata table, but shown on the public page: the FAQ's question above the
+# answer, a consultation's published results.
+SHOWN_ON_PAGE = frozenset({"question", "result_summary"})
+# Shown only as a link to the published document it names (see ``document_ref``).
+LINKED = frozenset({"interpretation"})
+# Never public.
+INTERNAL = frozenset({"party_type"})
+
+
+def published_fields(content_type: content_types.ContentType) -> tuple[content_types.Field, ...]:
+    """The kind's own fields the API publishes, in registry order."""
+    return tuple(f for f in content_type.fields if f.public or f.name in SHOWN_ON_PAGE)
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 in Asia/Shanghai (``2024-05-01T10:00:00+08:00``)."""
+    return None if value is None else to_local(value).isoformat(timespec="seconds")
+
+
+def api_url(doc: Document) -> str:
+    return absolute(url_for("api.document", kind=doc.kind, slug=doc.slug))
+
+
+def document_summary(doc: Document) -> dict[str, Any]:
+    """The list view of a document (no body, no attachments)."""
+    extra = doc.extra or {}
+    return {
+        "kind": doc.kind,
+        "kind_label": doc.kind_label,
+        "slug": doc.slug,
+        "title": doc.title,
+        "summary": doc.summary or "",
+        "publisher": doc.publisher,
+        "index_no": doc.index_no,
+        "topic": doc.topic,
+        "topic_code": doc.topic_code,
+        "tags": list(doc.tags or []),
+        "fields": {
+            f.name: extra[f.name]
+            for f in published_fields(doc.content_type)
+            if extra.get(f.name) not in (None, "")
+        },
+        "illustrative": bool(doc.illustrative),
+        "published_at": iso(doc.published_at),
+        "updated_at": iso(doc.updated_at),
+        "url": absolute(doc.url),
+        "api_url": api_url(doc),
+    }
+
+
+def document_ref(doc: Document) -> dict[str, Any]:
+    """A short reference to another published document."""
+    return {
+        "kind": doc.kind,
+        "slug": doc.slug,
+        "title": doc.title,
+        "url": absolute(doc.url),
+        "api_url": api_url(doc),
+    }
+
+
+def attachment(item: Attachment) -> dict[str, Any]:
+    return {
+        "title": item.title,
+        "filename": item.filename,
+        "size": item.size,
+        "mime_type": item.mime_type,
+        "sha256": item.sha256,
+        "url": absolute(item.url),
+    }
+
+
+def document_detail(
+    doc: Document, interpretation: Document | None, interprets: list[Document]
+) -> dict[str, Any]:
+    """Everything the public page of a document shows, as data."""
+    data = document_summary(doc)
+    extra = doc.extra or {}
+    data.update(
+        {
+            "status": doc.status,
+            "withdrawn_at": iso(doc.withdrawn_at) if doc.status == "withdrawn" else None,
+            "withdrawn_reason": doc.withdrawn_reason if doc.status == "withdrawn" else None,
+            "body_markdown": doc.body or "",
+            "body_html": doc.body_html or "",
+            "fields_html": {
+                f.name: render(extra[f.name])
+                for f in published_fields(doc.content_type)
+                if f.type == "markdown" and extra.get(f.name)
+            },
+            "attachments": [attachment(a) for a in doc.attachments],
+            "interpretation": document_ref(interpretation) if interpretation else None,
+            "interprets": [document_ref(d) for d in interprets],
+        }
+    )
+    return data
+
+
+# The columns of a public message; the resident's own subject, text, name and contact
+# are never even loaded.
+MESSAGE_COLUMNS = (
+    Message.id,
+    Message.public_subject,
+    Message.public_content,
+    Message.category,
+    Message.received_at,
+    Message.reply,
+    Message.reply_department,
+    Message.replied_at,
+    Message.is_example,
+)
+
+
+def message(item: Message) -> dict[str, Any]:
+    """A published message as the /messages/ page shows it (masked by the office)."""
+    assert item.replied_at is not None  # only answered messages are public
+    return {
+        "subject": item.public_subject or "",
+        "content": item.public_content or "",
+        "category": item.category,
+        "received_on": local_date(item.received_at).isoformat(),
+        "reply_department": item.reply_department or "",
+        "reply": item.reply or "",
+        "replied_on": local_date(item.replied_at).isoformat(),
+        "working_days": working_days_taken(item.received_at, item.replied_at),
+        "illustrative": bool(item.is_example),
+    }

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
 
-from . import content_types
+from . import content_types, timeutil
 from .extensions import db
 from .models import Document
 from .timeutil import local_date, year_bounds_utc
@@ -245,14 +245,34 @@ def open_consultations(today: str) -> list[Document]:
     )
 
 
-def consultation_state(extra: dict[str, Any], today: str) -> tuple[str, str, int | None]:
-    """``(code, 中文 label, days left)`` of a consultation on ``today`` (ISO date)."""
-    opens, closes = extra.get("opens_on", ""), extra.get("closes_on", "")
-    if today < opens:
-        return "upcoming", "未开始", None
-    if today <= closes:
-        left = (date.fromisoformat(closes) - date.fromisoformat(today)).days
-        return "open", "征集中", left
+class ConsultationState(NamedTuple):
+    """Where a consultation stands: ``code`` (upcoming, open, closed, result), its 中文
+    label and, while open, the whole days left until ``closes_on`` (0 on the last day)."""
+
+    code: str
+    label: str
+    days_left: int | None
+
+
+def today() -> date:
+    """Today in Asia/Shanghai (read through ``timeutil`` so tests can move the clock)."""
+    return local_date(timeutil.utcnow())
+
+
+def consultation_state(extra: dict[str, Any], on: str | date | None = None) -> ConsultationState:
+    """The state of a consultation with these fields on ``on`` (default: today, Beijing time).
+
+    Opening and closing days are inclusive. A closed consultation whose ``result_summary``
+    is filled in has published its result (结果反馈).
+    """
+    day = on if isinstance(on, date) else date.fromisoformat(on) if on else today()
+    opens, closes = extra.get("opens_on"), extra.get("closes_on")
+    if not opens or not closes:
+        return ConsultationState("upcoming", "未开始", None)
+    if day < date.fromisoformat(opens):
+        return ConsultationState("upcoming", "未开始", None)
+    if day <= date.fromisoformat(closes):
+        return ConsultationState("open", "征集中", (date.fromisoformat(closes) - day).days)
     if extra.get("result_summary"):
-        return "result", "已公布结果", None
-    return "closed", "已结束", None
+        return ConsultationState("result", "已公布结果", None)
+    return ConsultationState("closed", "已结束", None)

@@ -261,6 +261,12 @@ _REGISTRY_LIST: tuple[ContentType, ...] = (
             Field("opens_on", "征集开始", "date", required=True),
             Field("closes_on", "征集截止", "date", required=True),
             Field("result_summary", "结果反馈", "markdown", max_length=20_000, public=False),
+            # Set when the result is published from the back office (结果反馈); the adoption
+            # counts are a snapshot taken then, so later corrections need a new publication.
+            Field("result_published_on", "结果公布日期", "date", public=False),
+            Field("result_adopted", "采纳意见数", "int", min_value=0, public=False),
+            Field("result_partly_adopted", "部分采纳意见数", "int", min_value=0, public=False),
+            Field("result_not_adopted", "未采纳意见数", "int", min_value=0, public=False),
         ),
     ),
     ContentType(

@@ -1,0 +1,349 @@
+"""Back office for consultations (征集调查): questions, opinions, moderation, the result.
+
+Editors and reviewers set the questions before opinions arrive; handlers publish, hide and
+record the adoption of opinions; reviewers publish the result (结果反馈) once the
+consultation has closed. Every change goes through ``consultations.services``; access is
+checked in ``blueprint.guard``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from .. import catalog, publishing
+from ..consultations import queries, services
+from ..consultations.models import ADOPTION, OPINION_STATUSES, Opinion
+from ..errors import InvalidTransition, ValidationError
+from ..extensions import db
+from ..interaction import calendar, privacy
+from ..models import Document
+from . import inspection
+from .blueprint import ActionForm, bp
+from .consultation_forms import BLANK_SLOTS, AdoptForm, HideForm, QuestionsForm, ResultForm
+
+PAGE_RE = re.compile(r"[0-9]{1,6}")
+VIEWS = {"all": "全部", **OPINION_STATUSES, "undecided": "未登记采纳", "quarantined": "系统拦截"}
+
+
+def _consultation(consultation_id: int) -> Document:
+    doc = queries.consultation(consultation_id)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+def _opinion(opinion_id: int) -> Opinion:
+    item = db.session.get(Opinion, opinion_id) if 0 < opinion_id <= queries.MAX_ID else None
+    if item is None:
+        abort(404)
+    return item
+
+
+def _to_opinion(item: Opinion, notice: str):
+    flash(notice)
+    return redirect(
+        url_for("admin.consultation_detail", consultation_id=item.document_id)
+        + f"#opinion-{item.id}"
+    )
+
+
+@dataclass
+class Row:
+    doc: Document
+    state: catalog.ConsultationState
+    received: int
+    waiting: int  # not yet published or hidden
+    undecided: int  # no adoption decision yet
+    overdue: bool  # closed over 10 working days ago, no result: an inspection risk
+
+
+def _rows() -> list[Row]:
+    docs = db.session.scalars(
+        sa.select(Document)
+        .where(Document.kind == "consultation", Document.status != "withdrawn")
+        .order_by(Document.created_at.desc(), Document.id.desc())
+    ).all()
+    counted = Opinion.quarantined.is_(False)
+    figures = {
+        row.document_id: row
+        for row in db.session.execute(
+            sa.select(
+                Opinion.document_id,
+                sa.func.count(Opinion.id).label("received"),
+                sa.func.count(Opinion.id).filter(Opinion.status == "received").label("waiting"),
+                sa.func.count(Opinion.id).filter(Opinion.adoption.is_(None)).label("undecided"),
+            )
+            .where(counted)
+            .group_by(Opinion.document_id)
+        )
+    }
+    today = catalog.today()
+    rows = []
+    for doc in docs:
+        state = catalog.consultation_state(doc.extra or {}, today)
+        found = figures.get(doc.id)
+        closes = (doc.extra or {}).get("closes_on")
+        overdue = (
+            state.code == "closed"
+            and doc.status == "published"
+            and closes is not None
+            and calendar.working_days_between(date.fromisoformat(closes), today)
+            > inspection.RESULT_WITHIN
+        )
+        rows.append(
+            Row(
+                doc,
+                state,
+                found.received if found else 0,
+                found.waiting if found else 0,
+                found.undecided if found else 0,
+                overdue,
+            )
+        )
+    return rows
+
+
+@bp.get("/consultations/")
+def consultations():
+    """Every consultation with its state, opinions still to handle and its result."""
+    return render_template(
+        "admin/consultations/list.html", rows=_rows(), within=inspection.RESULT_WITHIN
+    )
+
+
+def _opinion_page(doc: Document, view: str, page: int):
+    conditions = [Opinion.document_id == doc.id]
+    if view == "quarantined":
+        conditions.append(Opinion.quarantined.is_(True))
+    else:
+        conditions.append(Opinion.quarantined.is_(False))
+        if view in OPINION_STATUSES:
+            conditions.append(Opinion.status == view)
+        elif view == "undecided":
+            conditions.append(Opinion.adoption.is_(None))
+    total = db.session.scalar(sa.select(sa.func.count(Opinion.id)).where(*conditions)) or 0
+    per_page = current_app.config["PAGE_SIZE"]
+    if (page - 1) * per_page >= max(total, 1):
+        abort(404)
+    items = db.session.scalars(
+        sa.select(Opinion)
+        .where(*conditions)
+        .order_by(Opinion.received_at, Opinion.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return catalog.Page(list(items), page, per_page, total)
+
+
+def masked_sender(item: Opinion) -> str:
+    """Who sent an opinion, as staff lists show it (masked)."""
+    parts = []
+    if item.name:
+        parts.append(privacy.mask_name(item.name))
+    if item.contact:
+        kind = "email" if "@" in item.contact else "mobile"
+        parts.append(privacy.mask_value(kind, item.contact))
+    return "，".join(parts) or "未留姓名和联系方式"
+
+
+@bp.get("/consultations/<id:consultation_id>")
+def consultation_detail(consultation_id: int):
+    """A consultation's opinions to moderate and adopt, with the tallies so far."""
+    doc = _consultation(consultation_id)
+    raw_page = request.args.get("page", "1")
+    if not PAGE_RE.fullmatch(raw_page) or int(raw_page) < 1:
+        abort(404)
+    view = request.args.get("status", "all")
+    view = view if view in VIEWS else "all"
+    asked = queries.questions(doc)
+    return render_template(
+        "admin/consultations/detail.html",
+        doc=doc,
+        state=catalog.consultation_state(doc.extra or {}),
+        counts=queries.counts_by_status(doc),
+        adoption=queries.adoption(doc),
+        questions=asked,
+        tallies=queries.tallies(doc, asked),
+        listing=_opinion_page(doc, view, int(raw_page)),
+        view=view,
+        views=VIEWS,
+        decisions=ADOPTION,
+        sender=masked_sender,
+        action=ActionForm(formdata=None),
+        editable=publishing.may_edit(doc, g.staff.role),
+    )
+
+
+# -- questions ------------------------------------------------------------------------
+
+
+def _questions_form(doc: Document) -> QuestionsForm:
+    form = QuestionsForm(formdata=None)
+    for question in queries.questions(doc):
+        form.questions.append_entry(
+            {
+                "text": question.text,
+                "kind": question.kind,
+                "options": "\n".join(question.options),
+                "required": question.required,
+            }
+        )
+    for _ in range(BLANK_SLOTS):
+        form.questions.append_entry()
+    return form
+
+
+@bp.route("/consultations/<id:consultation_id>/questions", methods=["GET", "POST"])
+def consultation_questions(consultation_id: int):
+    """Set the structured questions residents answer (only before opinions arrive)."""
+    doc = _consultation(consultation_id)
+    if request.method == "GET":
+        return _questions_page(doc, _questions_form(doc))
+    form = QuestionsForm()
+    if not form.validate_on_submit():
+        return _questions_page(doc, form, 400)
+    entries = [entry.form for entry in form.questions.entries]
+    slots = [i for i, entry in enumerate(entries) if not entry.is_blank()]
+    try:
+        saved = services.set_questions(
+            doc, [entries[i].item() for i in slots], actor=g.staff.username
+        )
+    except InvalidTransition as exc:
+        form.form_errors.append(str(exc))
+        return _questions_page(doc, form, 409)
+    except ValidationError as exc:
+        for key, message in exc.errors.items():
+            _, position, name = [*key.split("-"), "", ""][:3]
+            if position.isdigit() and name:
+                entries[slots[int(position)]][name].errors = [message]
+            else:
+                form.form_errors.append(message)
+        return _questions_page(doc, form, 400)
+    flash(f"问题已保存（共 {len(saved)} 题）。" if saved else "已清空全部问题。")
+    return redirect(url_for("admin.consultation_detail", consultation_id=doc.id))
+
+
+def _questions_page(doc: Document, form: QuestionsForm, status: int = 200):
+    return render_template(
+        "admin/consultations/questions.html",
+        doc=doc,
+        form=form,
+        received=queries.received(doc),
+        questions=queries.questions(doc),
+        errors=[
+            message
+            for entry in form.questions.entries
+            for messages in entry.form.errors.values()
+            for message in messages
+        ]
+        + list(form.form_errors)
+        + (["页面已过期，请重新提交。"] if "csrf_token" in form.errors else []),
+    ), status
+
+
+# -- the result -----------------------------------------------------------------------
+
+
+@bp.route("/consultations/<id:consultation_id>/result", methods=["GET", "POST"])
+def consultation_result(consultation_id: int):
+    """Publish (or correct) the result of a closed consultation: summary, adoption, tallies."""
+    doc = _consultation(consultation_id)
+    if request.method == "GET":
+        form = ResultForm(formdata=None, result_summary=(doc.extra or {}).get("result_summary"))
+        return _result_page(doc, form)
+    form = ResultForm()
+    if not form.validate_on_submit():
+        return _result_page(doc, form, 400)
+    try:
+        services.publish_result(
+            doc, summary=form.result_summary.data, actor=g.staff.username, actor_role=g.staff.role
+        )
+    except InvalidTransition as exc:
+        form.form_errors.append(str(exc))
+        return _result_page(doc, form, 409)
+    except ValidationError as exc:
+        for name, message in exc.errors.items():
+            target = form._fields.get(name)
+            if target is None:
+                form.form_errors.append(message)
+            else:
+                target.errors = [*target.errors, message]
+        return _result_page(doc, form, 400)
+    flash("征集结果已公布；网站页面、搜索、订阅和开放数据接口已同步更新。")
+    return redirect(url_for("admin.consultation_detail", consultation_id=doc.id))
+
+
+def _result_page(doc: Document, form: ResultForm, status: int = 200):
+    asked = queries.questions(doc)
+    return render_template(
+        "admin/consultations/result.html",
+        doc=doc,
+        form=form,
+        state=catalog.consultation_state(doc.extra or {}),
+        adoption=queries.adoption(doc),
+        published=queries.published_adoption(doc),
+        tallies=queries.tallies(doc, asked),
+    ), status
+
+
+# -- opinions -------------------------------------------------------------------------
+
+
+@bp.post("/opinions/<id:opinion_id>/publish")
+def opinion_publish(opinion_id: int):
+    """Show an opinion's text on the public page, personal data masked."""
+    item = _opinion(opinion_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        told = services.publish_opinion(item, actor=g.staff.username)
+    except InvalidTransition as exc:
+        return _to_opinion(item, f"未能公开：{exc}")
+    return _to_opinion(item, "意见已公开。" + (told or "内容中没有发现需要遮盖的个人信息。"))
+
+
+@bp.post("/opinions/<id:opinion_id>/hide")
+def opinion_hide(opinion_id: int):
+    """Keep an opinion off the public page, with a reason."""
+    item = _opinion(opinion_id)
+    form = HideForm()
+    if not form.validate_on_submit():
+        return _to_opinion(item, "未能设为不公开：" + "；".join(_messages(form)))
+    try:
+        services.hide_opinion(item, reason=form.reason.data, actor=g.staff.username)
+    except (InvalidTransition, ValidationError) as exc:
+        return _to_opinion(item, "未能设为不公开：" + _reason(exc))
+    return _to_opinion(item, "意见已设为不公开。")
+
+
+@bp.post("/opinions/<id:opinion_id>/adopt")
+def opinion_adopt(opinion_id: int):
+    """Record whether the office adopted an opinion."""
+    item = _opinion(opinion_id)
+    form = AdoptForm()
+    if not form.validate_on_submit():
+        return _to_opinion(item, "未能登记：" + "；".join(_messages(form)))
+    try:
+        services.adopt_opinion(
+            item, decision=form.decision.data, note=form.note.data, actor=g.staff.username
+        )
+    except (InvalidTransition, ValidationError) as exc:
+        return _to_opinion(item, "未能登记：" + _reason(exc))
+    return _to_opinion(item, f"已登记采纳情况：{ADOPTION[form.decision.data]}。")
+
+
+def _messages(form: ActionForm) -> list[str]:
+    return [
+        "页面已过期，请重新提交" if name == "csrf_token" else message
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+
+
+def _reason(exc: InvalidTransition | ValidationError) -> str:
+    return "；".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)

@@ -1,0 +1,48 @@
+"""What the public page of a consultation shows, gathered in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import catalog
+from ..models import Document
+from . import queries
+from .forms import OpinionForm, opinion_form
+from .models import Opinion, Question
+from .tallies import QuestionTally
+
+
+@dataclass
+class ConsultationPage:
+    state: catalog.ConsultationState
+    received: int
+    questions: list[Question]
+    form: OpinionForm | None  # only while the consultation takes opinions
+    opinions: list[Opinion]  # published ones, masked text only
+    refused: str | None = None  # why a submission was not accepted
+    adoption: list[tuple[str, str, int]] = field(default_factory=list)
+    tallies: list[QuestionTally] = field(default_factory=list)
+
+
+def build(
+    doc: Document, *, form: OpinionForm | None = None, refused: str | None = None
+) -> ConsultationPage:
+    """The consultation part of ``doc``'s page; ``form`` is one being shown again with errors."""
+    state = catalog.consultation_state(doc.extra or {})
+    asked = queries.questions(doc)
+    if state.code == "open" and doc.status == "published":
+        form = form or opinion_form(asked)
+        form.prepare()
+    else:
+        form = None
+    result = state.code == "result"
+    return ConsultationPage(
+        state=state,
+        received=queries.received(doc),
+        questions=asked,
+        form=form,
+        opinions=queries.published_opinions(doc),
+        refused=refused,
+        adoption=queries.published_adoption(doc) if result else [],
+        tallies=queries.tallies(doc, asked) if result else [],
+    )

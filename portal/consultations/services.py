@@ -1,0 +1,367 @@
+"""Services for consultations: residents' opinions, staff questions, moderation, the result.
+
+Every write starts with ``begin_write`` and every staff action writes an audit record in
+the same transaction. The result (结果反馈) is written to the consultation document
+through ``portal.publishing``, so search, feeds and the API follow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import audit, catalog, publishing
+from ..content_types import CONTROL_CHARS
+from ..database import begin_write
+from ..errors import InvalidTransition, ValidationError
+from ..extensions import db
+from ..interaction import privacy
+from ..models import Document
+from ..timeutil import utcnow
+from . import queries
+from .models import ADOPTION, QUESTION_TYPES, Opinion, Question
+
+MAX_QUESTIONS = 20
+MAX_OPTIONS = 20
+CONTENT_MIN, CONTENT_MAX = 5, 2000
+TEXT_ANSWER_MAX = 1000
+REASON_MAX = 500
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """A writer's transaction; anything refused inside leaves nothing behind."""
+    begin_write()
+    try:
+        yield
+    except Exception:
+        publishing.discard_changes()
+        raise
+
+
+def _day(value: str) -> str:
+    return f"{date.fromisoformat(value):%Y年%m月%d日}"
+
+
+def check_open(doc: Document, on: date | None = None) -> None:
+    """Raise ``InvalidTransition`` with a Chinese message unless ``doc`` takes opinions now."""
+    if doc.kind != "consultation" or doc.status != "published":
+        raise InvalidTransition("该征集未在公开发布中，不接收意见")
+    extra = doc.extra or {}
+    state = catalog.consultation_state(extra, on)
+    if state.code == "upcoming":
+        raise InvalidTransition(f"本次征集将于 {_day(extra['opens_on'])} 开始，目前还不能提交意见")
+    if state.code != "open":
+        raise InvalidTransition(
+            f"本次征集已于 {_day(extra['closes_on'])} 截止，不再接收意见。感谢您的关注。"
+        )
+
+
+# -- residents ------------------------------------------------------------------------
+
+
+def clean_answer(question: Question, raw: Any) -> int | list[int] | str | None:
+    """One answer checked against its question; raises ``ValueError`` with a Chinese message.
+
+    ``raw`` is what the form sent: an option index as text (single), a list of them
+    (multiple), or the text typed. Returns what is stored, or None for no answer.
+    """
+    head = f"第 {question.number} 题"
+    if question.kind == "text":
+        text = raw.strip() if isinstance(raw, str) else ""
+        if len(text) > TEXT_ANSWER_MAX:
+            raise ValueError(f"{head}：不能超过 {TEXT_ANSWER_MAX} 个字")
+        if not text and question.required:
+            raise ValueError(f"{head}：必填")
+        return text or None
+    values = raw if isinstance(raw, list) else [] if raw in (None, "") else [raw]
+    chosen = []
+    for value in values:
+        if not (isinstance(value, str) and value.isdigit() and int(value) < len(question.options)):
+            raise ValueError(f"{head}：请从给出的选项中选择")
+        chosen.append(int(value))
+    chosen = sorted(set(chosen))
+    if question.kind == "single" and len(chosen) > 1:
+        raise ValueError(f"{head}：只能选择一项")
+    if not chosen:
+        if question.required:
+            raise ValueError(
+                f"{head}：请选择一项" if question.kind == "single" else f"{head}：请至少选择一项"
+            )
+        return None
+    return chosen[0] if question.kind == "single" else chosen
+
+
+def clean_answers(questions: list[Question], raw: dict[str, Any]) -> dict[str, Any]:
+    """All answers keyed by question id; raises ``ValidationError`` keyed by form field."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for question in questions:
+        try:
+            value = clean_answer(question, raw.get(question.field_name))
+        except ValueError as exc:
+            errors[question.field_name] = str(exc)
+            continue
+        if value is not None:
+            answers[str(question.id)] = value
+    if errors:
+        raise ValidationError(errors)
+    return answers
+
+
+def _clean_content(content: str, *, asked: bool, answered: bool) -> str:
+    content = (content or "").strip()
+    if not content:
+        if not asked:
+            raise ValidationError({"content": "意见内容：必填"})
+        if not answered:
+            raise ValidationError({"content": "意见内容：请填写意见，或回答上面的问题"})
+        return ""
+    if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
+        raise ValidationError({"content": f"意见内容：应为 {CONTENT_MIN} 至 {CONTENT_MAX} 个字"})
+    return content
+
+
+def validate_opinion(
+    asked: list[Question], data: dict[str, Any], raw_answers: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """The answers and opinion text to store; raises ``ValidationError`` with every problem."""
+    errors: dict[str, str] = {}
+    try:
+        answers = clean_answers(asked, raw_answers)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        answers = {}
+    content = ""
+    try:
+        content = _clean_content(
+            data.get("content") or "", asked=bool(asked), answered=bool(answers) or bool(errors)
+        )
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return answers, content
+
+
+def submit_opinion(
+    doc: Document,
+    data: dict[str, Any],
+    *,
+    raw_answers: dict[str, Any],
+    form_token: str,
+    quarantine: str | None = None,
+) -> Opinion:
+    """Store a resident's opinion once per form token, only while the consultation is open.
+
+    ``data`` has ``content``, ``name``, ``contact`` and ``consent``; ``raw_answers`` the
+    form's answers by field name. Nothing is stored when anything is refused.
+    """
+    with _writing():
+        existing = db.session.scalar(sa.select(Opinion).where(Opinion.form_token == form_token))
+        if existing is not None:  # the same form sent twice: one opinion
+            db.session.commit()
+            return existing
+        check_open(doc)
+        answers, content = validate_opinion(queries.questions(doc), data, raw_answers)
+        opinion = Opinion(
+            document_id=doc.id,
+            form_token=form_token,
+            content=content,
+            answers=answers,
+            name=data.get("name") or None,
+            contact=data.get("contact") or None,
+            consent=bool(data.get("consent")),
+            quarantined=quarantine is not None,
+            quarantine_reason=quarantine,
+        )
+        db.session.add(opinion)
+        db.session.commit()
+    return opinion
+
+
+# -- staff: questions -----------------------------------------------------------------
+
+
+def _clean_question(item: dict[str, Any], n: int, errors: dict[str, str], key: str) -> Question:
+    text = CONTROL_CHARS.sub("", item.get("text") or "").strip()
+    kind = item.get("kind") or ""
+    options = item.get("options") or []
+    if isinstance(options, str):
+        options = options.splitlines()
+    options = [CONTROL_CHARS.sub("", o).strip() for o in options if isinstance(o, str)]
+    options = [o for o in options if o]
+    if not 2 <= len(text) <= 200:
+        errors[f"{key}-text"] = f"第 {n} 题：题目应为 2 至 200 个字"
+    if kind not in QUESTION_TYPES:
+        errors[f"{key}-kind"] = f"第 {n} 题：请选择题型"
+    if kind in {"single", "multiple"}:
+        if not 2 <= len(options) <= MAX_OPTIONS:
+            errors[f"{key}-options"] = f"第 {n} 题：选择题应有 2 至 {MAX_OPTIONS} 个选项，每行一个"
+        elif any(len(o) > 100 for o in options):
+            errors[f"{key}-options"] = f"第 {n} 题：每个选项不能超过 100 个字"
+        elif len(set(options)) != len(options):
+            errors[f"{key}-options"] = f"第 {n} 题：选项不能重复"
+    else:
+        options = []
+    return Question(
+        position=n - 1, kind=kind, text=text, options=options, required=bool(item.get("required"))
+    )
+
+
+def set_questions(doc: Document, items: list[dict[str, Any]], *, actor: str) -> list[Question]:
+    """Replace the consultation's questions; refused once opinions have arrived.
+
+    Each item has ``text``, ``kind`` (single, multiple, text), ``options`` (a list, or
+    one per line) and ``required``. Errors are keyed ``questions-<i>-<field>`` by the
+    item's position in ``items``.
+    """
+    with _writing():
+        if queries.received(doc):
+            raise InvalidTransition("已经收到意见，问题不能再修改（修改会使已收到的回答无法统计）")
+        if len(items) > MAX_QUESTIONS:
+            raise ValidationError({"questions": f"最多设置 {MAX_QUESTIONS} 个问题"})
+        errors: dict[str, str] = {}
+        new = [
+            _clean_question(item, n, errors, f"questions-{n - 1}")
+            for n, item in enumerate(items, 1)
+        ]
+        if errors:
+            raise ValidationError(errors)
+        for old in queries.questions(doc):
+            db.session.delete(old)
+        db.session.flush()
+        for question in new:
+            question.document_id = doc.id
+            db.session.add(question)
+        audit.record(actor, "questions_set", "document", doc.id, count=len(new), title=doc.title)
+        db.session.commit()
+    return new
+
+
+# -- staff: moderation ----------------------------------------------------------------
+
+
+def _without_own_details(opinion: Opinion, text: str) -> str:
+    """The sender's own name and contact, wherever they appear, masked."""
+    if opinion.name and len(opinion.name) >= 2:
+        text = text.replace(opinion.name, privacy.mask_name(opinion.name))
+    if opinion.contact:
+        kind = "email" if "@" in opinion.contact else "mobile"
+        text = text.replace(opinion.contact, privacy.mask_value(kind, opinion.contact))
+    return text
+
+
+def publish_opinion(opinion: Opinion, *, actor: str) -> str:
+    """Show an opinion's text on the consultation page with personal data masked.
+
+    Returns what was masked, for the member of staff.
+    """
+    if opinion.quarantined:
+        raise InvalidTransition("该意见被系统拦截，不能公开")
+    if not opinion.consent:
+        raise InvalidTransition("提交人未同意公开意见内容")
+    if opinion.status == "published":
+        raise InvalidTransition("该意见已经公开")
+    if not opinion.content:
+        raise InvalidTransition("该意见只有问题回答，没有可公开的意见内容")
+    with _writing():
+        text, findings = privacy.mask_personal_data(opinion.content)
+        masked = _without_own_details(opinion, text)
+        opinion.public_content = masked
+        opinion.status = "published"
+        opinion.hidden_reason = None
+        opinion.moderated_at = utcnow()
+        audit.record(actor, "opinion_publish", "opinion", opinion.id, masked=len(findings))
+        db.session.commit()
+    told = privacy.describe(findings)
+    if masked != text:
+        told = "；".join(filter(None, [told, "已遮盖提交人自己的姓名或联系方式"]))
+    return told
+
+
+def hide_opinion(opinion: Opinion, *, reason: str, actor: str) -> None:
+    """Keep an opinion off the public page (or take it off), with a reason for the log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "不公开原因：必填"})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"不公开原因：不能超过 {REASON_MAX} 个字"})
+    if opinion.status == "hidden":
+        raise InvalidTransition("该意见已设为不公开")
+    with _writing():
+        opinion.status = "hidden"
+        opinion.public_content = None
+        opinion.hidden_reason = reason
+        opinion.moderated_at = utcnow()
+        audit.record(actor, "opinion_hide", "opinion", opinion.id, reason=reason)
+        db.session.commit()
+
+
+def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: str) -> None:
+    """Record whether the office adopted an opinion (采纳 / 部分采纳 / 未采纳)."""
+    errors = {}
+    if decision not in ADOPTION:
+        errors["decision"] = "采纳情况：请选择采纳、部分采纳或未采纳"
+    note = (note or "").strip()
+    if len(note) > REASON_MAX:
+        errors["note"] = f"说明：不能超过 {REASON_MAX} 个字"
+    if errors:
+        raise ValidationError(errors)
+    if opinion.quarantined:
+        raise InvalidTransition("该意见被系统拦截，不计入结果")
+    with _writing():
+        opinion.adoption = decision
+        opinion.adoption_note = note or None
+        audit.record(actor, "opinion_adopt", "opinion", opinion.id, decision=ADOPTION[decision])
+        db.session.commit()
+
+
+# -- staff: the result ----------------------------------------------------------------
+
+
+def publish_result(
+    doc: Document, *, summary: str, actor: str, actor_role: str | None = None
+) -> Document:
+    """Publish (or correct) the result of a closed consultation: the summary and how many
+    opinions were adopted, through the publishing service. Every counted opinion must
+    have an adoption decision first."""
+    with _writing():
+        if doc.kind != "consultation" or doc.status != "published":
+            raise InvalidTransition("只有已发布的征集可以公布结果")
+        extra = doc.extra or {}
+        if catalog.consultation_state(extra).code in {"upcoming", "open"}:
+            raise InvalidTransition(f"征集到 {_day(extra['closes_on'])} 才截止，截止后才能公布结果")
+        summary = (summary or "").strip()
+        if not summary:
+            raise ValidationError({"result_summary": "结果反馈：必填"})
+        counts = queries.adoption(doc)
+        if counts.undecided:
+            raise ValidationError(
+                {
+                    "adoption": f"还有 {counts.undecided} 条意见没有登记采纳情况，"
+                    "请先在意见列表中登记"
+                }
+            )
+        first = not extra.get("result_summary")
+        data = {
+            "result_summary": summary,
+            "result_published_on": extra.get("result_published_on") or catalog.today().isoformat(),
+            **counts.as_fields(),
+        }
+        audit.record(
+            actor,
+            "result_publish",
+            "document",
+            doc.id,
+            title=doc.title,
+            adopted=counts.adopted,
+            partly=counts.partly,
+            rejected=counts.rejected,
+        )
+        note = "公布征集结果" if first else "更正征集结果"
+        return publishing.update(doc, data, actor=actor, actor_role=actor_role, note=note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, has_request_context, render_template, request
+from flask import Flask, Response, current_app, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -85,13 +85,36 @@ def json_error(
     return response
 
 
-def _render(code: int, message: str | None = None):
+# Shown when even the error page cannot be rendered (e.g. the database is down while the
+# page template needs it): static text, never a traceback.
+FALLBACK_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>系统繁忙</title></head><body><h1>系统繁忙</h1>"
+    "<p>系统暂时无法处理您的请求，请稍后再试。问题已记录，我们会尽快处理。</p>"
+    '<p><a href="/">返回首页</a></p></body></html>'
+)
+
+
+def too_large_message() -> str:
+    """What a resident whose form was refused as too large should do next."""
+    limit = request.max_content_length if has_request_context() else None
+    size = f"（最多 {limit / 1024 / 1024:g} MB）" if limit else ""
     return (
-        render_template(
-            "errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"), message=message
-        ),
-        code,
+        f"您提交的内容超过了本站允许的大小{size}。"
+        "请返回上一页，删减文字或减少、压缩附件后重新提交。"
     )
+
+
+def _render(code: int, message: str | None = None):
+    try:
+        page = render_template(
+            "errors/error.html", code=code, title=ERROR_TITLES.get(code, "出错了"), message=message
+        )
+    except Exception:
+        current_app.logger.exception("The error page could not be rendered")
+        page = FALLBACK_PAGE
+    return page, code
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -104,7 +127,8 @@ def register_error_handlers(app: Flask) -> None:
         response = exc.get_response()
         if is_api_request():
             return json_error(exc.code, response=response)
-        body, _code = _render(exc.code, exc.description if exc.code == 400 else None)
+        message = {400: exc.description, 413: too_large_message()}.get(exc.code)
+        body, _code = _render(exc.code, message)
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         return response

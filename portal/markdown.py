@@ -11,6 +11,19 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
     "table"
 )
 
+
+def _align_attributes(state) -> None:
+    """Table column alignment as ``align="right"``, not ``style=``: the Content-Security-Policy
+    blocks inline styles, and feed readers and API users still see the alignment."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("align", style.removeprefix("text-align:"))
+
+
+_md.core.ruler.push("align_attributes", _align_attributes)
+
 _ALLOWED_TAGS = {
     "a",
     "abbr",
@@ -46,8 +59,8 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
-    "th": {"align", "style"},
-    "td": {"align", "style"},
+    "th": {"align"},
+    "td": {"align"},
 }
 
 
@@ -59,7 +72,6 @@ def sanitize(html: str) -> str:
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
-        filter_style_properties={"text-align"},
     )
 
 

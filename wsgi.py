@@ -1,4 +1,5 @@
-"""Production entry point: ``gunicorn wsgi:app``. Run ``flask --app app db upgrade`` first."""
+"""Production entry point: ``gunicorn`` (settings in ``gunicorn.conf.py``, which names
+``wsgi:app``). Run ``flask --app app db upgrade`` first; see docs/deploy.md."""
 
 from portal import create_app
 

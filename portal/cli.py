@@ -13,6 +13,7 @@ from .admin import accounts
 from .admin.models import ROLES
 from .errors import ValidationError
 from .interaction.examples import load_examples
+from .ops import cli as ops_cli
 
 
 def content_dir() -> Path:
@@ -20,6 +21,8 @@ def content_dir() -> Path:
 
 
 def register_cli(app: Flask) -> None:
+    ops_cli.register(app)
+
     @app.cli.group()
     def content() -> None:
         """Manage the site's content."""

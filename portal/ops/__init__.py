@@ -1,0 +1,1 @@
+"""Running the portal: health checks, backup and restore, retention, serving under gunicorn."""

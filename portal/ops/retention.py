@@ -1,0 +1,211 @@
+"""Retention of residents' personal data: anonymise what is past its period (docs/retention.md).
+
+``purge`` keeps every record and what the statistics and the public pages need — a request's
+description (with personal data masked), type of applicant, outcome and dates; a message's
+category, dates, masked texts and published reply — and removes who the resident was and
+how to reach them:
+
+- closed information requests, ``PORTAL_RETENTION_REQUEST_DAYS`` after closing: the
+  applicant's name becomes 已删除; ID number, e-mail and address are emptied, the phone too
+  (the column cannot be NULL, so it becomes an empty string); ID numbers, phone numbers,
+  e-mail addresses and the applicant's name are masked inside the free texts;
+- answered messages, ``PORTAL_RETENTION_MESSAGE_DAYS`` after the answer: name and contact
+  emptied, personal data masked in the original texts (the published texts were masked
+  when they were published and stay as they are);
+- quarantined submissions (spam traps), ``PORTAL_RETENTION_QUARANTINE_DAYS`` after receipt:
+  emptied altogether (they are never answered, counted or shown).
+
+Open requests and unanswered messages are never purged: they are still being handled. A
+run changes nothing it changed before, and every run that is not a dry run writes one audit
+row with the counts (never a value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import audit
+from ..database import begin_write
+from ..extensions import db
+from ..interaction import privacy
+from ..interaction.models import InfoRequest, Message
+from ..timeutil import utcnow
+
+PURGED = "已删除"
+ACTOR = "system"
+BATCH = 500
+REQUEST_TEXTS = ("description", "purpose", "reply", "supplement_note", "extension_reason")
+
+Row = TypeVar("Row", Message, InfoRequest)
+
+
+@dataclass
+class PurgeReport:
+    """How many records a run anonymised, and how many it had to leave alone."""
+
+    requests: int = 0
+    messages: int = 0
+    quarantined: int = 0
+    unanswered_kept: int = 0  # messages past the period that nobody answered yet
+
+    @property
+    def total(self) -> int:
+        return self.requests + self.messages + self.quarantined
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Records whose period started before these instants are past retention."""
+
+    requests: datetime
+    messages: datetime
+    quarantine: datetime
+
+    @classmethod
+    def at(cls, now: datetime) -> Cutoffs:
+        config = current_app.config
+        return cls(
+            now - timedelta(days=config["RETENTION_REQUEST_DAYS"]),
+            now - timedelta(days=config["RETENTION_MESSAGE_DAYS"]),
+            now - timedelta(days=config["RETENTION_QUARANTINE_DAYS"]),
+        )
+
+
+def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
+    """Anonymise the personal data that is past its retention period (all in one transaction)."""
+    cutoffs = Cutoffs.at(now or utcnow())
+    begin_write()
+    report = PurgeReport()
+    try:
+        report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), _purge_request))
+        report.messages = sum(_changed(Message, _messages_due(cutoffs), _purge_message))
+        report.quarantined = sum(
+            _changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request)
+        ) + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
+        report.unanswered_kept = (
+            db.session.scalar(
+                sa.select(sa.func.count(Message.id)).where(
+                    Message.quarantined.is_(False),
+                    Message.status != "answered",
+                    Message.received_at < cutoffs.messages,
+                )
+            )
+            or 0
+        )
+    except BaseException:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+        return report
+    detail: dict[str, Any] = asdict(report)
+    del detail["unanswered_kept"]
+    audit.record(ACTOR, "purge", "system", 0, **detail)
+    db.session.commit()
+    return report
+
+
+def _changed(model: type[Row], condition: sa.ColumnElement[bool], apply) -> Iterator[bool]:
+    """Apply ``apply`` to every row matching ``condition``, in id order and batches; yields
+    whether each row changed (unchanged rows were purged by an earlier run)."""
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            sa.select(model).where(condition, model.id > last_id).order_by(model.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            before = _values(row)
+            apply(row)
+            yield _values(row) != before
+        last_id = rows[-1].id
+        db.session.flush()
+
+
+def _values(row: Message | InfoRequest) -> tuple[Any, ...]:
+    return tuple(getattr(row, column.key) for column in sa.inspect(type(row)).columns)
+
+
+# -- which records ----------------------------------------------------------------------
+
+
+def _requests_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        InfoRequest.quarantined.is_(False),
+        InfoRequest.status == "closed",
+        InfoRequest.closed_at < cutoffs.requests,
+        sa.or_(  # rows an earlier run left like this are skipped without being loaded
+            InfoRequest.name != PURGED,
+            InfoRequest.phone != "",
+            InfoRequest.id_number.is_not(None),
+            InfoRequest.email.is_not(None),
+            InfoRequest.address.is_not(None),
+        ),
+    )
+
+
+def _messages_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
+    # Anonymous messages have no name or contact to look for, but their texts may still
+    # hold a phone number: they are masked again (masking is idempotent) and counted only
+    # when something changed.
+    return sa.and_(
+        Message.quarantined.is_(False),
+        Message.status == "answered",
+        Message.replied_at < cutoffs.messages,
+    )
+
+
+def _quarantined(model: type[Row], cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
+    return sa.and_(model.quarantined.is_(True), model.received_at < cutoffs.quarantine)
+
+
+# -- what changes -----------------------------------------------------------------------
+
+
+def mask_text(text: str | None, own: tuple[str | None, ...]) -> str | None:
+    """``text`` with ID numbers, phones, e-mail and the resident's own details masked."""
+    if not text:
+        return text
+    masked, _ = privacy.mask_personal_data(text)
+    for value in own:
+        if value and len(value) >= 2 and value != PURGED:
+            masked = masked.replace(value, privacy.mask_name(value))
+    return masked
+
+
+def _purge_request(item: InfoRequest) -> None:
+    own = (item.name, item.id_number, item.phone, item.email, item.address)
+    for name in REQUEST_TEXTS:
+        setattr(item, name, mask_text(getattr(item, name), own))
+    item.name = PURGED
+    item.id_number = item.email = item.address = None
+    item.phone = ""
+
+
+def _empty_request(item: InfoRequest) -> None:
+    item.name = item.description = PURGED
+    item.id_number = item.email = item.address = item.purpose = None
+    item.supplement_note = item.extension_reason = item.reply = None
+    item.phone = ""
+
+
+def _purge_message(message: Message) -> None:
+    own = (message.name, message.contact)
+    message.subject = mask_text(message.subject, own) or ""
+    message.content = mask_text(message.content, own) or ""
+    if not message.published:  # a published reply was masked when it was published
+        message.reply = mask_text(message.reply, own)
+    message.name = message.contact = None
+
+
+def _empty_message(message: Message) -> None:
+    message.subject = message.content = PURGED
+    message.name = message.contact = message.reply = None
+    message.public_subject = message.public_content = None

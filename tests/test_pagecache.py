@@ -1,0 +1,87 @@
+"""Rendered public pages are reused until the documents change, and never served stale."""
+
+from __future__ import annotations
+
+import re
+
+from portal import create_app, publishing
+from portal.extensions import db
+from portal.models import Document
+from portal.pagecache import Page, PageCache
+
+
+def text(response) -> str:
+    return re.sub(r"</?mark>", "", response.get_data(as_text=True))  # search highlights
+
+
+def test_a_repeated_page_renders_nothing_again(client, make_doc, count_queries, monkeypatch):
+    from portal import pagecache
+
+    lookups = []
+    real = pagecache.change_position
+    monkeypatch.setattr(pagecache, "change_position", lambda: lookups.append(1) or real())
+    make_doc(title="东晓街道垃圾分类宣传周")
+    first = client.get("/news/")
+    with count_queries() as statements:
+        again = client.get("/news/")
+    assert again.get_data() == first.get_data()
+    assert statements == [] and len(lookups) == 2  # one change-log lookup per request
+    assert again.headers["Cache-Control"] == "public, no-cache"
+
+
+def test_etag_answers_304(client, make_doc):
+    make_doc(slug="news-etag")
+    etag = client.get("/news/news-etag").headers["ETag"]
+    assert client.get("/news/news-etag", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/news/news-etag", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_withdrawn_item_disappears_at_once_from_every_cached_page(app, client, make_doc):
+    doc = make_doc(slug="news-gone", title="即将撤回的通知")
+    for path in ("/", "/news/", "/news/news-gone", "/search?q=撤回"):
+        assert "即将撤回的通知" in text(client.get(path)), path
+    publishing.withdraw(doc, reason="信息有误", actor="t")
+    for path in ("/", "/news/", "/search?q=撤回"):
+        assert "即将撤回的通知" not in text(client.get(path)), path
+    assert "信息有误" in client.get("/news/news-gone").get_data(as_text=True)
+
+
+def test_a_change_made_by_another_worker_is_seen(app, client, make_doc, tmp_path):
+    """Another process (here: a second app on the same database) withdraws; this worker's
+    cached pages are not served again."""
+    make_doc(slug="news-other", title="另一进程撤回的信息")
+    assert "另一进程撤回的信息" in client.get("/news/").get_data(as_text=True)
+    other = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SEARCH_INDEX": str(tmp_path / "other-index"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
+    )
+    with other.app_context():
+        doc = db.session.query(Document).filter_by(slug="news-other").one()
+        publishing.withdraw(doc, reason="已过期", actor="t")
+        other.extensions["portal.search"].close()
+        db.session.remove()
+        db.engine.dispose()
+    db.session.commit()  # end this test's own transaction, as every request's end does
+    assert "另一进程撤回的信息" not in client.get("/news/").get_data(as_text=True)
+
+
+def test_pages_with_a_form_or_session_are_not_kept(client, make_doc):
+    make_doc("consultation", slug="consult-open", opens_on="2020-01-01", closes_on="2099-12-31")
+    first = client.get("/consultation/consult-open")
+    assert first.status_code == 200 and "ETag" not in first.headers
+    assert client.get("/messages/new").headers.get("Cache-Control") != "public, no-cache"
+
+
+def test_the_cache_stays_within_its_size():
+    cache = PageCache(max_bytes=1000)
+    for n in range(20):
+        cache.put(("p", n), Page(b"x" * 100, "text/html", str(n)))
+    assert cache.size <= 1000 and len(cache.pages) == 10
+    assert cache.get(("p", 0)) is None and cache.get(("p", 19)) is not None
+    cache.put(("big",), Page(b"x" * 900, "text/html", "big"))  # over 1/8 of the budget
+    assert cache.get(("big",)) is None

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as portal_config
+from . import pagecache, security
 from .extensions import csrf, db, limiter, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -23,10 +24,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     portal_config.finalize(app.config, app.instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    security.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
+    # Before the limiter: a page served from the cache needs no rate-limit check (no
+    # cached page has a limit) and skips the rest of the request's preprocessing.
+    pagecache.init_app(app)
     limiter.init_app(app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from .admin import models as admin_models  # noqa: F401
     from .cli import register_cli
+    from .consultations import models as consultation_models  # noqa: F401
     from .errors import register_error_handlers
     from .interaction import models as interaction_models  # noqa: F401
     from .reports import models as report_models  # noqa: F401

@@ -37,6 +37,13 @@ ACTIONS: dict[str, str] = {
     "close": "办结申请",
     "reveal": "查看完整个人信息",
     "report_figures": "填报年度报告复议诉讼数据",
+    "questions_set": "设置征集问题",
+    "opinion_publish": "公开征集意见",
+    "opinion_hide": "不公开征集意见",
+    "opinion_adopt": "登记意见采纳情况",
+    "result_publish": "公布征集结果",
+    "purge": "清除到期个人信息",
+    "restore": "从备份恢复数据",
 }
 DETAIL_LABELS = {
     "revision": "版本",
@@ -53,6 +60,15 @@ DETAIL_LABELS = {
     "fields": "查看的字段",
     "year": "年度",
     "figures": "填报数据",
+    "count": "问题数",
+    "decision": "采纳情况",
+    "adopted": "采纳",
+    "partly": "部分采纳",
+    "rejected": "未采纳",
+    "requests": "依申请公开（件）",
+    "messages": "留言（条）",
+    "quarantined": "系统拦截（条）",
+    "backup_created_at": "备份时间",
 }
 TARGET_TYPES = {
     "user": "账号",
@@ -60,6 +76,8 @@ TARGET_TYPES = {
     "message": "留言",
     "request": "依申请公开",
     "report": "年度报告",
+    "opinion": "征集意见",
+    "system": "系统",
 }
 
 

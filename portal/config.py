@@ -60,6 +60,7 @@ SETTINGS: tuple[Setting, ...] = (
         "11440303MB2C93574X",
         "统一社会信用代码, prefix of generated 索引号 (demo value: set the office's own)",
     ),
+    Setting("PAGE_CACHE_MB", 32.0, "Rendered public pages kept per worker (0: none)", float),
     Setting("PAGE_SIZE", 20, "Items per page on list pages", int),
     Setting("FEED_SIZE", 50, "Newest items in each RSS/Atom feed", int),
     Setting(
@@ -86,6 +87,56 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MIN_FILL_SECONDS", 3.0, "Forms sent back faster than this are quarantined", float),
     Setting("ADMIN_IDLE_MINUTES", 30, "Staff sessions end after this long without a request", int),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging)", _bool),
+    Setting(
+        "MAX_REQUEST_MB",
+        2.0,
+        "Largest request body in MB, 413 beyond it (0: no limit; the staff editor sets its own)",
+        float,
+    ),
+    Setting("BIND", "127.0.0.1:8000", "Address gunicorn listens on (`gunicorn.conf.py`)"),
+    Setting("WORKERS", 0, "gunicorn worker processes (0: one per CPU core, at least 2)", int),
+    Setting(
+        "HEALTH_MIN_FREE_MB",
+        1024,
+        "`/healthz` fails when a data folder's disk has less free space than this, in MB",
+        int,
+    ),
+    Setting(
+        "HEALTH_MIN_FREE_PERCENT",
+        5.0,
+        "`/healthz` fails when a data folder's disk has less free space than this, in %",
+        float,
+    ),
+    Setting(
+        "HEALTH_INDEX_LAG_SECONDS",
+        300,
+        "`/healthz` fails when a document change has waited longer than this for the index",
+        int,
+    ),
+    Setting(
+        "HEALTH_VERIFY_MINUTES",
+        60,
+        "`/healthz` compares the whole index with the database at most this often (0: never)",
+        int,
+    ),
+    Setting(
+        "RETENTION_REQUEST_DAYS",
+        1826,
+        "Days after closing before `flask purge` anonymises an information request's applicant",
+        int,
+    ),
+    Setting(
+        "RETENTION_MESSAGE_DAYS",
+        365,
+        "Days after the answer before `flask purge` removes a message's name and contact",
+        int,
+    ),
+    Setting(
+        "RETENTION_QUARANTINE_DAYS",
+        90,
+        "Days after receipt before `flask purge` empties a quarantined (spam) submission",
+        int,
+    ),
 )
 
 

@@ -27,7 +27,7 @@ from lxml import etree
 
 from . import content_types
 from .extensions import db
-from .markdown import plain_text
+from .markdown import plain_text, render
 from .models import Document, DocumentChange
 from .timeutil import SHANGHAI
 
@@ -122,6 +122,9 @@ def _entry(fg: FeedGenerator, doc: Document, fmt: str) -> None:
     entry.link(href=link, rel="alternate", type="text/html")
     summary = clean(doc.summary or plain_text(doc.body, limit=200))
     content = clean(doc.body_html)
+    result = (doc.extra or {}).get("result_summary")
+    if result:  # a consultation's published result (结果反馈) comes first
+        content = clean(f"<h2>结果反馈</h2>\n{render(result)}") + content
     if doc.status == "published":
         entry.published(doc.published_at.astimezone(SHANGHAI))
     entry.updated(doc.updated_at.astimezone(SHANGHAI))

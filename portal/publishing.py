@@ -39,6 +39,10 @@ document_changed = signals.signal("document-changed")
 changes_committed = signals.signal("changes-committed")
 
 EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags", "body")
+#: Staff roles that may change a document once it is in review or published.
+REVIEW_ROLES = frozenset({"reviewer"})
+WITHDRAWN_CLOSED = "已撤回的信息不能再修改"
+REVIEWERS_ONLY = "已提交审核或已发布的信息只能由审核人员修改"
 
 
 @dataclass(frozen=True)
@@ -73,14 +77,30 @@ def _snapshot(doc: Document) -> dict[str, Any]:
 
 
 def _record(doc: Document, action: str, actor: str, note: str | None = None) -> None:
-    number = len(doc.revisions) + 1
-    doc.revisions.append(
-        DocumentRevision(
-            number=number, action=action, actor=actor, note=note, snapshot=_snapshot(doc)
-        )
-    )
-    if doc.id is None:
+    # Neither the number nor the new row touches ``doc.revisions``: loading that collection
+    # would read every earlier snapshot (whole bodies) on each save.
+    if doc.id is None:  # a new document: its first revision
         db.session.flush()
+        number = 1
+    else:
+        highest = db.session.scalar(
+            sa.select(sa.func.max(DocumentRevision.number)).where(
+                DocumentRevision.document_id == doc.id
+            )
+        )
+        number = (highest or 0) + 1
+    revision = DocumentRevision(
+        document_id=doc.id,
+        number=number,
+        action=action,
+        actor=actor,
+        note=note,
+        snapshot=_snapshot(doc),
+    )
+    if "revisions" in sa.inspect(doc).dict:  # already loaded by the caller: keep it current
+        doc.revisions.append(revision)
+    else:
+        db.session.add(revision)
     detail = {"revision": number, "title": doc.title}
     if note:
         detail["note"] = note
@@ -221,6 +241,27 @@ def discard_changes() -> None:
     db.session.info.pop(_PENDING_KEY, None)
 
 
+def may_edit(doc: Document, actor_role: str | None = None) -> bool:
+    """Whether ``doc`` may be changed now, by a member of staff with ``actor_role``."""
+    try:
+        check_editable(doc, actor_role=actor_role)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def check_editable(doc: Document, *, actor_role: str | None = None) -> None:
+    """Refuse a change to a withdrawn document, or to one in review or published unless a
+    reviewer makes it (an editor's change would go live unreviewed).
+
+    ``actor_role`` None is a change that is not a member of staff's (the content loader).
+    """
+    if doc.status == "withdrawn":
+        raise InvalidTransition(WITHDRAWN_CLOSED)
+    if actor_role is not None and doc.status != "draft" and actor_role not in REVIEW_ROLES:
+        raise InvalidTransition(REVIEWERS_ONLY)
+
+
 def create(
     kind: str,
     slug: str,
@@ -274,15 +315,16 @@ def update(
     source_hash: str | None = None,
     published_at: datetime | None = None,
     note: str | None = None,
+    actor_role: str | None = None,
     commit: bool = True,
 ) -> Document:
     """Change a document's fields (any status but withdrawn); a published one stays published.
 
-    ``published_at`` corrects the publication date of a published document.
+    ``published_at`` corrects the publication date of a published document. A member of
+    staff passes ``actor_role``: editors may change drafts only (see ``check_editable``).
     """
+    check_editable(doc, actor_role=actor_role)
     begin_write()
-    if doc.status == "withdrawn":
-        raise InvalidTransition("已撤回的信息不能再修改")
     merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
     merged.update(doc.extra or {})
     merged.update(data)

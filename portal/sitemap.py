@@ -24,7 +24,7 @@ from .feeds import absolute
 from .interaction.models import Message
 from .models import Document
 from .opendata import PUBLIC_MESSAGES
-from .timeutil import to_local
+from .timeutil import to_local, utcnow
 
 MAX_URLS = 50_000  # sitemaps.org limit per file; tests lower it to exercise the index
 MAX_LOC = 2048
@@ -83,7 +83,7 @@ def page_entries() -> list[Entry]:
     first = db.session.scalar(
         sa.select(sa.func.min(Document.published_at)).where(Document.status == "published")
     )
-    this_year = to_local(datetime.now(UTC)).year
+    this_year = to_local(utcnow()).year
     for year in range(to_local(_aware(first)).year if first else this_year, this_year + 1):
         entries.append(Entry(absolute(url_for("reports.annual_report", year=year)), None))
     return entries

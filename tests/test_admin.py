@@ -108,6 +108,30 @@ def test_wrong_password_and_unknown_user_look_the_same(client, make_user, ctx):
     assert actions == ["login_failed", "login_failed"]
 
 
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("/admin/documents/?kind=news", "/admin/documents/?kind=news"),
+        ("/admin/%0D%0ASet-Cookie:%20x=1", "/admin/"),  # would split the Location header
+        ("/admin/%00", "/admin/"),
+        ("/admin/%09x", "/admin/"),
+        ("https://evil.example/admin/", "/admin/"),
+        ("//evil.example/admin/", "/admin/"),
+        ("/admin/%5C%5Cevil.example", "/admin/"),
+        ("/news/", "/admin/"),
+        ("//[", "/admin/"),
+    ],
+)
+def test_after_login_next_leads_only_to_a_back_office_page(client, make_user, target, landing):
+    make_user()
+    token = csrf(client, "/admin/login")
+    response = client.post(
+        f"/admin/login?next={target}",
+        data={"csrf_token": token, "username": "editor1", "password": PASSWORD},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == landing
+
+
 def test_totp_is_required_when_enrolled(client, make_user):
     user = make_user("admin1", "admin")
     assert login(client, "admin1").status_code == 401
@@ -140,20 +164,25 @@ def test_logout_and_login_need_csrf(client, make_user):
     assert client.get("/admin/").status_code == 200  # the forged logout did nothing
 
 
-def _records(app, tmp_path) -> dict[str, object]:
-    """One of everything an admin URL can point at, keyed by the URL argument's name."""
+def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
+    """One of everything an admin URL can point at, keyed by the URL argument's name, and
+    per endpoint the arguments that differ: document pages open a draft (which editors may
+    change), the withdraw form a published document, and submit and publish act on a
+    draft of their own, so the order in which routes are tried changes nothing."""
     pdf = tmp_path / "公告.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     with app.app_context():
-        doc = publishing.create(
-            "news",
-            "matrix",
-            {"title": "矩阵测试", "topic": "综合政务", "body": "第一版"},
-            actor="test",
-            attachments=[publishing.AttachmentFile("附件", pdf)],
-        )
-        publishing.update(doc, {"body": "第二版"}, actor="test")
-        publishing.publish(doc, actor="test")  # so that the withdraw form can be opened
+
+        def document(slug: str, **options):
+            fields = {"title": "矩阵测试", "topic": "综合政务", "body": "第一版"}
+            doc = publishing.create("news", slug, fields, actor="test", **options)
+            publishing.update(doc, {"body": "第二版"}, actor="test")  # two revisions to compare
+            return doc
+
+        doc = document("matrix", attachments=[publishing.AttachmentFile("附件", pdf)])
+        published = document("matrix-published")
+        publishing.publish(published, actor="test")
+        workflow = document("matrix-workflow")
         message = services.submit_message(
             {"subject": "路灯不亮", "content": "东晓路路灯坏了。", "category": "城市管理"},
             form_token="matrix-message",
@@ -171,7 +200,27 @@ def _records(app, tmp_path) -> dict[str, object]:
             },
             form_token="matrix-request",
         )
-        return {
+        from portal.consultations import services as consultations
+
+        consultation = publishing.create(
+            "consultation",
+            "matrix-consultation",
+            {
+                "title": "矩阵测试征集",
+                "topic": "综合政务",
+                "opens_on": "2000-01-01",
+                "closes_on": "2099-12-31",
+            },
+            actor="test",
+        )
+        publishing.publish(consultation, actor="test")
+        opinion = consultations.submit_opinion(
+            consultation,
+            {"content": "建议增加社区普法讲座。", "consent": True},
+            raw_answers={},
+            form_token="matrix-opinion",
+        )
+        values = {
             "kind": "news",
             "year": 2024,
             "doc_id": doc.id,
@@ -182,7 +231,15 @@ def _records(app, tmp_path) -> dict[str, object]:
             "request_id": db.session.scalar(
                 sa.select(InfoRequest.id).where(InfoRequest.tracking_no == request_.tracking_no)
             ),
+            "consultation_id": consultation.id,
+            "opinion_id": opinion.id,
         }
+        overrides: dict[str, dict[str, object]] = {
+            "admin.document_withdraw": {"doc_id": published.id},
+            "admin.document_submit": {"doc_id": workflow.id},
+            "admin.document_publish": {"doc_id": workflow.id},
+        }
+        return values, overrides
 
 
 def test_access_table_lists_exactly_the_admin_routes(app):
@@ -196,7 +253,7 @@ def test_every_admin_route_by_role(app, make_user, tmp_path):
     GET pages must answer 200 to the roles allowed; POST actions must not answer 403 (or
     500) to them. Actions run with a valid CSRF token; logout goes last.
     """
-    values = _records(app, tmp_path)
+    values, overrides = _records(app, tmp_path)
     rules = sorted(
         (r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")),
         key=lambda r: r.endpoint == "admin.logout",
@@ -207,7 +264,8 @@ def test_every_admin_route_by_role(app, make_user, tmp_path):
         if rule.endpoint in PUBLIC:
             continue
         with app.test_request_context():
-            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+            given = {**values, **overrides.get(rule.endpoint, {})}
+            url = url_for(rule.endpoint, **{name: given[name] for name in rule.arguments})
         if "GET" in rule.methods:
             assert anonymous.get(url).status_code == 302, url
         token = csrf(anonymous, "/admin/login")
@@ -259,6 +317,13 @@ def test_audit_log_shows_logins_with_ip_and_filters(app, make_user):
     assert "<td>chief</td>" in by_actor and "<td>editor1</td>" not in by_actor
     for odd in ("page=x", "page=0", "from=2024-13-40&to=tomorrow", "target_id=abc", "action=%00"):
         assert admin.get(f"/admin/audit?{odd}").status_code in {200, 404}, odd
+
+
+def test_audit_log_actor_filter_drops_control_characters(app, make_user):
+    chief = make_user("chief", "admin")
+    admin = login_as(app, chief)
+    html = admin.get("/admin/audit?actor=%00chief%1F").get_data(as_text=True)
+    assert "<td>chief</td>" in html and 'value="chief"' in html
 
 
 def test_audit_log_is_append_only(app, make_user):

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from portal import content_types, publishing, uploads
 from portal.audit import AuditRecord
+from portal.errors import InvalidTransition
 from portal.extensions import db
 from portal.models import Attachment, Document, DocumentRevision
+from tests import browser_support
 from tests.conftest import BASE_FIELDS
 from tests.staff import csrf, login_as
 
@@ -22,6 +24,9 @@ PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64 + b"This program"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+live_server = browser_support.live_server  # fixtures for the live-preview test
+browser = browser_support.browser
 
 
 def office_zip(main_part: str | None, content_types_part: bool = True) -> bytes:
@@ -194,19 +199,83 @@ def test_live_preview_returns_a_sanitised_fragment(editor):
     assert response.status_code == 400
 
 
+def test_live_preview_shows_a_message_not_an_error_page(live_server, browser, make_user):
+    make_user("editor1", "editor")
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    browser_support.sign_in(page, live_server, "editor1")
+    page.goto(f"{live_server}/admin/documents/new/news")
+    failing = "<h1>系统繁忙</h1>"
+    page.route(
+        "**/admin/documents/preview",
+        lambda route: route.fulfill(status=500, content_type="text/html", body=failing),
+    )
+    page.get_by_label("正文").fill("街道开展**消防**检查。")
+    message = page.locator("#preview .preview-body p.error")
+    message.wait_for()
+    assert "暂时无法预览" in message.inner_text()
+    assert page.locator("#preview h1").count() == 0  # the error page was not put in
+    page.unroute("**/admin/documents/preview")
+    page.get_by_label("正文").fill("街道开展**消防安全**检查。")
+    page.locator("#preview .preview-body strong", has_text="消防安全").wait_for()
+    assert page.locator("#preview .preview-body p.error").count() == 0
+    context.close()
+
+
 def test_edit_keeps_a_published_document_published_and_records_the_note(app, editor, reviewer):
     doc_id = create(editor)
     assert post_action(reviewer, doc_id, "publish").status_code == 302
     url = f"/admin/documents/{doc_id}/edit"
-    page = editor.get(url).get_data(as_text=True)
+    page = reviewer.get(url).get_data(as_text=True)
     assert "这条信息已经发布" in page and "保存并提交审核" not in page
     values = form_for("news", title="改过的标题", note="更正标题错字")
     del values["slug"]
-    assert post_form(editor, url, values).status_code == 302
+    assert post_form(reviewer, url, values).status_code == 302
     saved = fetch(app, doc_id)
     assert saved["status"] == "published" and saved["title"] == "改过的标题"
-    history = editor.get(f"/admin/documents/{doc_id}/").get_data(as_text=True)
+    history = reviewer.get(f"/admin/documents/{doc_id}/").get_data(as_text=True)
     assert "更正标题错字" in history and "修改" in history
+
+
+@pytest.mark.parametrize("status", ["in_review", "published"])
+def test_an_editor_cannot_change_a_document_in_review_or_published(
+    app, client, editor, reviewer, status
+):
+    doc_id = create(editor, slug="live", title="审核过的标题", body="审核过的正文")
+    step, by = ("submit", editor) if status == "in_review" else ("publish", reviewer)
+    assert post_action(by, doc_id, step).status_code == 302
+    before = fetch(app, doc_id)
+    url = f"/admin/documents/{doc_id}/edit"
+    refused = "已提交审核或已发布的信息只能由审核人员修改"
+
+    page = editor.get(url)
+    assert page.status_code == 409 and refused in page.get_data(as_text=True)
+    values = form_for("news", title="编辑擅自修改的标题", body="未经审核的新正文")
+    del values["slug"]
+    token = csrf(editor, "/admin/documents/new/news")
+    response = editor.post(
+        url, data={**values, "csrf_token": token}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 409 and refused in response.get_data(as_text=True)
+    assert fetch(app, doc_id) == before
+    if status == "published":
+        assert "未经审核的新正文" not in client.get("/news/live").get_data(as_text=True)
+
+    # Neither the history page nor the list offers editors the edit link; reviewers get it.
+    link = f'href="{url}"'
+    assert link not in editor.get(f"/admin/documents/{doc_id}/").get_data(as_text=True)
+    assert link not in editor.get("/admin/documents/").get_data(as_text=True)
+    assert link in reviewer.get(f"/admin/documents/{doc_id}/").get_data(as_text=True)
+    assert reviewer.get(url).status_code == 200
+
+    # The rule is the publishing service's: any caller that says who edits gets it.
+    with app.app_context():
+        doc = db.session.get(Document, doc_id)
+        with pytest.raises(InvalidTransition, match=refused):
+            publishing.update(doc, {"title": "改"}, actor="editor1", actor_role="editor")
+        publishing.discard_changes()
+        publishing.update(doc, {"title": "审核人员修改"}, actor="reviewer1", actor_role="reviewer")
+    assert fetch(app, doc_id)["title"] == "审核人员修改"
 
 
 # --- workflow ----------------------------------------------------------------------------
@@ -330,12 +399,15 @@ def test_every_action_leaves_an_audit_row_with_the_address(app, editor, reviewer
 
 def test_list_filters_and_links(app, editor, reviewer):
     news = create(editor, "news", slug="a", title="社区消防演练")
-    create(editor, "faq", slug="b", title="如何办理居住证")
+    faq = create(editor, "faq", slug="b", title="如何办理居住证")
     post_action(reviewer, news, "publish")
     html = editor.get("/admin/documents/").get_data(as_text=True)
     assert "社区消防演练" in html and "如何办理居住证" in html
     assert html.index("社区消防演练") < html.index("如何办理居住证")  # newest change first
-    assert f'href="/admin/documents/{news}/edit"' in html
+    assert f'href="/admin/documents/{news}/edit"' not in html  # published: reviewers only
+    assert f'href="/admin/documents/{faq}/edit"' in html
+    reviewer_list = reviewer.get("/admin/documents/").get_data(as_text=True)
+    assert f'href="/admin/documents/{news}/edit"' in reviewer_list
     for kind in content_types.REGISTRY:
         assert f'href="/admin/documents/new/{kind}"' in html
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", html)
@@ -348,6 +420,32 @@ def test_list_filters_and_links(app, editor, reviewer):
     assert "没有符合条件" in editor.get("/admin/documents/?q=%25").get_data(as_text=True)
     for bad in ("page=abc", "page=0", "page=99", "kind=nope", "status=nope"):
         assert editor.get(f"/admin/documents/?{bad}").status_code == 404, bad
+
+
+def test_control_characters_in_the_title_search_are_dropped(app, editor):
+    create(editor, "faq", slug="b", title="如何办理居住证")
+    found = editor.get("/admin/documents/?q=居住%00证%1F")
+    assert found.status_code == 200 and "如何办理居住证" in found.get_data(as_text=True)
+
+
+HUGE = "99999999999999999999"  # past any database integer
+
+
+def test_ids_out_of_range_are_404_not_500(app, client, editor, reviewer):
+    doc_id = create(editor)
+    for number in (HUGE, str(2**31), "0"):
+        for url in (
+            f"/admin/documents/{number}/",
+            f"/admin/documents/{number}/edit",
+            f"/admin/documents/{number}/diff",
+            f"/admin/documents/{doc_id}/attachments/{number}",
+        ):
+            assert editor.get(url).status_code == 404, url
+        assert reviewer.get(f"/admin/documents/{number}/withdraw").status_code == 404
+        token = csrf(reviewer, f"/admin/documents/{doc_id}/")
+        published = reviewer.post(f"/admin/documents/{number}/publish", data={"csrf_token": token})
+        assert published.status_code == 404
+        assert client.get(f"/attachments/{number}/x.pdf").status_code == 404
 
 
 def test_list_runs_a_bounded_number_of_statements(app, editor, count_queries):
@@ -592,3 +690,59 @@ def test_diff_with_one_revision_or_bad_numbers(app, editor):
     for query in ("a=abc&b=1", "a=1&b=9", "a=-1&b=1", "a=1&b=1.5", "a=0&b=1", "b=1"):
         assert editor.get(f"/admin/documents/{doc_id}/diff?{query}").status_code == 404, query
     assert editor.get("/admin/documents/424242/diff").status_code == 404
+
+
+def test_a_huge_rewrite_is_summarised_not_compared_line_by_line(app, editor):
+    lines = [f"{i:06d}政府信息公开条例第十条" for i in range(12_000)]
+    old = "\n".join(lines)[:200_000]
+    new = "\n".join(reversed(lines))[:200_000]
+    with app.app_context():
+        doc = publishing.create("news", "long", {**form_for("news"), "body": old}, actor="t")
+        publishing.update(doc, {"body": new}, actor="t")
+        doc_id = doc.id
+    response = editor.get(f"/admin/documents/{doc_id}/diff")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "正文改动较大，仅显示前后字数：第 1 版 200000 字，第 2 版 200000 字" in html
+    assert "diff-del" not in html and "diff-ins" not in html
+
+
+def test_a_long_diff_shows_at_most_500_rows(app, editor):
+    old = "\n".join(f"旧的第{i}行" for i in range(1_500))
+    new = "\n".join(f"新的第{i}行" for i in range(1_500))
+    with app.app_context():
+        doc = publishing.create("news", "rewritten", {**form_for("news"), "body": old}, actor="t")
+        publishing.update(doc, {"body": new}, actor="t")
+        doc_id = doc.id
+    html = editor.get(f"/admin/documents/{doc_id}/diff").get_data(as_text=True)
+    shown = len(re.findall(r'<tr class="diff-(?:del|ins|gap)">', html))
+    assert shown == 500 and "只显示前 500 行，其余 2500 行未显示" in html
+
+
+def test_saving_and_the_history_read_no_revision_snapshots(app, editor, count_queries):
+    doc_id = create(editor, body="第一版")
+    with app.app_context():
+        for i in range(2, 5):
+            publishing.update(db.session.get(Document, doc_id), {"body": f"第{i}版"}, actor="t")
+    url = f"/admin/documents/{doc_id}/edit"
+    values = form_for("news", body="第五版")
+    del values["slug"]
+    data = {**values, "csrf_token": csrf(editor, url), "action": "submit"}
+
+    def snapshots(statements: list[str]) -> list[str]:
+        return [s for s in statements if "document_revision.snapshot" in s]
+
+    with count_queries() as statements:
+        saved = editor.post(url, data=data, content_type="multipart/form-data")
+    assert saved.status_code == 302 and snapshots(statements) == []
+    with count_queries() as statements:
+        history = editor.get(f"/admin/documents/{doc_id}/")
+    assert history.status_code == 200 and snapshots(statements) == []
+    assert "第 6 版" in history.get_data(as_text=True)
+    with app.app_context():
+        numbers = db.session.scalars(
+            sa.select(DocumentRevision.number)
+            .where(DocumentRevision.document_id == doc_id)
+            .order_by(DocumentRevision.number)
+        ).all()
+        assert numbers == [1, 2, 3, 4, 5, 6]  # created, 3 updates, update + submit

@@ -511,3 +511,60 @@ def test_an_invalid_resume_shows_the_reason_and_stores_nothing(app, handler):
     with app.app_context():
         assert db.session.get(InfoRequest, item).status == "consulting"
     assert audit_rows(app) == []
+
+
+def test_the_audit_log_keeps_notes_and_reasons_with_personal_data_masked(app, handler, make_user):
+    item = add_request(app, "r")
+    message = add_message(app, "m")
+    note = f"请李四海补充身份证{OTHER_ID}的复印件，有疑问请致电{OTHER_MOBILE}"
+    assert post(handler, f"/admin/requests/{item}/supplement", note=note).status_code == 302
+    post(handler, f"/admin/messages/{message}/answer", reply="已安排处理。", department="城管办")
+    assert post(handler, f"/admin/messages/{message}/publish").status_code == 302
+    reason = f"王小明来电（{MOBILE}）要求撤下"
+    assert post(handler, f"/admin/messages/{message}/unpublish", reason=reason).status_code == 302
+
+    admin = login_as(app, make_user("admin1", "admin"))
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert "的复印件，有疑问请致电" in html and "来电（" in html  # the texts are there …
+    assert_masked(html)  # … without the numbers
+    assert "李四海" not in html and "王小明" not in html  # nor the person's own name
+    assert_masked(handler.get(f"/admin/requests/{item}").get_data(as_text=True))
+
+
+def test_a_paused_clock_is_neither_overdue_nor_due_soon(app, handler):
+    now = today()
+    waiting = add_request(app, "supplement")
+    consulting = add_request(app, "consult")
+    late = add_request(app, "late", due=now - timedelta(days=10))
+    with app.app_context():
+        services.request_supplement(
+            db.session.get(InfoRequest, waiting), note="请写明文件名称", actor="h"
+        )
+        services.start_consultation(
+            db.session.get(InfoRequest, consulting), note="征求意见", actor="h"
+        )
+        # The due dates as computed before the clock stopped: one long past, one very near.
+        db.session.get(InfoRequest, waiting).due_date = now - timedelta(days=10)
+        db.session.get(InfoRequest, consulting).due_date = calendar.add_working_days(now, 1)
+        db.session.commit()
+    numbers = {i: tracking_no(app, InfoRequest, i) for i in (waiting, consulting, late)}
+
+    dashboard = handler.get("/admin/").get_data(as_text=True)
+    assert "<strong>3</strong>办理中的依申请公开" in dashboard
+    assert "<strong>1</strong>已超期" in dashboard
+    assert "<strong>0</strong>3 个工作日内到期" in dashboard
+    listed = {n: css for n, css, _ in rows(handler.get("/admin/requests/").get_data(as_text=True))}
+    assert listed == {numbers[late]: "overdue", numbers[waiting]: "", numbers[consulting]: ""}
+
+
+def test_overdue_seen_on_a_day_off_is_at_least_one_day_over():
+    from portal.admin import inbox_data
+
+    due = date(2025, 1, 2)
+    while not (calendar.is_working_day(due) and not calendar.is_working_day(due + timedelta(1))):
+        due += timedelta(days=1)
+    day_off = due + timedelta(days=1)  # the first day after the due date is not a working day
+    item = InfoRequest(status="received", due_date=due)
+    shown = inbox_data.request_deadline(item, day_off)
+    assert shown.state == "overdue" and shown.remaining == "超期 1 个工作日"
+    assert inbox_data.request_deadline(item, due).remaining == "今日到期"

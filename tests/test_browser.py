@@ -9,17 +9,14 @@ served on a loopback port. Skipped when Chromium is missing, unless ``E2E_REQUIR
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pyotp
 import pytest
-from werkzeug.serving import make_server
 
-from tests.staff import PASSWORD
+from tests import browser_support
+from tests.browser_support import CHROMIUM, sign_in, sign_out
 
-CHROMIUM = Path("/usr/bin/chromium")
+live_server = browser_support.live_server  # fixtures
+browser = browser_support.browser
 
 if not CHROMIUM.exists():
     if os.environ.get("E2E_REQUIRE_BROWSER") == "1":
@@ -27,46 +24,6 @@ if not CHROMIUM.exists():
     pytest.skip("Debian chromium is not installed", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The app served by a threaded WSGI server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-def sign_in(page, base: str, username: str, totp_secret: str | None = None) -> None:
-    page.goto(f"{base}/admin/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    if totp_secret:
-        page.get_by_label("动态验证码", exact=False).fill(pyotp.TOTP(totp_secret).now())
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/admin/")
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="退出登录").click()
-    page.wait_for_url("**/admin/login")
 
 
 def test_editor_writes_reviewer_publishes_residents_find_it(live_server, browser, make_user):

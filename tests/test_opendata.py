@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from html import unescape
 from urllib.parse import quote, urlsplit
 
@@ -17,7 +19,10 @@ from portal import content_types, opendata, publishing, sitemap
 from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import Message
-from portal.views import format_size
+from portal.models import DocumentChange
+from portal.timeutil import local_midnight_utc, to_local, utcnow
+from portal.views import conditional, format_size
+from portal.views import opendata as opendata_views
 
 BOM = b"\xef\xbb\xbf"
 SM = f"{{{sitemap.SITEMAP_NS}}}"
@@ -226,8 +231,14 @@ def test_unpublishing_a_message_changes_the_messages_export(client, ctx):
 # -- caching ------------------------------------------------------------------------------
 
 
-def test_etag_last_modified_and_304(app, client, make_doc):
+def a_minute_later(monkeypatch) -> None:
+    """Serve requests as if a minute had passed since the last change (its second is over)."""
+    monkeypatch.setattr(conditional, "utcnow", lambda: utcnow() + timedelta(minutes=1))
+
+
+def test_etag_last_modified_and_304(app, client, make_doc, monkeypatch):
     make_doc("news", title="第一条")
+    a_minute_later(monkeypatch)
     first = client.get("/open-data/news.csv")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert client.get("/open-data/news.csv", headers={"If-None-Match": etag}).status_code == 304
@@ -240,6 +251,34 @@ def test_etag_last_modified_and_304(app, client, make_doc):
     again = client.get("/open-data/news.csv", headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["ETag"] != etag
     assert "第二条" in again.get_data(as_text=True)
+
+
+def test_a_change_in_the_same_second_is_not_answered_304(app, client, make_doc, monkeypatch):
+    """Last-Modified has whole seconds: a copy taken between two changes made within one
+    second must not be confirmed as current by its date."""
+    second = datetime(2024, 3, 2, 2, 0, 0, tzinfo=UTC)
+
+    def changed_at(at: datetime) -> None:
+        """Date the changes made since ``second`` (those just made) at ``at``."""
+        just_made = DocumentChange.created_at > second + timedelta(seconds=1)
+        db.session.execute(sa.update(DocumentChange).where(just_made).values(created_at=at))
+        db.session.commit()
+
+    make_doc("news", title="第一条")
+    changed_at(second + timedelta(milliseconds=200))
+    monkeypatch.setattr(conditional, "utcnow", lambda: second + timedelta(milliseconds=500))
+    first = client.get("/open-data/news.csv")
+    modified = first.headers["Last-Modified"]
+    make_doc("news", title="第二条")
+    changed_at(second + timedelta(milliseconds=700))
+    a_minute_later(monkeypatch)
+    again = client.get("/open-data/news.csv", headers={"If-Modified-Since": modified})
+    assert again.status_code == 200 and "第二条" in again.get_data(as_text=True)
+    # Once the second is over the date is rounded up, and a client echoing it gets its 304.
+    settled = again.headers["Last-Modified"]
+    assert parsedate_to_datetime(settled) == second + timedelta(seconds=1)
+    repeat = client.get("/open-data/news.csv", headers={"If-Modified-Since": settled})
+    assert repeat.status_code == 304
 
 
 def test_exports_are_built_once_per_change(app, client, make_doc):
@@ -358,6 +397,21 @@ def test_sitemap_honours_the_base_url_and_answers_304(app, client, site):
     assert all(loc.startswith("https://www.example.gov.cn/") for loc in locs)
     etag = response.headers["ETag"]
     assert client.get("/sitemap.xml", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_new_year_adds_its_annual_report_to_the_sitemap_at_once(client, site, monkeypatch):
+    this_year = to_local(utcnow()).year
+    first = client.get("/sitemap.xml")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert f"/reports/annual/{this_year + 1}<" not in first.get_data(as_text=True)
+    new_year = local_midnight_utc(date(this_year + 1, 1, 1)) + timedelta(hours=1)
+    for module in (sitemap, opendata_views, conditional):
+        monkeypatch.setattr(module, "utcnow", lambda: new_year)
+    for headers in ({"If-None-Match": etag}, {"If-Modified-Since": modified}, {}):
+        response = client.get("/sitemap.xml", headers=headers)
+        assert response.status_code == 200, headers
+        assert f"/reports/annual/{this_year + 1}<" in response.get_data(as_text=True)
+        assert response.headers["ETag"] != etag
 
 
 def test_sitemap_becomes_an_index_past_the_threshold(client, make_doc, monkeypatch):

@@ -303,6 +303,31 @@ def test_late_and_unanswered_items_are_told(ctx):
     )
 
 
+def test_a_stopped_clock_makes_no_request_late_or_overdue(ctx):
+    def paused(received: str, *, consult: bool = False) -> InfoRequest:
+        item = add_request(received)  # due in April 2024
+        if consult:
+            services.start_consultation(
+                item, note="征求第三方意见", actor="h", on=item.receipt_date
+            )
+        else:
+            services.request_supplement(
+                item, note="请写明文件名称", actor="h", on=item.receipt_date
+            )
+        return item
+
+    paused("2024-03-04 10:00")  # still waiting for the 补正
+    paused("2024-03-05 10:00", consult=True)  # still waiting for the third party
+    gave_up = paused("2024-03-06 10:00")  # closed now: never completed
+    services.close_request(gave_up, outcome="other.no_supplement", reply="视为放弃。", actor="h")
+    withdrawn = paused("2024-03-07 10:00")  # closed now, while waiting for the 补正
+    services.close_request(withdrawn, outcome="other.other", reply="申请人撤回申请。", actor="h")
+    sentence = annual.build(2024).summary.sentence
+    assert sentence.endswith(
+        "受理依申请公开4条、网友留言0条，已答复依申请公开2条；正在办理依申请公开2条。"
+    )
+
+
 # -- 二、主动公开政府信息情况 and 三 on the ledger -----------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (each module adds its routes to the blueprint)
     audit_log,
+    consultations,
     documents,
     inbox,
     reports,

@@ -16,6 +16,7 @@ from ..audit import ACTIONS, TARGET_TYPES, AuditRecord
 from ..catalog import Page
 from ..extensions import db
 from ..timeutil import local_midnight_utc
+from ..views import text_arg
 from .blueprint import bp
 
 PER_PAGE = 50
@@ -35,7 +36,7 @@ def _day(name: str) -> date | None:
 @bp.get("/audit")
 def audit():
     """Every recorded action, newest first, filtered by actor, action, target and dates."""
-    actor = request.args.get("actor", "").strip()[:100]
+    actor = text_arg("actor", 100)
     action = request.args.get("action", "")
     target_type = request.args.get("target_type", "")
     target_id = request.args.get("target_id", "").strip()

@@ -58,6 +58,15 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.request_resume": HANDLERS,
     "admin.request_close": HANDLERS,
     "admin.request_reveal": HANDLERS,
+    # consultations: editors and reviewers set the questions, handlers moderate opinions,
+    # reviewers publish the result (结果反馈)
+    "admin.consultations": frozenset({"editor", "reviewer", "handler"}),
+    "admin.consultation_detail": frozenset({"editor", "reviewer", "handler"}),
+    "admin.consultation_questions": WRITERS,
+    "admin.consultation_result": REVIEWERS,
+    "admin.opinion_publish": HANDLERS,
+    "admin.opinion_hide": HANDLERS,
+    "admin.opinion_adopt": HANDLERS,
 }
 PUBLIC = {"admin.login"}
 

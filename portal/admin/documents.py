@@ -26,6 +26,7 @@ from ..errors import InvalidTransition, ValidationError
 from ..extensions import db
 from ..markdown import render
 from ..models import Attachment, Document, DocumentRevision
+from ..views import text_arg
 from . import document_forms as forms
 from . import revisions
 from .blueprint import ActionForm, bp
@@ -33,7 +34,6 @@ from .blueprint import ActionForm, bp
 PER_PAGE = 20
 EDITOR_ENDPOINTS = {"admin.document_new", "admin.document_edit", "admin.document_preview"}
 TEXT_FIELDS_BYTES = 1024 * 1024  # 正文 is at most 200,000 characters: < 1 MB in UTF-8
-NOT_EDITABLE = "已撤回的信息不能再修改"
 BODY_LIMIT = next(f.max_length for f in content_types.COMMON_FIELDS if f.name == "body") or 0
 
 
@@ -58,8 +58,8 @@ def _number(name: str, default: int | None = None) -> int | None:
 
 def _document(doc_id: int, *, history: bool = False) -> Document:
     options = [selectinload(Document.attachments)]
-    if history:
-        options.append(selectinload(Document.revisions))
+    if history:  # the list of revisions, without their snapshots (each a whole body)
+        options.append(selectinload(Document.revisions).defer(DocumentRevision.snapshot))
     doc = db.session.get(Document, doc_id, options=options)
     if doc is None:
         abort(404)
@@ -71,7 +71,7 @@ def documents():
     """Every document, most recently changed first, filtered by kind, status and title."""
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
-    q = request.args.get("q", "").strip()[:100]
+    q = text_arg("q", 100)
     page = _number("page", 1) or 0
     if (kind and kind not in content_types.REGISTRY) or (
         status and status not in content_types.STATUSES
@@ -100,7 +100,13 @@ def documents():
         result=Page(list(rows), page, PER_PAGE, total),
         statuses=content_types.STATUSES,
         filters={"kind": kind, "status": status, "q": q},
+        editable=_editable,
     )
+
+
+def _editable(doc: Document) -> bool:
+    """May the signed-in member of staff change ``doc`` now? (Used to show the edit link.)"""
+    return publishing.may_edit(doc, g.staff.role)
 
 
 def _render_editor(form, doc: Document | None, kind: str, status: int = 200, **context):
@@ -147,6 +153,7 @@ def _save(form, doc: Document | None, kind: str):
                     doc,
                     data,
                     actor=g.staff.username,
+                    actor_role=g.staff.role,
                     attachments=attachments,
                     note=form.note.data or None,
                     commit=False,
@@ -189,12 +196,12 @@ def document_new(kind: str):
     return _editor(None, kind)
 
 
-@bp.route("/documents/<int:doc_id>/edit", methods=["GET", "POST"])
+@bp.route("/documents/<id:doc_id>/edit", methods=["GET", "POST"])
 def document_edit(doc_id: int):
-    """Change a document (a published one stays published); withdrawn ones are closed."""
+    """Change a draft, or (reviewers only) a document in review or published, which stays
+    published; withdrawn ones are closed."""
     doc = _document(doc_id)
-    if doc.status == "withdrawn":
-        raise InvalidTransition(NOT_EDITABLE)
+    publishing.check_editable(doc, actor_role=g.staff.role)
     return _editor(doc, doc.kind)
 
 
@@ -210,7 +217,7 @@ def document_preview():
     return render(body), 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
-@bp.get("/documents/<int:doc_id>/")
+@bp.get("/documents/<id:doc_id>/")
 def document_history(doc_id: int):
     """A document's state, what may be done with it next, and every revision."""
     doc = _document(doc_id, history=True)
@@ -222,6 +229,7 @@ def document_history(doc_id: int):
         statuses=content_types.STATUSES,
         choice_labels=forms.CHOICE_LABELS,
         revisions=list(reversed(doc.revisions)),
+        editable=_editable(doc),
     )
 
 
@@ -238,19 +246,19 @@ def _workflow(doc_id: int, step, done: str):
     return redirect(url_for("admin.document_history", doc_id=doc_id))
 
 
-@bp.post("/documents/<int:doc_id>/submit")
+@bp.post("/documents/<id:doc_id>/submit")
 def document_submit(doc_id: int):
     """Send a draft to the reviewers."""
     return _workflow(doc_id, publishing.submit, "已提交审核。")
 
 
-@bp.post("/documents/<int:doc_id>/publish")
+@bp.post("/documents/<id:doc_id>/publish")
 def document_publish(doc_id: int):
     """Make a draft or reviewed document public (reviewers only)."""
     return _workflow(doc_id, publishing.publish, "已发布。")
 
 
-@bp.route("/documents/<int:doc_id>/withdraw", methods=["GET", "POST"])
+@bp.route("/documents/<id:doc_id>/withdraw", methods=["GET", "POST"])
 def document_withdraw(doc_id: int):
     """Withdraw a published document, giving the reason shown on its page (reviewers only)."""
     doc = _document(doc_id)
@@ -271,7 +279,7 @@ def document_withdraw(doc_id: int):
     return render_template("admin/documents/withdraw.html", doc=doc, form=form), status
 
 
-@bp.get("/documents/<int:doc_id>/diff")
+@bp.get("/documents/<id:doc_id>/diff")
 def document_diff(doc_id: int):
     """What changed between two revisions: metadata before and after, and body lines."""
     doc = _document(doc_id)
@@ -305,11 +313,11 @@ def document_diff(doc_id: int):
         actions=revisions.ACTIONS,
         numbers=numbers,
         changes=revisions.changed_fields(doc.kind, old.snapshot, new.snapshot),
-        lines=revisions.body_diff(old.snapshot.get("body"), new.snapshot.get("body")),
+        body=revisions.body_diff(old.snapshot.get("body"), new.snapshot.get("body")),
     )
 
 
-@bp.get("/documents/<int:doc_id>/attachments/<int:attachment_id>")
+@bp.get("/documents/<id:doc_id>/attachments/<id:attachment_id>")
 def document_attachment(doc_id: int, attachment_id: int):
     """Download an attachment of any document, drafts included (staff only)."""
     item = db.session.get(Attachment, attachment_id)

@@ -33,7 +33,6 @@ from .inbox_forms import (
 
 PAGE_RE = re.compile(r"[0-9]{1,6}")
 NOT_TRACKING_NO = re.compile(r"[^0-9A-Za-z-]")
-MAX_ID = 2**31 - 1  # larger ids cannot exist (and would overflow the database's integer)
 
 
 def _today():
@@ -41,7 +40,7 @@ def _today():
 
 
 def _get(model: type[Message] | type[InfoRequest], item_id: int) -> Any:
-    item = db.session.get(model, item_id) if 0 < item_id <= MAX_ID else None
+    item = db.session.get(model, item_id)  # the ``id`` converter keeps item_id in range
     if item is None:
         abort(404)
     return item
@@ -122,13 +121,13 @@ def _message_page(message: Message, *, status: int = 200, revealed: bool = False
     ), status
 
 
-@bp.get("/messages/<int:message_id>")
+@bp.get("/messages/<id:message_id>")
 def message_detail(message_id: int):
     """One message with its sender's details masked, its deadline and what can be done."""
     return _message_page(_get(Message, message_id))
 
 
-@bp.post("/messages/<int:message_id>/reveal")
+@bp.post("/messages/<id:message_id>/reveal")
 def message_reveal(message_id: int):
     """Show the sender's details in full on this one response; the reveal is logged."""
     message = _get(Message, message_id)
@@ -138,7 +137,7 @@ def message_reveal(message_id: int):
     return _message_page(message, revealed=True)
 
 
-@bp.post("/messages/<int:message_id>/answer")
+@bp.post("/messages/<id:message_id>/answer")
 def message_answer(message_id: int):
     """Record the office's reply to a message."""
     message = _get(Message, message_id)
@@ -154,7 +153,7 @@ def message_answer(message_id: int):
     return _message_page(message, status=400, answer=form)
 
 
-@bp.post("/messages/<int:message_id>/publish")
+@bp.post("/messages/<id:message_id>/publish")
 def message_publish(message_id: int):
     """Put an answered message on the public list, personal data masked."""
     message = _get(Message, message_id)
@@ -164,7 +163,7 @@ def message_publish(message_id: int):
     return _back("admin.message_detail", notice, message_id=message.id)
 
 
-@bp.post("/messages/<int:message_id>/unpublish")
+@bp.post("/messages/<id:message_id>/unpublish")
 def message_unpublish(message_id: int):
     """Take a message off the public list, with a reason."""
     message = _get(Message, message_id)
@@ -213,13 +212,13 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
     ), status
 
 
-@bp.get("/requests/<int:request_id>")
+@bp.get("/requests/<id:request_id>")
 def request_detail(request_id: int):
     """One request with the applicant's details masked, its clock and what can be done."""
     return _request_page(_get(InfoRequest, request_id))
 
 
-@bp.post("/requests/<int:request_id>/reveal")
+@bp.post("/requests/<id:request_id>/reveal")
 def request_reveal(request_id: int):
     """Show the applicant's details in full on this one response; the reveal is logged."""
     item = _get(InfoRequest, request_id)
@@ -229,7 +228,7 @@ def request_reveal(request_id: int):
     return _request_page(item, revealed=True)
 
 
-@bp.post("/requests/<int:request_id>/extend")
+@bp.post("/requests/<id:request_id>/extend")
 def request_extend(request_id: int):
     """Extend the deadline once, with the reason and who approved it."""
     item = _get(InfoRequest, request_id)
@@ -246,7 +245,7 @@ def request_extend(request_id: int):
     return _request_page(item, status=400, extend=form)
 
 
-@bp.post("/requests/<int:request_id>/supplement")
+@bp.post("/requests/<id:request_id>/supplement")
 def request_supplement(request_id: int):
     """Tell the applicant what to complete (补正); the clock stops until it arrives."""
     item = _get(InfoRequest, request_id)
@@ -258,7 +257,7 @@ def request_supplement(request_id: int):
     return _request_page(item, status=400, supplement=form)
 
 
-@bp.post("/requests/<int:request_id>/consult")
+@bp.post("/requests/<id:request_id>/consult")
 def request_consult(request_id: int):
     """Record that a third party is being consulted; that time does not count."""
     item = _get(InfoRequest, request_id)
@@ -270,7 +269,7 @@ def request_consult(request_id: int):
     return _request_page(item, status=400, consult=form)
 
 
-@bp.post("/requests/<int:request_id>/resume")
+@bp.post("/requests/<id:request_id>/resume")
 def request_resume(request_id: int):
     """The supplement or the third party's opinion arrived: the clock runs again."""
     item = _get(InfoRequest, request_id)
@@ -280,7 +279,7 @@ def request_resume(request_id: int):
     return _request_page(item, status=400, resume=form)
 
 
-@bp.post("/requests/<int:request_id>/close")
+@bp.post("/requests/<id:request_id>/close")
 def request_close(request_id: int):
     """Answer the request with its outcome, as counted in the annual report."""
     item = _get(InfoRequest, request_id)

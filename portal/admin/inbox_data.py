@@ -66,14 +66,22 @@ class Deadline:
         return f"剩余 {self.days_left} 个工作日"
 
 
-def deadline(due: date, today: date, *, open_: bool, paused: bool = False) -> Deadline:
-    """The deadline state of an item due on ``due``, seen on ``today``."""
+def deadline(
+    due: date, today: date, *, open_: bool, paused: bool = False, overdue: bool | None = None
+) -> Deadline:
+    """The deadline state of an item due on ``due``, seen on ``today``; ``overdue`` overrides
+    the plain ``due < today`` (requests: ``services.past_due``)."""
     if not open_:
         return Deadline(due, "done")
     if paused:
         return Deadline(due, "paused")
-    if due < today:
-        return Deadline(due, "overdue", -calendar.working_days_between(due, today))
+    if overdue is None:
+        overdue = due < today
+    if overdue:
+        # Seen on a weekend or holiday just after the due day no working day has passed
+        # yet, but the item is late all the same: count at least one.
+        late = max(1, calendar.working_days_between(due, today))
+        return Deadline(due, "overdue", -late)
     left = calendar.working_days_between(today, due)
     return Deadline(due, "due-soon" if left <= SOON else "", left)
 
@@ -93,7 +101,8 @@ def request_deadline(item: InfoRequest, today: date) -> Deadline:
         item.due_date,
         today,
         open_=item.status != "closed",
-        paused=item.status in {"supplement", "consulting"},
+        paused=item.status in services.CLOCK_STOPPED,
+        overdue=services.past_due(item, today),
     )
 
 

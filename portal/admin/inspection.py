@@ -2,7 +2,8 @@
 
 The rules mark a site down when a column goes unupdated (news-type columns for more than two
 weeks, notices and policy files for more than six months) and veto it outright when a
-resident's message goes unanswered for three months. The dashboard warns long before that.
+resident's message goes unanswered for three months; every consultation is expected to
+publish its result (结果反馈). The dashboard warns long before that.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ STALE_RULE = {
 }
 #: An unanswered message this old is one month from the three-month veto.
 MESSAGE_ALARM = timedelta(days=60)
+#: Working days after a consultation closes within which its result should be published.
+RESULT_WITHIN = 10
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,37 @@ def unanswered_messages(today: date) -> list[Alert]:
     return warnings
 
 
+def unpublished_results(today: date) -> list[Alert]:
+    """Consultations closed more than 10 working days ago whose result is not published."""
+    closes = Document.extra["closes_on"].as_string()
+    closed = db.session.execute(
+        sa.select(Document.title, Document.extra).where(
+            Document.kind == "consultation",
+            Document.status == "published",
+            closes < today.isoformat(),
+        )
+    ).all()
+    late = [
+        title
+        for title, extra in closed
+        if not (extra or {}).get("result_summary")
+        and calendar.working_days_between(date.fromisoformat(extra["closes_on"]), today)
+        > RESULT_WITHIN
+    ]
+    if not late:
+        return []
+    titles = "、".join(f"“{t}”" for t in late[:3]) + (" 等" if len(late) > 3 else "")
+    return [
+        Alert(
+            f"{len(late)} 项征集调查结束超过 {RESULT_WITHIN} 个工作日仍未公布结果：{titles}"
+            "（检查指标：征集调查须公开结果反馈，否则扣分）",
+            severe=True,
+        )
+    ]
+
+
 def warnings(today: date | None = None) -> list[Alert]:
     """Every inspection warning that applies today, most serious first."""
     today = today or local_date(utcnow())
-    found = stale_columns(today) + unanswered_messages(today)
+    found = stale_columns(today) + unanswered_messages(today) + unpublished_results(today)
     return sorted(found, key=lambda w: not w.severe)

@@ -23,6 +23,9 @@ ACTIONS = {
     "withdrawn": "撤回",
 }
 CONTEXT_LINES = 3
+MAX_LINES = 2_000  # a longer body is not compared line by line (see body_diff)
+MAX_CHARS = 100_000
+MAX_ROWS = 500  # rows of a body diff shown at most
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,18 @@ class DiffLine:
     old_no: int | None
     new_no: int | None
     text: str
+
+
+@dataclass(frozen=True)
+class BodyDiff:
+    """How the body changed: the ``lines`` to show (at most ``MAX_ROWS``; ``omitted`` more
+    were left out), or, when it was too large to compare (``compared`` false), only sizes."""
+
+    lines: list[DiffLine]
+    old_chars: int
+    new_chars: int
+    compared: bool = True
+    omitted: int = 0
 
 
 def _text(value: Any) -> str:
@@ -94,9 +109,20 @@ def changed_fields(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[
     return [c for c in changes if c.before != c.after]
 
 
-def body_diff(old: str, new: str, context: int = CONTEXT_LINES) -> list[DiffLine]:
-    """The changed lines of the body with a few lines of context around each change."""
-    a, b = (old or "").splitlines(), (new or "").splitlines()
+def body_diff(old: str | None, new: str | None, context: int = CONTEXT_LINES) -> BodyDiff:
+    """The changed lines of the body with a few lines of context around each change.
+
+    Line matching can take quadratic time, so bodies past ``MAX_LINES`` lines or
+    ``MAX_CHARS`` characters are only compared as a whole (their sizes are shown), and at
+    most ``MAX_ROWS`` rows are returned.
+    """
+    old, new = old or "", new or ""
+    sizes = {"old_chars": len(old), "new_chars": len(new)}
+    if old == new:
+        return BodyDiff([], **sizes)
+    a, b = old.splitlines(), new.splitlines()
+    if max(len(a), len(b)) > MAX_LINES or max(len(old), len(new)) > MAX_CHARS:
+        return BodyDiff([], compared=False, **sizes)
     lines: list[DiffLine] = []
     matcher = difflib.SequenceMatcher(None, a, b)
     for number, group in enumerate(matcher.get_grouped_opcodes(context)):
@@ -109,5 +135,5 @@ def body_diff(old: str, new: str, context: int = CONTEXT_LINES) -> list[DiffLine
             lines += [DiffLine("del", i + 1, None, a[i]) for i in range(i1, i2)]
             lines += [DiffLine("ins", None, j + 1, b[j]) for j in range(j1, j2)]
     if not any(line.op in {"del", "ins"} for line in lines):
-        return []
-    return lines
+        return BodyDiff([], **sizes)  # only line endings differ
+    return BodyDiff(lines[:MAX_ROWS], omitted=max(0, len(lines) - MAX_ROWS), **sizes)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import g, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import load_only
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -17,7 +21,7 @@ from ..interaction.forms import PortalForm
 from ..interaction.models import InfoRequest, Message
 from ..models import Document
 from ..timeutil import local_date, utcnow
-from . import accounts, inspection
+from . import accounts, inbox_data, inspection
 from .blueprint import ActionForm, bp
 from .models import User
 
@@ -58,14 +62,28 @@ def login():
             session.clear()
             session.update(uid=user.id, v=version, seen=time.time())
             _audit(user.username, "login", user.id)
-            target = request.args.get("next", "")
-            if not target.startswith("/admin/") or target.startswith("//"):
-                target = url_for("admin.dashboard")
-            return redirect(target)
+            return redirect(_next_page(request.args.get("next", "")))
         failed = True
         _audit("anonymous", "login_failed", username=form.username.data[:50])
     status = 401 if failed else (400 if form.errors else 200)
     return render_template("admin/login.html", form=form, failed=failed), status
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR and LF included: they would split the header
+
+
+def _next_page(target: str) -> str:
+    """Where to go after signing in: the back-office page in ``next``, else the dashboard."""
+    dashboard = url_for("admin.dashboard")
+    if CONTROL.search(target) or "\\" in target:
+        return dashboard
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "//[" (an unclosed IPv6 address)
+        return dashboard
+    if parts.scheme or parts.netloc or not parts.path.startswith("/admin/"):
+        return dashboard
+    return target
 
 
 @bp.post("/logout")
@@ -91,7 +109,6 @@ class Dashboard:
 def dashboard_counts() -> Dashboard:
     """What staff must act on, counted from the records."""
     today = local_date(utcnow())
-    soon = calendar.add_working_days(today, 3)
     in_review = db.session.scalar(
         sa.select(sa.func.count(Document.id)).where(Document.status == "in_review")
     )
@@ -106,23 +123,20 @@ def dashboard_counts() -> Dashboard:
         if calendar.working_days_between(calendar.receipt_day(local_date(received)), today)
         > services.MESSAGE_TARGET
     )
-    open_requests = sa.and_(InfoRequest.status != "closed", InfoRequest.quarantined.is_(False))
-    count = sa.func.count(InfoRequest.id)
+    open_requests = db.session.scalars(
+        sa.select(InfoRequest)
+        .options(load_only(*services.DEADLINE_COLUMNS))
+        .where(InfoRequest.status != "closed", InfoRequest.quarantined.is_(False))
+    ).all()
+    # Judged as the inbox judges them: a paused clock is neither due soon nor overdue.
+    states = Counter(inbox_data.request_deadline(item, today).state for item in open_requests)
     return Dashboard(
         in_review=in_review or 0,
         unanswered_messages=len(waiting),
         late_messages=late,
-        open_requests=db.session.scalar(sa.select(count).where(open_requests)) or 0,
-        requests_due_soon=db.session.scalar(
-            sa.select(count).where(
-                open_requests, InfoRequest.due_date >= today, InfoRequest.due_date <= soon
-            )
-        )
-        or 0,
-        requests_overdue=db.session.scalar(
-            sa.select(count).where(open_requests, InfoRequest.due_date < today)
-        )
-        or 0,
+        open_requests=len(open_requests),
+        requests_due_soon=states["due-soon"],
+        requests_overdue=states["overdue"],
     )
 
 

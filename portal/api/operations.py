@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from .. import catalog
 from ..feeds import absolute
 from ..timeutil import local_date, utcnow
 from . import queries, schemas
@@ -31,6 +32,8 @@ JSON = "application/json"
 VERSION_SOURCES: dict[str, Callable[[], object]] = {
     "documents": queries.document_version,
     "interaction": queries.interaction_version,
+    "consultations": queries.consultation_version,
+    "day": lambda: catalog.today().isoformat(),  # a consultation's state follows the date
     "year": lambda: local_date(utcnow()).year,
 }
 ERROR_RESPONSES = {

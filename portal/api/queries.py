@@ -11,6 +11,7 @@ from sqlalchemy.orm import load_only
 
 from .. import catalog, content_types, search
 from ..audit import AuditRecord
+from ..consultations.models import Opinion
 from ..extensions import db
 from ..interaction.models import InfoRequest, Message
 from ..interaction.services import MESSAGE_TARGET
@@ -156,6 +157,19 @@ def interaction_version() -> tuple[int, int, int]:
         )
     ).one()
     return (row[0] or 0, row[1] or 0, row[2] or 0)
+
+
+def consultation_version() -> tuple[int, int]:
+    """Moves whenever an opinion arrives or staff moderate one (each action is audited)."""
+    row = db.session.execute(
+        sa.select(
+            sa.select(sa.func.max(Opinion.id)).scalar_subquery(),
+            sa.select(sa.func.max(AuditRecord.id))
+            .where(AuditRecord.target_type == "opinion")
+            .scalar_subquery(),
+        )
+    ).one()
+    return (row[0] or 0, row[1] or 0)
 
 
 # -- statistics ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import content_types
+from ..consultations.models import ADOPTION, QUESTION_TYPES
 from .params import KINDS, TOPIC_CODES
 from .serialize import published_fields
 
@@ -21,6 +22,7 @@ DATETIME = {
 }
 URI = {"type": "string", "format": "uri"}
 COUNT = {"type": "integer", "minimum": 0}
+PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
 DECIMAL = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "description": "两位小数"}
 
 
@@ -156,8 +158,13 @@ def components() -> dict[str, Any]:
                     "type": "array",
                     "items": ref("DocumentRef"),
                 },
+                "consultation": {
+                    "description": "征集调查的状态、问题、公开的意见和结果（其他类型为 null）",
+                    "oneOf": [ref("Consultation"), {"type": "null"}],
+                },
             }
         ),
+        **_consultation(),
         "DocumentRef": _obj(
             {"kind": summary["kind"], "slug": STRING, "title": STRING, "url": URI, "api_url": URI}
         ),
@@ -219,6 +226,82 @@ def components() -> dict[str, Any]:
         ),
         "MessagePage": _page("Message"),
         "Statistics": _statistics(),
+    }
+
+
+def _consultation() -> dict[str, Any]:
+    """The consultation part of a document, and its result (结果反馈)."""
+    types = list(QUESTION_TYPES)
+    adoption = _obj({code: {**COUNT, "description": label} for code, label in ADOPTION.items()})
+    return {
+        "Consultation": _obj(
+            {
+                "state": {
+                    "type": "string",
+                    "enum": ["upcoming", "open", "closed", "result"],
+                    "description": "未开始 / 征集中 / 已结束 / 已公布结果（按北京时间的日期）",
+                },
+                "state_label": STRING,
+                "days_left": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "description": "征集中时距截止的天数（截止当天为 0）",
+                },
+                "opinions_received": {**COUNT, "description": "收到的意见数"},
+                "questions": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "number": {"type": "integer", "minimum": 1},
+                            "text": STRING,
+                            "type": {"type": "string", "enum": types},
+                            "required": {"type": "boolean"},
+                            "options": {"type": "array", "items": STRING},
+                        }
+                    ),
+                },
+                "opinions": {
+                    "description": "经同意并审核后公开的意见（个人信息已遮盖，无姓名和联系方式）",
+                    "type": "array",
+                    "items": _obj({"received_on": DATE, "content": STRING}),
+                },
+                "result": {
+                    "description": "结果反馈（公布后才有）",
+                    "oneOf": [ref("ConsultationResult"), {"type": "null"}],
+                },
+            }
+        ),
+        "ConsultationResult": _obj(
+            {
+                "published_on": {**DATE, "type": ["string", "null"]},
+                "adoption": {
+                    "description": "意见采纳情况（采纳 / 部分采纳 / 未采纳）",
+                    "oneOf": [adoption, {"type": "null"}],
+                },
+                "tallies": {
+                    "description": "问卷统计：百分比为占该题作答人数的比例（四舍五入）",
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "number": {"type": "integer", "minimum": 1},
+                            "question": STRING,
+                            "type": {"type": "string", "enum": types},
+                            "respondents": COUNT,
+                            "options": {
+                                "type": "array",
+                                "items": _obj(
+                                    {
+                                        "label": STRING,
+                                        "count": COUNT,
+                                        "percent": PERCENT,
+                                    }
+                                ),
+                            },
+                        }
+                    ),
+                },
+            }
+        ),
     }
 
 

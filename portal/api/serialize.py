@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import url_for
 
-from .. import content_types
+from .. import catalog, content_types
+from ..consultations import queries as consultations
 from ..feeds import absolute
 from ..interaction.models import Message
 from ..interaction.services import working_days_taken
@@ -21,8 +22,17 @@ from ..models import Attachment, Document
 from ..timeutil import local_date, to_local
 
 # Not in the metadata table, but shown on the public page: the FAQ's question above the
-# answer, a consultation's published results.
-SHOWN_ON_PAGE = frozenset({"question", "result_summary"})
+# answer, a consultation's published results (summary, date, adoption counts).
+SHOWN_ON_PAGE = frozenset(
+    {
+        "question",
+        "result_summary",
+        "result_published_on",
+        "result_adopted",
+        "result_partly_adopted",
+        "result_not_adopted",
+    }
+)
 # Shown only as a link to the published document it names (see ``document_ref``).
 LINKED = frozenset({"interpretation"})
 # Never public.
@@ -113,9 +123,60 @@ def document_detail(
             "attachments": [attachment(a) for a in doc.attachments],
             "interpretation": document_ref(interpretation) if interpretation else None,
             "interprets": [document_ref(d) for d in interprets],
+            "consultation": consultation(doc) if doc.kind == "consultation" else None,
         }
     )
     return data
+
+
+def consultation(doc: Document) -> dict[str, Any]:
+    """What a consultation's page shows besides its fields: state, questions, published
+    opinions (masked text only) and, once the result is out, adoption counts and tallies."""
+    state = catalog.consultation_state(doc.extra or {})
+    asked = consultations.questions(doc)
+    result = None
+    if state.code == "result":
+        counts = {code: count for code, _, count in consultations.published_adoption(doc)}
+        result = {
+            "published_on": (doc.extra or {}).get("result_published_on"),
+            "adoption": counts or None,
+            "tallies": [
+                {
+                    "number": t.question.number,
+                    "question": t.question.text,
+                    "type": t.question.kind,
+                    "respondents": t.respondents,
+                    "options": [
+                        {"label": b.label, "count": b.count, "percent": b.percent} for b in t.bars
+                    ],
+                }
+                for t in consultations.tallies(doc, asked)
+            ],
+        }
+    return {
+        "state": state.code,
+        "state_label": state.label,
+        "days_left": state.days_left,
+        "opinions_received": consultations.received(doc),
+        "questions": [
+            {
+                "number": q.number,
+                "text": q.text,
+                "type": q.kind,
+                "required": q.required,
+                "options": list(q.options),
+            }
+            for q in asked
+        ],
+        "opinions": [
+            {
+                "received_on": local_date(o.received_at).isoformat(),
+                "content": o.public_content or "",
+            }
+            for o in consultations.published_opinions(doc)
+        ],
+        "result": result,
+    }
 
 
 # The columns of a public message; the resident's own subject, text, name and contact

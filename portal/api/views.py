@@ -142,7 +142,7 @@ def documents(args: dict[str, Any]):
     params=(PATH_KIND, PATH_SLUG),
     response="Document",
     errors=(404,),
-    cache=("documents",),
+    cache=("documents", "consultations", "day"),
 )
 def document(args: dict[str, Any], kind: str, slug: str):
     """Show one public document as its page does, with attachments and related items."""

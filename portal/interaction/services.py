@@ -31,6 +31,8 @@ CODE_LENGTH = 8
 REQUEST_LIMIT = 20  # working days (政府信息公开条例 Art. 33)
 MAX_EXTENSION = 20
 SUPPLEMENT_WITHIN = 7  # working days to ask for 补正 (Art. 30)
+#: Request statuses in which the statutory clock is stopped (补正, third-party consultation).
+CLOCK_STOPPED = frozenset({"supplement", "consulting"})
 MESSAGE_TARGET = 5  # working days the office aims to answer a message in
 
 
@@ -61,6 +63,17 @@ def new_form_token() -> str:
 def _audit(actor: str, action: str, target: Message | InfoRequest, **detail: Any) -> None:
     kind = "message" if isinstance(target, Message) else "request"
     audit.record(actor, action, kind, target.id, **detail)
+
+
+def _for_audit(target: Message | InfoRequest, text: str) -> str:
+    """Staff's free text (a note, a reason) as the audit log keeps it: with ID numbers,
+    phone numbers, e-mail and the person's own name masked, since the log is kept for
+    good and shown to every admin."""
+    masked, _ = privacy.mask_personal_data(text)
+    person = isinstance(target, Message) or target.applicant_type == "person"
+    if person and target.name and len(target.name) >= 2:
+        masked = masked.replace(target.name, privacy.mask_name(target.name))
+    return masked
 
 
 def _next_tracking_no(model: type[Message] | type[InfoRequest], prefix: str) -> str:
@@ -232,7 +245,7 @@ def unpublish_message(message: Message, *, actor: str, reason: str) -> None:
         raise InvalidTransition("该留言没有公开")
     begin_write()
     message.published = False
-    _audit(actor, "unpublish", message, reason=reason)
+    _audit(actor, "unpublish", message, reason=_for_audit(message, reason or ""))
     db.session.commit()
 
 
@@ -307,7 +320,7 @@ def _pause(item: InfoRequest, status: str, on: date, note: str, actor: str, acti
     item.pauses = [*(item.pauses or []), [on.isoformat(), None, kind]]
     item.status = status
     item.supplement_note = note if status == "supplement" else item.supplement_note
-    _audit(actor, action, item, on=on.isoformat(), note=note)
+    _audit(actor, action, item, on=on.isoformat(), note=_for_audit(item, note))
     db.session.commit()
 
 
@@ -370,6 +383,46 @@ def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: str) ->
     _audit(actor, "close", item, outcome=outcome)
     db.session.commit()
     return item
+
+
+#: The columns ``past_due`` reads (``load_only``), for callers judging many requests at once.
+DEADLINE_COLUMNS = (
+    InfoRequest.status,
+    InfoRequest.due_date,
+    InfoRequest.closed_at,
+    InfoRequest.outcome,
+    InfoRequest.pauses,
+)
+
+
+def past_due(item: InfoRequest, today: date) -> bool:
+    """Whether a request missed its deadline: answered after its due date, or still open
+    after it with the clock running. The one rule for the dashboard, inbox and report.
+
+    A paused request (补正, third party) is not overdue: its clock is stopped. A request
+    closed while waiting for its 补正, or closed because the applicant never sent it
+    (``other.no_supplement``), was not answered late: it never got a running deadline back.
+    """
+    if item.status == "closed":
+        if item.closed_at is None:
+            return False
+        closed = local_date(item.closed_at)
+        if item.outcome == "other.no_supplement" or _closed_awaiting_supplement(item, closed):
+            return False
+        return closed > item.due_date
+    if item.status in CLOCK_STOPPED:
+        return False
+    return item.due_date < today
+
+
+def _closed_awaiting_supplement(item: InfoRequest, closed: date) -> bool:
+    """Closing a paused request ends its last pause on the day it closes (``close_request``);
+    a 补正 that arrived instead restarts the clock, so it cannot make that day late."""
+    entries = _entries(item)
+    if not entries:
+        return False
+    _, end, kind = entries[-1]
+    return kind == "supplement" and end == closed.isoformat()
 
 
 def working_days_taken(start: datetime, end: datetime) -> int:

@@ -17,8 +17,9 @@ Counting rules (repeated in ``NOTES`` for readers):
   the year's end and still open at its end. Hence, per column,
   本年新收 + 上年结转 = 办理结果总计 + 结转下年度.
 - Answers are judged as of now: a request is on time if closed by its due date (which
-  already includes an extension and excludes consultation time), a message if answered
-  within ``services.MESSAGE_TARGET`` working days.
+  already includes an extension and excludes consultation time; one closed while waiting
+  for its 补正 is never late, nor is one still waiting overdue: ``services.past_due``), a
+  message if answered within ``services.MESSAGE_TARGET`` working days.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from .. import content_types
 from ..extensions import db
@@ -84,7 +86,8 @@ NOTES: tuple[str, ...] = (
     "本年开始时尚未办结的申请；“结转下年度继续办理”为截至本年 12 月 31 日仍未办结的申请。"
     "各“小计”行为本门户为便于核对所加。",
     "答复情况截至报告生成时：依申请公开以答复期限（含依法延长的期限，不含征求第三方意见的时间）"
-    "为准，网友留言以收到后 5 个工作日内答复为准。",
+    "为准，等待申请人补正或征求第三方意见期间不计为超期，申请人未补正而办结的不计为超期答复；"
+    "网友留言以收到后 5 个工作日内答复为准。",
 )
 
 
@@ -413,21 +416,23 @@ def _count_kind(counts: dict[tuple[str, str | None], int], kind: str, sub: str |
 
 def _request_replies(year: int, today: date) -> ReplyStats:
     start, end = year_bounds_utc(year)
-    rows = db.session.execute(
-        sa.select(InfoRequest.closed_at, InfoRequest.due_date).where(
+    rows = db.session.scalars(
+        sa.select(InfoRequest)
+        .options(load_only(*services.DEADLINE_COLUMNS))
+        .where(
             InfoRequest.quarantined.is_(False),
             InfoRequest.received_at >= start,
             InfoRequest.received_at < end,
         )
     ).all()
-    answered = [local_date(closed) > due for closed, due in rows if closed is not None]
-    waiting = [due for closed, due in rows if closed is None]
+    answered = [services.past_due(item, today) for item in rows if item.closed_at is not None]
+    waiting = [services.past_due(item, today) for item in rows if item.closed_at is None]
     return ReplyStats(
         received=len(rows),
         answered=len(answered),
         late=sum(answered),
         pending=len(waiting),
-        overdue=sum(1 for due in waiting if due < today),
+        overdue=sum(waiting),
     )
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from .. import content_types, feeds, search
 from ..models import Document
+from .conditional import not_modified, set_validators
 from .search import parse_request
 
 bp = Blueprint("feeds", __name__)
@@ -19,15 +20,10 @@ def serve(spec: feeds.FeedSpec, fmt: str, load: Callable[[], list[Document]]) ->
     version, changed_at = feeds.change_position()
     etag = feeds.etag_for(f"{feeds.absolute('/')}|{spec.key}", fmt, version)
     response = Response(mimetype=feeds.CONTENT_TYPES[fmt].split(";")[0])
-    response.set_etag(etag)
-    response.last_modified = changed_at
+    set_validators(response, etag, changed_at)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if request.if_none_match.contains(etag) or (
-        not request.if_none_match
-        and request.if_modified_since is not None
-        and changed_at.replace(microsecond=0) <= request.if_modified_since
-    ):
+    if not_modified(etag, changed_at):
         response.status_code = 304
         return response
     cache_key = f"{feeds.absolute('/')}|{spec.key}|{fmt}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote
 
 from flask import (
@@ -21,6 +21,8 @@ from flask import (
 
 from .. import opendata, sitemap
 from ..feeds import absolute
+from ..timeutil import local_midnight_utc, to_local, utcnow
+from .conditional import not_modified, set_validators
 
 bp = Blueprint("opendata", __name__)
 FORMATS = "any(csv, json)"
@@ -41,16 +43,6 @@ CANONICAL: dict[str, tuple[str, ...]] = {
 }
 
 
-def _not_modified(etag: str, last_modified: datetime | None) -> bool:
-    if request.if_none_match:
-        return request.if_none_match.contains(etag)
-    return (
-        last_modified is not None
-        and request.if_modified_since is not None
-        and last_modified.replace(microsecond=0) <= request.if_modified_since
-    )
-
-
 def serve(
     *,
     entry: tuple[str, str],
@@ -67,13 +59,11 @@ def serve(
     same data is answered from memory.
     """
     response = Response(content_type=content_type)
-    response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified
+    set_validators(response, etag, last_modified)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.update(headers or {})
-    if _not_modified(etag, last_modified):
+    if not_modified(etag, last_modified):
         response.status_code = 304
         return response
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -143,23 +133,30 @@ def download(name: str, fmt: str):
     )
 
 
-def _sitemap_state() -> tuple[str, datetime | None]:
-    """The cache key the sitemap is built for and the time anything in it last changed."""
+def _sitemap_state() -> tuple[str, int, datetime]:
+    """The cache key the sitemap is built for, the year it is built in and the time anything
+    in it last changed.
+
+    The sitemap lists the annual report of every year up to the current one, so a new year
+    changes it (from Beijing midnight on 1 January) even when no document did.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     state = opendata.current_state(app)
+    year = to_local(utcnow()).year
     stamps = [t for t in state.updated.values() if t]
-    return opendata.cache_key(state, absolute("/")), max(stamps, default=None)
+    stamps.append(local_midnight_utc(date(year, 1, 1)))
+    return opendata.cache_key(state, absolute("/")), year, max(stamps)
 
 
-def _sitemap_etag(key: str, part: str) -> str:
-    digest = hashlib.sha256(f"{opendata.SCHEMA}|sitemap|{sitemap.MAX_URLS}|{part}|{key}".encode())
-    return digest.hexdigest()[:32]
+def _sitemap_etag(key: str, year: int, part: str) -> str:
+    parts = f"{opendata.SCHEMA}|sitemap|{sitemap.MAX_URLS}|{part}|{year}|{key}"
+    return hashlib.sha256(parts.encode()).hexdigest()[:32]
 
 
 @bp.get("/sitemap.xml")
 def sitemap_root():
     """The sitemap: every public page and published item, or an index of parts when large."""
-    key, changed = _sitemap_state()
+    key, year, changed = _sitemap_state()
 
     def build() -> Iterator[bytes]:
         pages = sitemap.page_entries()
@@ -169,8 +166,8 @@ def sitemap_root():
         return iter([sitemap.index(count, sitemap.part_lastmods(pages, count))])
 
     return serve(
-        entry=("sitemap", f"{sitemap.MAX_URLS}"),
-        etag=_sitemap_etag(key, "root"),
+        entry=("sitemap", f"{sitemap.MAX_URLS}|{year}"),
+        etag=_sitemap_etag(key, year, "root"),
         last_modified=changed,
         content_type=XML,
         build=build,
@@ -181,15 +178,15 @@ def sitemap_root():
 @bp.get("/sitemaps/<int:number>.xml")
 def sitemap_part(number: int):
     """Part ``number`` of a sitemap too large for one file."""
-    key, changed = _sitemap_state()
+    key, year, changed = _sitemap_state()
     pages = sitemap.page_entries()
     count = sitemap.part_count(len(pages) + sitemap.document_count())
     if count == 1 or not 1 <= number <= count:
         abort(404)
     start = (number - 1) * sitemap.MAX_URLS
     return serve(
-        entry=("sitemap", f"{sitemap.MAX_URLS}:{number}"),
-        etag=_sitemap_etag(key, str(number)),
+        entry=("sitemap", f"{sitemap.MAX_URLS}:{number}|{year}"),
+        etag=_sitemap_etag(key, year, str(number)),
         last_modified=changed,
         content_type=XML,
         build=lambda: sitemap.urlset(sitemap.entries(start, start + sitemap.MAX_URLS, pages)),

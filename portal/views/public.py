@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from .. import catalog, content_types
+from ..consultations import page
 from ..extensions import db
-from ..models import Attachment
-from ..timeutil import local_date, utcnow
+from ..models import Attachment, Document
 
 bp = Blueprint("public", __name__)
 
 
 def today() -> str:
     """Today's date in Asia/Shanghai, ISO formatted."""
-    return local_date(utcnow()).isoformat()
+    return catalog.today().isoformat()
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -77,9 +78,15 @@ def detail(kind: str, slug: str):
     doc = catalog.get_public(kind, slug)
     if doc is None:
         abort(404)
+    return render_detail(doc)
+
+
+def render_detail(doc: Document, *, status: int = 200, **consultation: Any):
+    """The detail page of ``doc``; a consultation's part is built from ``consultation``
+    (a form shown again with its errors, or why a submission was refused)."""
     older, newer = catalog.neighbours(doc)
     interpretation = catalog.resolve_ref(doc.extra.get("interpretation"))
-    interprets = catalog.referring(doc, "interpretation") if kind != "policy" else []
+    interprets = catalog.referring(doc, "interpretation") if doc.kind != "policy" else []
     return render_template(
         "detail.html",
         doc=doc,
@@ -89,10 +96,11 @@ def detail(kind: str, slug: str):
         interpretation=interpretation,
         interprets=interprets,
         today=today(),
-    )
+        consultation=page.build(doc, **consultation) if doc.kind == "consultation" else None,
+    ), status
 
 
-@bp.get("/attachments/<int:attachment_id>/<path:filename>")
+@bp.get("/attachments/<id:attachment_id>/<path:filename>")
 def attachment(attachment_id: int, filename: str):
     """Download an attachment of a public document."""
     item = db.session.get(Attachment, attachment_id)

@@ -31,8 +31,9 @@ worker_class = "sync"
 timeout = 30  # a request running longer than this is stuck: the worker is replaced
 graceful_timeout = 30  # on restart, requests in progress get this long to finish
 keepalive = 2
-max_requests = 2000  # replace each worker now and then (memory that only grows)
-max_requests_jitter = 200  # ... not all of them at the same moment
+max_requests = 50_000  # replace each worker now and then (memory that only grows); not
+# much more often: a new worker starts with empty page and feed caches
+max_requests_jitter = 5_000  # ... not all of them at the same moment
 if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"  # heartbeat files off a disk that may stall
 

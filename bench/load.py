@@ -133,6 +133,7 @@ def main() -> None:
             raise SystemExit(f"{tool} is needed: apt-get install {tool}")
 
     scratch = Path(tempfile.mkdtemp(prefix="portal-load-"))
+    scratch.chmod(0o755)  # nginx's worker (www-data) must read the page and write its cache
     url = f"sqlite:///{scratch / 'bench.db'}"
     print(f"Building {args.docs} documents in {scratch} ...")
     build_database(url, str(scratch / "uploads"), args.docs, str(scratch / "index"))

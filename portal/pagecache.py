@@ -21,8 +21,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
 from flask.globals import request_ctx
+from werkzeug.http import parse_etags, quote_etag
 
 from . import security
 from .extensions import db
@@ -45,12 +47,18 @@ class Page:
 
 
 class PageCache:
-    """A least-recently-used map of rendered pages, bounded by their total size."""
+    """A least-recently-used map of rendered pages, bounded by their total size.
+
+    Keys start with the request's path and query (``path_key``); ``paths`` counts the keys
+    per path, so the WSGI front (``CachedPages``) asks the database for the change-log
+    position only for paths that have a page here.
+    """
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.size = 0
         self.pages: OrderedDict[tuple, Page] = OrderedDict()
+        self.paths: dict[str, int] = {}
         self.lock = Lock()
 
     def get(self, key: tuple) -> Page | None:
@@ -65,18 +73,27 @@ class PageCache:
             return
         with self.lock:
             old = self.pages.pop(key, None)
-            self.size -= len(old.body) if old else 0
+            if old is not None:
+                self._forget(key, old)
             self.pages[key] = page
             self.size += len(page.body)
+            self.paths[key[0]] = self.paths.get(key[0], 0) + 1
             while self.size > self.max_bytes:
-                _, evicted = self.pages.popitem(last=False)
-                self.size -= len(evicted.body)
+                self._forget(*self.pages.popitem(last=False))
+
+    def _forget(self, key: tuple, page: Page) -> None:
+        self.size -= len(page.body)
+        left = self.paths[key[0]] - 1
+        if left:
+            self.paths[key[0]] = left
+        else:
+            del self.paths[key[0]]
 
 
 _POSITION_SQL = f"SELECT max(id) FROM {DocumentChange.__tablename__}"
 
 
-def change_position() -> int:
+def change_position(engine: sa.Engine) -> int:
     """The newest change-log id, read on a pooled connection of its own.
 
     Not through the ORM session: this runs on every public request and the session path
@@ -84,7 +101,7 @@ def change_position() -> int:
     autocommit (or returned to the pool, which ends its transaction), so it always sees the
     latest commit of any process.
     """
-    raw = db.engine.raw_connection()
+    raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute(_POSITION_SQL)
@@ -95,13 +112,60 @@ def change_position() -> int:
     return (row[0] if row else None) or 0
 
 
+def path_key(environ: dict) -> str:
+    """The page's address as the WSGI server gave it: path and query string."""
+    return environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+
+
+class CachedPages:
+    """WSGI front of the app: a GET for a page this worker has, at the current change-log
+    position, is answered here without entering Flask (no routing, request context or
+    hooks) — with the same headers the app would send, including a fresh CSP nonce.
+    Everything else goes to the app, which renders the page and keeps it (``_store``).
+    """
+
+    def __init__(self, app: Flask, cache: PageCache):
+        self.wsgi_app = app.wsgi_app
+        self.app = app
+        self.cache = cache
+        self.https_base = str(app.config.get("BASE_URL", "")).startswith("https://")
+
+    def __call__(self, environ: dict, start_response):
+        if environ.get("REQUEST_METHOD") == "GET":
+            path = path_key(environ)
+            if path in self.cache.paths:
+                with self.app.app_context():
+                    engine = db.engine
+                key = (path, local_date(utcnow()), change_position(engine))
+                page = self.cache.get(key)
+                if page is not None:
+                    return self._answer(environ, start_response, page)
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ: dict, start_response, page: Page):
+        https = self.https_base or environ.get("wsgi.url_scheme") == "https"
+        headers = [
+            ("Content-Type", page.content_type),
+            ("ETag", quote_etag(page.etag)),
+            ("X-Accel-Expires", MICRO_CACHE_SECONDS),  # before Cache-Control: see below
+            ("Cache-Control", CACHE_CONTROL),
+            *security.hardening_headers(security.new_nonce(), https),
+        ]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(page.etag):
+            start_response("304 NOT MODIFIED", headers)
+            return [b""]
+        headers.append(("Content-Length", str(len(page.body))))
+        start_response("200 OK", headers)
+        return [page.body]
+
+
 def _key() -> tuple | None:
     if request.method != "GET" or request.endpoint not in ENDPOINTS:
         return None
     view_args = request.view_args or {}
     if view_args.get("kind") == "consultation" and request.endpoint == "public.detail":
         return None  # shows opinions and, while open, a form
-    key: tuple = (request.full_path, local_date(utcnow()), change_position())
+    key: tuple = (path_key(request.environ), local_date(utcnow()), change_position(db.engine))
     if request.endpoint == "search.results":
         from .search import get_index
         from .search.query import catch_up
@@ -162,6 +226,7 @@ def init_app(app: Flask) -> None:
     megabytes = app.config["PAGE_CACHE_MB"]
     if megabytes <= 0:
         return
-    app.extensions["portal.pagecache"] = PageCache(int(megabytes * 1024 * 1024))
+    cache = app.extensions["portal.pagecache"] = PageCache(int(megabytes * 1024 * 1024))
     app.before_request(_serve)
     app.after_request(_store)
+    app.wsgi_app = CachedPages(app, cache)  # type: ignore[method-assign]

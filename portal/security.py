@@ -16,9 +16,13 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
+def new_nonce() -> str:
+    return secrets.token_urlsafe(NONCE_BYTES)
+
+
 def _request_nonce() -> str:
     # Kept in the WSGI environ, not in ``g``: an app context can outlive one request.
-    return request.environ.setdefault(NONCE_KEY, secrets.token_urlsafe(NONCE_BYTES))
+    return request.environ.setdefault(NONCE_KEY, new_nonce())
 
 
 def csp_nonce() -> str:
@@ -29,7 +33,7 @@ def csp_nonce() -> str:
     validators and may not be cached (see ``nonce_used``).
     """
     if not has_request_context():
-        return secrets.token_urlsafe(NONCE_BYTES)
+        return new_nonce()
     request.environ[NONCE_USED_KEY] = True
     return _request_nonce()
 
@@ -61,16 +65,26 @@ def _served_over_https() -> bool:
     return request.is_secure or str(current_app.config.get("BASE_URL", "")).startswith("https://")
 
 
+def hardening_headers(nonce: str, https: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (also used for pages served from the page cache,
+    which answers before Flask is entered)."""
+    headers = [
+        ("Content-Security-Policy", content_security_policy(nonce)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+    ]
+    if https:
+        headers.append(("Strict-Transport-Security", HSTS))
+    return headers
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the hardening headers, keeping any a view chose for itself."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(_request_nonce()))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    if _served_over_https():
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    for name, value in hardening_headers(_request_nonce(), _served_over_https()):
+        headers.setdefault(name, value)
     if nonce_used():
         # A cached copy (or a 304 revalidating it) would pair this body's nonce with the
         # next response's header, and the browser would block the inline code.

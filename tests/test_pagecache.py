@@ -19,7 +19,9 @@ def test_a_repeated_page_renders_nothing_again(client, make_doc, count_queries, 
 
     lookups = []
     real = pagecache.change_position
-    monkeypatch.setattr(pagecache, "change_position", lambda: lookups.append(1) or real())
+    monkeypatch.setattr(
+        pagecache, "change_position", lambda engine: lookups.append(1) or real(engine)
+    )
     make_doc(title="东晓街道垃圾分类宣传周")
     first = client.get("/news/")
     with count_queries() as statements:
@@ -85,3 +87,20 @@ def test_the_cache_stays_within_its_size():
     assert cache.get(("p", 0)) is None and cache.get(("p", 19)) is not None
     cache.put(("big",), Page(b"x" * 900, "text/html", "big"))  # over 1/8 of the budget
     assert cache.get(("big",)) is None
+
+
+def test_a_page_from_the_cache_has_every_header_the_app_sends(client, make_doc):
+    make_doc(slug="news-headers")
+    rendered = client.get("/news/news-headers")
+    cached = client.get("/news/news-headers")
+    assert cached.get_data() == rendered.get_data()
+    skip = {"Content-Security-Policy", "Content-Length", "Date", "Server"}
+    assert {k: v for k, v in cached.headers if k not in skip} == {
+        k: v for k, v in rendered.headers if k not in skip
+    }
+    nonce = re.compile(r"'nonce-[^']+'")
+    csp = (rendered.headers["Content-Security-Policy"], cached.headers["Content-Security-Policy"])
+    assert nonce.sub("", csp[0]) == nonce.sub("", csp[1]) and csp[0] != csp[1]  # fresh nonce
+    assert "Strict-Transport-Security" not in cached.headers
+    secure = client.get("/news/news-headers", base_url="https://localhost")
+    assert "Strict-Transport-Security" in secure.headers

@@ -375,3 +375,24 @@ def test_dashboard_warns_before_inspection_marks_the_site_down(app, make_user):
     assert "通知公告”栏目已" not in html  # 30 days is within the six-month rule
     assert "1 条留言超过 5 个工作日未答复" in html
     assert "满 3 个月未答复属检查指标单项否决" in html
+
+
+def test_every_admin_post_needs_a_csrf_token(app, make_user, tmp_path):
+    """Each POST route, sent by a role allowed to use it but without the token: 400, and
+    the audit log (every action writes to it) is unchanged."""
+    values, overrides = _records(app, tmp_path)
+    clients = {role: login_as(app, make_user(f"user_{role}", role)) for role in ROLES}
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)))
+    posts = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+    posts = [r for r in posts if "POST" in r.methods and r.endpoint not in PUBLIC]
+    assert posts
+    for rule in posts:
+        with app.test_request_context():
+            given = {**values, **overrides.get(rule.endpoint, {})}
+            url = url_for(rule.endpoint, **{name: given[name] for name in rule.arguments})
+        role = sorted(ACCESS[rule.endpoint])[0]
+        response = clients[role].post(url, data={"reason": "x", "reply": "x", "days": "5"})
+        assert response.status_code == 400, (url, role, response.status_code)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id))) == before

@@ -1020,8 +1020,8 @@ def test_purge_waits_for_each_period_then_anonymises(app, client, ledger, monkey
         sa.select(AuditRecord).where(AuditRecord.action == "purge").order_by(AuditRecord.id)
     ).all()
     assert len(audits) == 7  # one per run that was not a dry run
-    assert audits[-2].detail == {"requests": 2, "messages": 0, "quarantined": 0}
-    assert audits[-1].detail == {"requests": 0, "messages": 0, "quarantined": 0}
+    assert audits[-2].detail == {"requests": 2, "messages": 0, "opinions": 0, "quarantined": 0}
+    assert audits[-1].detail == {"requests": 0, "messages": 0, "opinions": 0, "quarantined": 0}
     assert all(a.actor == "system" and a.target_type == "system" for a in audits)
 
 
@@ -1030,15 +1030,66 @@ def test_purge_command(app, runner, ledger, monkeypatch):
     monkeypatch.setattr(retention, "utcnow", lambda: later)
     dry = runner.invoke(args=["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Would anonymise 2 information requests, 2 messages and 2 quarantined" in dry.output
+    counts = "{} information requests, {} messages, 0 consultation opinions and {} quarantined"
+    assert "Would anonymise " + counts.format(2, 2, 2) in dry.output
     assert "Kept 1 unanswered messages" in dry.output
     done = runner.invoke(args=["purge"])
-    assert "Anonymised 2 information requests, 2 messages and 2 quarantined" in done.output
+    assert "Anonymised " + counts.format(2, 2, 2) in done.output
     again = runner.invoke(args=["purge"])
-    assert "Anonymised 0 information requests, 0 messages and 0 quarantined" in again.output
+    assert "Anonymised " + counts.format(0, 0, 0) in again.output
 
 
 def test_purge_periods_come_from_settings(app, ctx, ledger, monkeypatch):
     app.config["RETENTION_REQUEST_DAYS"] = 0
     report = purge_at(monkeypatch, utcnow() + timedelta(minutes=1))
     assert (report.requests, report.messages, report.quarantined) == (2, 0, 0)
+
+
+def test_purge_anonymises_consultation_opinions(app, client, make_doc, monkeypatch):
+    """An opinion's name and contact go a message period after receipt; its published
+    (masked) text and its answers stay, so the public page and the tallies do not change."""
+    from portal.consultations.models import Opinion
+
+    doc = make_doc(
+        "consultation", slug="consult-purge", opens_on="2020-01-01", closes_on="2099-12-31"
+    )
+    with app.app_context():
+        kept = Opinion(
+            document_id=doc.id,
+            form_token="keep",
+            content="建议增加路灯，电话13800138000",
+            name="王五",
+            contact="13800138000",
+            consent=True,
+            status="published",
+            public_content="建议增加路灯，电话138****8000",
+            answers={"1": "A"},
+        )
+        spam = Opinion(
+            document_id=doc.id,
+            form_token="spam",
+            content="广告",
+            name="x",
+            contact="y",
+            quarantined=True,
+            quarantine_reason="honeypot",
+        )
+        db.session.add_all([kept, spam])
+        db.session.commit()
+        kept_id, spam_id = kept.id, spam.id
+        before = client.get("/consultation/consult-purge").get_data(as_text=True)
+        early = purge_at(monkeypatch, utcnow() + timedelta(days=30))
+        assert early.opinions == 0 and early.quarantined == 0
+        days = app.config["RETENTION_MESSAGE_DAYS"]
+        report = purge_at(monkeypatch, utcnow() + timedelta(days=days + 1))
+        assert (report.opinions, report.quarantined) == (1, 1)
+        db.session.expire_all()
+        kept, spam = db.session.get(Opinion, kept_id), db.session.get(Opinion, spam_id)
+        assert (kept.name, kept.contact) == (None, None)
+        assert "13800138000" not in kept.content and kept.answers == {"1": "A"}
+        assert kept.public_content == "建议增加路灯，电话138****8000"
+        assert (spam.name, spam.contact, spam.content) == (None, None, "已删除")
+        assert purge_at(monkeypatch, utcnow() + timedelta(days=days + 2)).total == 0
+        after = client.get("/consultation/consult-purge").get_data(as_text=True)
+    token = re.compile(r'name="(csrf_token|form_token|rendered)" type="hidden" value="[^"]*"')
+    assert token.sub("", after) == token.sub("", before)  # the form's tokens are per visit

@@ -42,8 +42,9 @@ def register(app: Flask) -> None:
         report = retention.purge(dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
         click.echo(
-            f"{verb} {report.requests} information requests, {report.messages} messages "
-            f"and {report.quarantined} quarantined submissions."
+            f"{verb} {report.requests} information requests, {report.messages} messages, "
+            f"{report.opinions} consultation opinions and {report.quarantined} quarantined "
+            "submissions."
         )
         if report.unanswered_kept:
             click.echo(

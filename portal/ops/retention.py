@@ -12,6 +12,9 @@ how to reach them:
 - answered messages, ``PORTAL_RETENTION_MESSAGE_DAYS`` after the answer: name and contact
   emptied, personal data masked in the original texts (the published texts were masked
   when they were published and stay as they are);
+- consultation opinions, ``PORTAL_RETENTION_MESSAGE_DAYS`` after receipt: name and contact
+  emptied, personal data masked in the original text (the published text was masked when
+  it was published; answers to the questions and the adoption decision stay for the tallies);
 - quarantined submissions (spam traps), ``PORTAL_RETENTION_QUARANTINE_DAYS`` after receipt:
   emptied altogether (they are never answered, counted or shown).
 
@@ -31,6 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import audit
+from ..consultations.models import Opinion
 from ..database import begin_write
 from ..extensions import db
 from ..interaction import privacy
@@ -42,7 +46,7 @@ ACTOR = "system"
 BATCH = 500
 REQUEST_TEXTS = ("description", "purpose", "reply", "supplement_note", "extension_reason")
 
-Row = TypeVar("Row", Message, InfoRequest)
+Row = TypeVar("Row", Message, InfoRequest, Opinion)
 
 
 @dataclass
@@ -51,12 +55,13 @@ class PurgeReport:
 
     requests: int = 0
     messages: int = 0
+    opinions: int = 0
     quarantined: int = 0
     unanswered_kept: int = 0  # messages past the period that nobody answered yet
 
     @property
     def total(self) -> int:
-        return self.requests + self.messages + self.quarantined
+        return self.requests + self.messages + self.opinions + self.quarantined
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,12 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
     try:
         report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), _purge_request))
         report.messages = sum(_changed(Message, _messages_due(cutoffs), _purge_message))
-        report.quarantined = sum(
-            _changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request)
-        ) + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
+        report.opinions = sum(_changed(Opinion, _opinions_due(cutoffs), _purge_opinion))
+        report.quarantined = (
+            sum(_changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request))
+            + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
+            + sum(_changed(Opinion, _quarantined(Opinion, cutoffs), _empty_opinion))
+        )
         report.unanswered_kept = (
             db.session.scalar(
                 sa.select(sa.func.count(Message.id)).where(
@@ -129,7 +137,7 @@ def _changed(model: type[Row], condition: sa.ColumnElement[bool], apply) -> Iter
         db.session.flush()
 
 
-def _values(row: Message | InfoRequest) -> tuple[Any, ...]:
+def _values(row: Message | InfoRequest | Opinion) -> tuple[Any, ...]:
     return tuple(getattr(row, column.key) for column in sa.inspect(type(row)).columns)
 
 
@@ -159,6 +167,14 @@ def _messages_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
         Message.quarantined.is_(False),
         Message.status == "answered",
         Message.replied_at < cutoffs.messages,
+    )
+
+
+def _opinions_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Opinion.quarantined.is_(False),
+        Opinion.received_at < cutoffs.messages,
+        sa.or_(Opinion.name.is_not(None), Opinion.contact.is_not(None), Opinion.content != ""),
     )
 
 
@@ -209,3 +225,14 @@ def _empty_message(message: Message) -> None:
     message.subject = message.content = PURGED
     message.name = message.contact = message.reply = None
     message.public_subject = message.public_content = None
+
+
+def _purge_opinion(opinion: Opinion) -> None:
+    opinion.content = mask_text(opinion.content, (opinion.name, opinion.contact)) or ""
+    opinion.name = opinion.contact = None
+
+
+def _empty_opinion(opinion: Opinion) -> None:
+    opinion.content = PURGED
+    opinion.name = opinion.contact = opinion.public_content = None
+    opinion.answers = {}

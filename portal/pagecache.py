@@ -129,14 +129,21 @@ class CachedPages:
         self.app = app
         self.cache = cache
         self.https_base = str(app.config.get("BASE_URL", "")).startswith("https://")
+        self._engine: sa.Engine | None = None
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The app's engine, looked up once (disposing it after a fork keeps the object)."""
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
 
     def __call__(self, environ: dict, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
             path = path_key(environ)
             if path in self.cache.paths:
-                with self.app.app_context():
-                    engine = db.engine
-                key = (path, local_date(utcnow()), change_position(engine))
+                key = (path, local_date(utcnow()), change_position(self.engine))
                 page = self.cache.get(key)
                 if page is not None:
                     return self._answer(environ, start_response, page)

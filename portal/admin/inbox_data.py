@@ -256,9 +256,7 @@ def message_list(
             item=m,
             excerpt=excerpt(m.subject, _own(m)),
             who=applicant_name(m),
-            contact=Shown(privacy.mask_value(contact_kind(m.contact), m.contact), "masked")
-            if m.contact
-            else Shown("—"),
+            contact=masked_contact(m.contact),
             status=MESSAGE_STATUSES.get(m.status, m.status),
             deadline=message_deadline(m, today),
         )
@@ -267,6 +265,13 @@ def message_list(
     return Listing(
         rows, page, _pages(total, per_page), total, _count(Message, Message.quarantined.is_(True))
     )
+
+
+def masked_contact(value: str | None) -> Shown:
+    """A phone number or e-mail address as staff lists show it."""
+    if not value:
+        return Shown("—")
+    return Shown(privacy.mask_value(contact_kind(value), value), "masked")
 
 
 def request_list(*, view: str, q: str, page: int, per_page: int, today: date) -> Listing | None:
@@ -297,9 +302,7 @@ def request_list(*, view: str, q: str, page: int, per_page: int, today: date) ->
             item=r,
             excerpt=excerpt(r.description, _own(r)),
             who=applicant_name(r),
-            contact=Shown(privacy.mask_value(contact_kind(r.phone), r.phone), "masked")
-            if r.phone
-            else Shown("—"),
+            contact=masked_contact(r.phone),
             status=REQUEST_STATUSES.get(r.status, r.status),
             deadline=request_deadline(r, today),
         )

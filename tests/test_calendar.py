@@ -113,7 +113,7 @@ def test_pause_spanning_a_holiday_only_skips_its_working_days() -> None:
         cal.due_date(D("2024-09-27"), pauses=[(pause[1], pause[0])])
 
 
-def test_uncovered_year_falls_back_to_weekends_and_warns_once(
+def test_uncovered_year_counts_statutory_holidays_and_warns_once(
     overrides: Callable[[str], None], caplog: pytest.LogCaptureFixture
 ) -> None:
     overrides("")
@@ -122,12 +122,93 @@ def test_uncovered_year_falls_back_to_weekends_and_warns_once(
     with caplog.at_level(logging.WARNING, logger=cal.__name__):
         due = cal.due_date(saturday)
         cal.due_date(saturday, extension_days=20)
-    assert due == date(UNCOVERED_YEAR, 1, 5) + timedelta(weeks=4)  # Monday + 20 weekdays
+        cal.is_working_day(date(UNCOVERED_YEAR, 7, 1))
+    # Received Monday Jan 5; 春节 (除夕 Jan 20 to 初三 Jan 23, all weekdays) adds four days.
+    assert cal.statutory_holidays(UNCOVERED_YEAR) >= {date(UNCOVERED_YEAR, 1, d) for d in (20, 23)}
+    assert due == date(UNCOVERED_YEAR, 1, 5) + timedelta(weeks=4, days=4)
     assert due.weekday() < 5
     warnings = [r for r in caplog.records if r.name == cal.__name__]
-    assert len(warnings) == 1
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     assert str(UNCOVERED_YEAR) in warnings[0].getMessage()
     assert cal.coverage()["fallback_years_seen"] == [UNCOVERED_YEAR]
+
+
+def test_is_provisional_and_provisional_years() -> None:
+    cal.reset_caches()  # the shipped file, which has no 2027 arrangement
+    last = max(cal.package_years())
+    assert last >= 2026
+    assert not cal.is_provisional(D("2026-03-01"))
+    assert cal.is_provisional(date(last + 1, 3, 1))
+    assert cal.provisional_years(date(last, 12, 2), date(last + 2, 1, 1)) == [last + 1, last + 2]
+    assert cal.provisional_years(D("2024-01-01"), D("2026-12-31")) == []
+    cov = cal.coverage(date(last, 12, 2))
+    assert cov["years"] == {str(last): "arranged", str(last + 1): "provisional"}
+    assert cov["provisional_years"] == [last + 1]
+    assert cov["statutory"]["name"] == "holidays"
+
+
+# 2027 has no State Council arrangement in chinese-calendar 1.11 or the shipped file: these
+# deadlines count the statutory holidays the `holidays` package computes, plus weekends.
+PROVISIONAL_2027 = pytest.mark.skipif(
+    2027 in cal.package_years(), reason="chinese-calendar now knows the 2027 arrangement"
+)
+
+
+@PROVISIONAL_2027
+def test_2027_statutory_holidays_are_computed() -> None:
+    cal.reset_caches()
+    assert cal.is_provisional(D("2027-03-01"))
+    festivals = cal.statutory_holidays(2027, observed=False)
+    assert {D("2027-01-01"), D("2027-05-01"), D("2027-05-02"), D("2027-10-01")} <= festivals
+    # 春节 2027 (2024 rules: 除夕 to 初三): 除夕 Fri Feb 5, 初一 Sat Feb 6 ... 初三 Mon Feb 8.
+    assert {D("2027-02-05"), D("2027-02-06"), D("2027-02-07"), D("2027-02-08")} <= festivals
+    assert D("2027-02-04") not in festivals
+    # 初一 and 初二 fall on the weekend: made up on the following weekdays (补假).
+    assert not cal.is_working_day(D("2027-02-09"))
+    assert not cal.is_working_day(D("2027-02-10"))
+    assert cal.is_working_day(D("2027-02-11"))
+
+
+@PROVISIONAL_2027
+@pytest.mark.parametrize(
+    ("received", "due", "weekends_only"),
+    [
+        # 元旦: Fri Jan 1 2027 off; counting starts Mon Dec 28 2026 (an arranged year).
+        ("2026-12-25", "2027-01-25", "2027-01-22"),
+        # 春节: Fri Feb 5 to Wed Feb 10 off, four weekdays plus the make-up ones.
+        ("2027-02-01", "2027-03-05", "2027-03-01"),
+        # Received on 初三 (Mon Feb 8): counts as received Thu Feb 11.
+        ("2027-02-08", "2027-03-11", "2027-03-08"),
+        # 国庆: Fri Oct 1, observed Mon Oct 4 and Tue Oct 5.
+        ("2027-09-29", "2027-11-01", "2027-10-27"),
+    ],
+)
+def test_2027_deadlines_count_statutory_holidays(received: str, due: str, weekends_only: str):
+    cal.reset_caches()
+    assert cal.due_date(D(received)) == D(due)
+    assert D(due) > D(weekends_only)  # what the weekends-only fallback used to answer
+    assert cal.working_days_between(cal.receipt_day(D(received)), D(due)) == 20
+
+
+@PROVISIONAL_2027
+def test_overrides_file_wins_over_the_computed_holidays(overrides: Callable[[str], None]) -> None:
+    overrides(
+        "2027:\n"
+        "  holidays: [2027-02-11, 2027-02-12]\n"  # 春节 extended to Friday
+        "  workdays: [2027-02-09, 2027-02-20]\n"  # a computed 补假 day, a Saturday
+    )
+    assert not cal.is_provisional(D("2027-03-01"))
+    assert not cal.is_working_day(D("2027-02-11"))
+    assert not cal.is_working_day(D("2027-02-12"))
+    assert cal.is_working_day(D("2027-02-09"))  # the file wins over the computed day off
+    assert cal.is_working_day(D("2027-02-20"))
+    # An arranged year takes its days off from the file: the computed 补假 guess on Wed
+    # Feb 10 is not one, but the festival days themselves (除夕 Fri Feb 5) stay off.
+    assert cal.is_working_day(D("2027-02-10"))
+    assert not cal.is_working_day(D("2027-02-05"))
+    # Feb 2-4, 9-10, 15-19, Sat 20, 22-26, Mar 1-4.
+    assert cal.due_date(D("2027-02-01")) == D("2027-03-04")
+    assert cal.coverage(D("2026-12-02"))["provisional_years"] == []
 
 
 def test_overrides_win(overrides: Callable[[str], None], caplog: pytest.LogCaptureFixture) -> None:
@@ -196,3 +277,15 @@ def test_larger_limit_never_due_earlier(received: date, limit: int) -> None:
 def test_add_working_days_composes(start: date, a: int, b: int) -> None:
     combined = cal.add_working_days(start, a + b)
     assert combined == cal.add_working_days(cal.add_working_days(start, a), b)
+
+
+@property_test
+@given(st.integers(min_value=2027, max_value=2100))
+def test_provisional_years_never_work_on_a_statutory_holiday(year: int) -> None:
+    cal.reset_caches()
+    if not cal.is_provisional(date(year, 1, 1)):
+        return
+    days_off = cal.statutory_holidays(year)
+    assert days_off  # computable up to 2100
+    assert date(year, 10, 1) in days_off
+    assert not any(cal.is_working_day(d) for d in days_off)

@@ -1,8 +1,26 @@
-"""Mainland China working-day calendar for statutory disclosure deadlines (政府信息公开条例)."""
+"""Mainland China working-day calendar for statutory disclosure deadlines (政府信息公开条例).
+
+Where a day's answer comes from, first match wins:
+
+1. the year's State Council arrangement (国务院办公厅节假日安排) typed into
+   ``data/holidays.yaml`` (days off and 调休 make-up working days);
+2. the arrangement as known to ``chinese_calendar`` (up to its last release);
+3. for a year with no arrangement yet (a *provisional* year): the statutory holidays of the
+   全国年节及纪念日放假办法 as computed by ``holidays`` (元旦, 春节 除夕–初三, 清明, 劳动节
+   5/1–5/2, 端午, 中秋, 国庆 10/1–10/3, and a weekday off for each that falls on a weekend)
+   plus weekends. The 调休 make-up working days and the State Council's own choice of
+   bridging days are not known, so a provisional deadline can still move by a day or two
+   once the arrangement is added.
+
+In a year listed in ``holidays.yaml`` that ``chinese_calendar`` does not know, the statutory
+festival days themselves stay off unless listed as workdays: no arrangement can make them
+working days, and a block left out of the file must not turn into working days.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,11 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import chinese_calendar
+import holidays
 import yaml
+
+from ..timeutil import local_date, utcnow
 
 logger = logging.getLogger(__name__)
 
 DATA_FILE = Path(__file__).with_name("data") / "holidays.yaml"
+ARRANGED, PROVISIONAL = "arranged", "provisional"
 _ONE_DAY = timedelta(days=1)
 
 
@@ -31,6 +53,8 @@ class YearOverride:
 _overrides: dict[int, YearOverride] | None = None
 _overrides_path: Path = DATA_FILE
 _warned_years: set[int] = set()
+_days: dict[date, bool] = {}  # is_working_day's answers under the active overrides
+_lock = threading.Lock()
 
 
 def _parse_day(value: Any, year: int) -> date:
@@ -56,16 +80,20 @@ def load_overrides(path: Path | None = None) -> dict[int, YearOverride]:
         if off & on:
             raise ValueError(f"{path}: {sorted(off & on)} listed as both holiday and workday")
         parsed[year] = YearOverride(holidays=off, workdays=on)
-    _overrides, _overrides_path = parsed, path
-    _warned_years.clear()
+    with _lock:
+        _overrides, _overrides_path = parsed, path
+        _days.clear()
+        _warned_years.clear()
     return parsed
 
 
 def reset_caches() -> None:
     """Forget loaded overrides and logged warnings; the shipped file is re-read on next use."""
     global _overrides, _overrides_path
-    _overrides, _overrides_path = None, DATA_FILE
-    _warned_years.clear()
+    with _lock:
+        _overrides, _overrides_path = None, DATA_FILE
+        _days.clear()
+        _warned_years.clear()
 
 
 def _active_overrides() -> dict[int, YearOverride]:
@@ -88,24 +116,74 @@ def package_years() -> tuple[int, ...]:
     return tuple(y for y in range(1900, 2101) if _package_is_workday(date(y, 6, 1)) is not None)
 
 
-def is_working_day(day: date) -> bool:
-    """Whether ``day`` is a working day: overrides first, then the package, then Mon–Fri."""
+@cache
+def _package_year_set() -> frozenset[int]:
+    return frozenset(package_years())
+
+
+@cache
+def statutory_holidays(year: int, *, observed: bool = True) -> frozenset[date]:
+    """The statutory days off of ``year`` computed by ``holidays`` (no 调休 make-up days).
+
+    With ``observed`` (the default), a festival day that falls on a weekend adds the weekday
+    ``holidays`` expects it to be made up on (补假); without, only the festival days.
+    Empty for years the package cannot compute (before 1950, after 2100).
+    """
+    return frozenset(holidays.China(years=year, observed=observed))
+
+
+def is_provisional(day: date) -> bool:
+    """Whether ``day``'s year has no State Council arrangement (neither the file nor the package).
+
+    Deadlines in such a year count statutory holidays and weekends only; cheap enough to
+    call for every deadline on a page.
+    """
+    return day.year not in _active_overrides() and day.year not in _package_year_set()
+
+
+def provisional_years(start: date, end: date) -> list[int]:
+    """The years from ``start`` to ``end`` (inclusive, either order) that are provisional."""
+    first, last = sorted((start.year, end.year))
+    return [y for y in range(first, last + 1) if is_provisional(date(y, 1, 1))]
+
+
+def _warn_provisional(year: int) -> None:
+    with _lock:
+        if year in _warned_years:
+            return
+        _warned_years.add(year)
+    logger.warning(
+        "No holiday arrangement for %s: using statutory holidays and weekends (no 调休) "
+        "until the year is added to %s",
+        year,
+        _overrides_path,
+    )
+
+
+def _compute_working_day(day: date) -> bool:
     override = _active_overrides().get(day.year)
-    if override is not None and day in override.holidays:
-        return False
-    if override is not None and day in override.workdays:
-        return True
+    if override is not None:
+        if day in override.holidays:
+            return False
+        if day in override.workdays:
+            return True
     known = _package_is_workday(day)
     if known is not None:
         return known
-    if override is None and day.year not in _warned_years:
-        _warned_years.add(day.year)
-        logger.warning(
-            "No holiday data for %s: treating Mon-Fri as working days; add the year to %s",
-            day.year,
-            _overrides_path,
-        )
+    if override is None:
+        _warn_provisional(day.year)
+    # An arranged year keeps the festival days themselves; a provisional one also the 补假.
+    if day in statutory_holidays(day.year, observed=override is None):
+        return False
     return day.weekday() < 5
+
+
+def is_working_day(day: date) -> bool:
+    """Whether ``day`` is a working day: the file, then the package, then statutory + weekends."""
+    working = _days.get(day)
+    if working is None:
+        working = _days[day] = _compute_working_day(day)
+    return working
 
 
 def next_working_day(day: date) -> date:
@@ -166,10 +244,15 @@ def due_date(
     return day
 
 
-def coverage() -> dict[str, Any]:
-    """Which years the package and the overrides file know, for health checks."""
+def coverage(today: date | None = None) -> dict[str, Any]:
+    """What the calendar knows, for health checks; ``years`` covers this year and the next."""
+    today = today or local_date(utcnow())
     pkg = package_years()
     overrides = sorted(_active_overrides())
+    years = {
+        y: PROVISIONAL if is_provisional(date(y, 1, 1)) else ARRANGED
+        for y in (today.year, today.year + 1)
+    }
     return {
         "package": {
             "name": "chinese-calendar",
@@ -178,7 +261,10 @@ def coverage() -> dict[str, Any]:
             "last_year": pkg[-1] if pkg else None,
             "years": list(pkg),
         },
+        "statutory": {"name": "holidays", "version": version("holidays")},
         "overrides": {"path": str(_overrides_path), "years": overrides},
         "known_years": sorted(set(pkg) | set(overrides)),
+        "years": {str(y): status for y, status in years.items()},
+        "provisional_years": [y for y, status in years.items() if status == PROVISIONAL],
         "fallback_years_seen": sorted(_warned_years),
     }

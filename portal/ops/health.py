@@ -1,8 +1,9 @@
 """What ``/healthz`` reports: database, search index, working-day calendar and disk space.
 
 Each check says ``ok``, ``warn`` (worth a look, the portal still does its job) or ``fail``
-(it does not: ``/healthz`` answers 503). The checks are cheap, except the comparison of the
-whole index with the database (``search verify``), which runs at most every
+(this instance cannot serve: ``/healthz`` answers 503, and a load balancer takes it out; the
+calendar therefore never fails). The checks are cheap, except the comparison of the whole
+index with the database (``search verify``), which runs at most every
 ``PORTAL_HEALTH_VERIFY_MINUTES`` and only while the index has no change to catch up on; its
 result is kept in the index folder, so all workers share one run. Nothing here writes to
 the database or the index: a missing index is reported, not rebuilt.
@@ -210,31 +211,32 @@ def verify_summary(
 
 
 def check_calendar(now: datetime) -> Check:
-    """Statutory deadlines need this year's and, by December, next year's holiday data.
+    """Whether this year and next have the State Council's holiday arrangement.
 
-    Without it the calendar counts Monday to Friday only and misses holidays and 调休, so
-    due dates come out wrong. Next year's arrangement is published around November: until
-    December its absence is a warning, in December a failure.
+    Never a failure: a year without one (*provisional*) still counts the statutory holidays
+    and weekends, only not the 调休 make-up days, and every host shares the same data, so a
+    503 would take the whole site down for something a restart cannot fix. A warning asks
+    for the arrangement to be added once it is published (usually in November).
     """
-    today = local_date(now)
-    known = set(calendar.coverage()["known_years"])
-    this_year, next_year = today.year, today.year + 1
+    where = "portal/interaction/data/holidays.yaml"
+    try:
+        coverage = calendar.coverage(local_date(now))
+    except Exception:
+        log.exception("holiday data could not be read")
+        return Check(WARN, {"warning": f"holiday data could not be read: check {where}"})
+    provisional = coverage["provisional_years"]
     detail: dict[str, Any] = {
-        "last_known_year": max(known, default=None),
-        "this_year": this_year in known,
-        "next_year": next_year in known,
+        "last_known_year": max(coverage["known_years"], default=None),
+        "years": coverage["years"],
+        "provisional_years": provisional,
     }
-    where = "add it to portal/interaction/data/holidays.yaml or upgrade chinese-calendar"
-    if this_year not in known:
-        detail["error"] = f"no holiday data for {this_year}: {where}"
-        return Check(FAIL, detail)
-    if next_year in known:
+    if not provisional:
         return Check(OK, detail)
-    message = f"no holiday data for {next_year} yet: {where} once it is published"
-    if today.month == 12:
-        detail["error"] = message
-        return Check(FAIL, detail)
-    detail["warning"] = message
+    years = ", ".join(map(str, provisional))
+    detail["warning"] = (
+        f"no State Council holiday arrangement for {years}: deadlines there count statutory "
+        f"holidays and weekends only (no 调休); add it to {where} once it is published"
+    )
     return Check(WARN, detail)
 
 

@@ -2,7 +2,8 @@
 
 Creates (or upgrades) the SQLite database in ``instance/``, loads ``content/`` and serves
 http://127.0.0.1:5000 (``PORTAL_PORT`` changes the port). ``flask --app app ...`` uses the
-same app for the command-line tools.
+same app for the command-line tools. Without ``PORTAL_SECRET_KEY`` the first start makes a
+random key in ``instance/secret_key`` and later starts reuse it (production sets its own).
 """
 
 from portal import create_app

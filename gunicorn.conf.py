@@ -5,9 +5,10 @@
 
 ``PORTAL_BIND`` (default 127.0.0.1:8000) and ``PORTAL_WORKERS`` (default 0: one worker per
 CPU core, at least 2) choose the socket and the worker count; every other ``PORTAL_*``
-setting reaches the app as usual. Command-line options (``-b``, ``-w``, ...) override this
-file. nginx in front (deploy/nginx.conf) serves the static files, buffers slow clients and
-uploads, and sets ``X-Forwarded-For``/``-Proto``: run with ``PORTAL_PROXY_COUNT=1``.
+setting reaches the app as usual (``PORTAL_SECRET_KEY`` must be set). Command-line options
+(``-b``, ``-w``, ...) override this file. nginx in front (deploy/nginx.conf) serves the
+static files, buffers slow clients and uploads, and sets ``X-Forwarded-For``/``-Proto``:
+run with ``PORTAL_PROXY_COUNT=1``.
 
 New code needs a restart (``systemctl restart portal``), not ``kill -HUP``: with
 ``preload_app`` the master keeps the code it loaded at start. See docs/deploy.md.
@@ -15,9 +16,10 @@ New code needs a restart (``systemctl restart portal``), not ``kill -HUP``: with
 
 from pathlib import Path
 
-from portal.config import load_settings
+from portal.config import load_settings, require_secret_key
 from portal.ops import serving
 
+require_secret_key()  # before binding: a clear message instead of a worker boot loop
 _settings = load_settings()
 
 wsgi_app = "wsgi:app"

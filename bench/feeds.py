@@ -89,6 +89,7 @@ def run_server(args: argparse.Namespace, url: str, scratch: Path, cache_size: in
         "PORTAL_DATABASE_URL": url,
         "PORTAL_UPLOAD_DIR": str(scratch / "uploads"),
         "PORTAL_SEARCH_INDEX": str(scratch / "index"),
+        "PORTAL_SECRET_KEY": "benchmark-only",
     }
     server = start_gunicorn(args.workers, port, env)
     try:

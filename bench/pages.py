@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,7 @@ def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> Non
     from flask_migrate import upgrade
 
     from portal import create_app, publishing
+    from portal.database import unit_of_work
     from portal.timeutil import parse_local
     from tests.conftest import BASE_FIELDS
 
@@ -67,6 +69,8 @@ def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> Non
     started = time.perf_counter()
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        units = ExitStack()  # 500 documents per transaction
+        units.enter_context(unit_of_work())
         for n in range(total):
             kind = "news" if n < total * 0.8 else rng.choices(kinds, weights)[0]
             body = "\n\n".join("。".join(rng.sample(pool, 4)) + "。" for _ in range(3))
@@ -79,12 +83,14 @@ def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> Non
                 **BASE_FIELDS[kind],
             }
             day = f"20{rng.randint(21, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            doc = publishing.create(kind, f"bench-{n}", data, actor="bench", commit=False)
-            publishing.publish(doc, actor="bench", published_at=parse_local(day), commit=False)
+            doc = publishing.create(kind, f"bench-{n}", data, actor="bench")
+            publishing.publish(doc, actor="bench", published_at=parse_local(day))
             if n % 500 == 499:
-                publishing.commit_changes()
+                units.close()
+                units = ExitStack()
+                units.enter_context(unit_of_work())
                 print(f"  {n + 1:>6} documents", end="\r", flush=True)
-        publishing.commit_changes()
+        units.close()
     print(f"  {total} documents in {time.perf_counter() - started:.1f} s")
 
 
@@ -140,6 +146,7 @@ def main() -> None:
         "PORTAL_DATABASE_URL": url,
         "PORTAL_UPLOAD_DIR": str(scratch / "uploads"),
         "PORTAL_SEARCH_INDEX": str(scratch / "index"),
+        "PORTAL_SECRET_KEY": "benchmark-only",
     }
     server = start_gunicorn(args.workers, port, env)
     try:

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -169,6 +170,7 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
 
     from portal import content_types, publishing
     from portal import search as portal_search
+    from portal.database import unit_of_work
     from portal.timeutil import parse_local
 
     publishing.changes_committed.disconnect(portal_search._on_changes_committed)
@@ -187,6 +189,8 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
             serials[year] = serials.get(year, 0) + 1
             return serials[year]
 
+        units = ExitStack()  # 500 documents per transaction
+        units.enter_context(unit_of_work())
         for n in range(total):
             kind = rng.choice(kinds)
             day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
@@ -204,12 +208,14 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
                 **kind_fields(kind, rng, pool, n, day),
             }
             published = parse_local(f"{day} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}")
-            doc = publishing.create(kind, f"bench-{n}", data, actor="bench", commit=False)
-            publishing.publish(doc, actor="bench", published_at=published, commit=False)
+            doc = publishing.create(kind, f"bench-{n}", data, actor="bench")
+            publishing.publish(doc, actor="bench", published_at=published)
             if n % 500 == 499:
-                publishing.commit_changes()
+                units.close()
+                units = ExitStack()
+                units.enter_context(unit_of_work())
                 Progress.show(f"  loading {n + 1:>7,} / {total:,}", n + 1, total)
-        publishing.commit_changes()
+        units.close()
     seconds = time.perf_counter() - started
     print(f"  loaded {total:,} documents in {seconds:.1f} s ({total / seconds:.0f} docs/s)")
     return seconds, chars

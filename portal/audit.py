@@ -44,6 +44,7 @@ ACTIONS: dict[str, str] = {
     "result_publish": "公布征集结果",
     "purge": "清除到期个人信息",
     "restore": "从备份恢复数据",
+    "due_date_refreshed": "按节假日安排重算答复期限",
 }
 DETAIL_LABELS = {
     "revision": "版本",
@@ -69,6 +70,9 @@ DETAIL_LABELS = {
     "messages": "留言（条）",
     "quarantined": "系统拦截（条）",
     "backup_created_at": "备份时间",
+    "edited": "修改了公开文本",
+    "before": "原期限",
+    "after": "新期限",
 }
 TARGET_TYPES = {
     "user": "账号",

@@ -12,6 +12,7 @@ from . import search as portal_search
 from .admin import accounts
 from .admin.models import ROLES
 from .errors import ValidationError
+from .interaction import services as interaction_services
 from .interaction.examples import load_examples
 from .ops import cli as ops_cli
 
@@ -44,6 +45,16 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Added {added} example public messages (示例).")
         if report.failed:
             raise SystemExit(1)
+
+    @app.cli.group("deadlines")
+    def deadlines_group() -> None:
+        """Statutory deadlines of information requests."""
+
+    @deadlines_group.command("refresh")
+    def refresh_deadlines() -> None:
+        """Recompute open requests' due dates (run after entering a holiday arrangement)."""
+        changed = interaction_services.refresh_deadlines()
+        click.echo(f"{changed} open request(s) got a new due date.")
 
     @app.cli.group("search")
     def search_group() -> None:

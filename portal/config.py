@@ -7,12 +7,23 @@ configuration table is checked against this list by a test.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-DEFAULT_SECRET_KEY = "dev-insecure-secret-change-me"
+#: Keys that were once published (the old development default): refused everywhere, since
+#: anyone can sign a session cookie with them.
+PUBLIC_SECRET_KEYS = frozenset({"dev-insecure-secret-change-me"})
+#: Where development keeps the random key it made for itself (mode 600).
+INSTANCE_KEY_FILE = "secret_key"
+#: Host names that reach only this machine: always answered (monitoring, local tools).
+#: An IPv6 literal such as ``[::1]`` cannot be listed: Werkzeug 3.1 compares only the part
+#: of a trusted name before its first colon.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 def _bool(value: str) -> bool:
@@ -35,12 +46,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ENV",
         "development",
-        "`development` or `production`; production refuses the default secret key",
+        "`development` or `production`; production refuses to start without a secret key "
+        "and without `PORTAL_BASE_URL` or `PORTAL_ALLOWED_HOSTS`",
     ),
     Setting(
         "SECRET_KEY",
-        DEFAULT_SECRET_KEY,
-        "Signs sessions and CSRF tokens; must be set in production",
+        "",
+        "Signs sessions, CSRF and form tokens; required in production and by `wsgi.py` "
+        "(empty in development: a random key kept in `instance/secret_key`)",
     ),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite at `instance/portal.db`"),
     Setting("SEARCH_INDEX", "search_index", "Directory of the Whoosh full-text index"),
@@ -52,6 +65,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", 5000, "Port `python app.py` listens on", int),
     Setting(
         "BASE_URL", "", "Public absolute URL (e.g. https://www.example.gov.cn) for feeds and links"
+    ),
+    Setting(
+        "ALLOWED_HOSTS",
+        "",
+        "Host names the portal answers to, comma-separated (`.example.gov.cn`: with subdomains); "
+        "other `Host` headers get 400. Besides these: the host of `PORTAL_BASE_URL`, localhost "
+        "and 127.0.0.1",
     ),
     Setting("SITE_NAME", "东晓街道政府信息公开", "Site title shown to residents"),
     Setting("ORG_NAME", "深圳市罗湖区东晓街道办事处", "Default 发布机构 of documents"),
@@ -170,10 +190,83 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options["connect_args"] = {"timeout": 30}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
-    if config.get("ENV") == "production" and config.get("SECRET_KEY") == DEFAULT_SECRET_KEY:
+    production = config.get("ENV") == "production"
+    config["SECRET_KEY"] = _secret_key(config.get("SECRET_KEY"), instance, production=production)
+    config["TRUSTED_HOSTS"] = trusted_hosts(
+        str(config.get("ALLOWED_HOSTS") or ""), str(config.get("BASE_URL") or ""), production
+    )
+
+
+def check_secret_key(key: object) -> None:
+    """Refuse a missing key or one that was ever public (anyone could sign a session)."""
+    if not key:
         raise RuntimeError(
-            "PORTAL_SECRET_KEY must be set in production (the default key is public)."
+            "PORTAL_SECRET_KEY must be set: python3 -c "
+            '"import secrets; print(secrets.token_urlsafe(48))"'
         )
+    if key in PUBLIC_SECRET_KEYS:
+        raise RuntimeError(
+            "PORTAL_SECRET_KEY is a key that was published with the portal's source; "
+            "set a new random one."
+        )
+
+
+def require_secret_key(environ: Mapping[str, str] | None = None) -> None:
+    """For the production entry points (``wsgi.py``, ``gunicorn.conf.py``): a real
+    ``PORTAL_SECRET_KEY`` in the environment, never a key made up on this machine."""
+    environ = os.environ if environ is None else environ
+    check_secret_key(environ.get("PORTAL_SECRET_KEY", "").strip())
+
+
+def _secret_key(key: object, instance: Path, *, production: bool) -> str:
+    if key or production:
+        check_secret_key(key)
+        return str(key)
+    return instance_secret_key(instance)
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Development's own key: made at random on the first start and kept (mode 600) in
+    ``instance/secret_key``, so sessions survive a restart. Several processes starting at
+    once agree on one key: the file appears whole, by a hard link, or not at all."""
+    path = instance / INSTANCE_KEY_FILE
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        draft = instance / f".{INSTANCE_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+            with suppress(FileExistsError):  # another process was first: use its key
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} does not hold a usable key; delete it to make a new one.")
+    return key
+
+
+def trusted_hosts(allowed: str, base_url: str, production: bool) -> list[str]:
+    """The ``Host`` names to answer (Flask's ``TRUSTED_HOSTS``; any other gets 400), so no
+    absolute URL is ever built from a name a client made up."""
+    hosts = [name.strip().lower() for name in allowed.split(",") if name.strip()]
+    for name in hosts:
+        if not name.lstrip(".") or any(c in name for c in "/:*@ []"):
+            raise RuntimeError(
+                f"PORTAL_ALLOWED_HOSTS: {name!r} is not a host name (no scheme, port or path)"
+            )
+    base_host = urlsplit(base_url).hostname if base_url else None
+    if base_host:
+        hosts.append(base_host)
+    if production and not hosts:
+        raise RuntimeError(
+            "PORTAL_BASE_URL or PORTAL_ALLOWED_HOSTS must be set in production: absolute URLs "
+            "(canonical links, feeds, the sitemap) are never built from the Host header."
+        )
+    return list(dict.fromkeys([*hosts, *LOOPBACK_HOSTS]))
 
 
 def normalize_database_url(url: str) -> str:

@@ -13,10 +13,36 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .states import DOCUMENT_LABELS
 from .timeutil import parse_local
 
 # Control characters no text field may hold (PostgreSQL refuses NUL; XML feeds refuse all).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Format characters (Unicode category Cf, as of Unicode 15): zero-width spaces and joiners,
+# direction marks, embeddings, overrides and isolates (U+202E shows text backwards), soft
+# hyphens, word joiners, byte-order marks. Invisible, so they can disguise what a text says
+# or split a phone number past the masking of personal data. tests/test_forms_security.py
+# checks this list against the running Python's Unicode tables.
+FORMAT_CHARS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+# Letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern, the
+# combining grapheme joiner): text made only of these and spaces is empty to a reader.
+BLANK_CHARS = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
+
+
+def clean_text(value: str) -> str:
+    """Resident text without control and format characters, spaces stripped, and empty
+    when nothing visible is left (a subject of four zero-width spaces is no subject)."""
+    text = FORMAT_CHARS.sub("", CONTROL_CHARS.sub("", value)).strip()
+    if all(c in BLANK_CHARS or c.isspace() for c in text):
+        return ""
+    return text
+
+
 INDEX_NO_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_AMOUNT = Decimal(10) ** 13  # yuan; ten trillion is beyond any office's budget
@@ -36,12 +62,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
 TOPIC_BY_CODE = dict(TOPICS)
 TOPIC_CODE_BY_NAME = {name: code for code, name in TOPICS}
 
-STATUSES = {
-    "draft": "草稿",
-    "in_review": "待审核",
-    "published": "已发布",
-    "withdrawn": "已撤回",
-}
+STATUSES: dict[str, str] = dict(DOCUMENT_LABELS)
 
 
 class FieldError(ValueError):

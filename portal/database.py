@@ -11,11 +11,16 @@ so two writers never compute the same 索引号 or tracking-number serial.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+
+T = TypeVar("T")
 
 IMMEDIATE = "portal_immediate"
 _WRITE_LOCK_KEY = 0x5D0C  # advisory lock id shared by all portal writers
@@ -58,3 +63,65 @@ def begin_write() -> None:
     connection = session.connection(execution_options={IMMEDIATE: True})
     if connection.dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK_KEY)))
+
+
+# -- the unit of work -------------------------------------------------------------------
+
+_DEPTH_KEY = "portal.unit_of_work_depth"
+_AFTER_COMMIT_KEY = "portal.after_commit"
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One write, all or nothing: take the write lock, then (inside) re-read, check and
+    write, then commit — or roll back everything if anything inside raises.
+
+    Services open one around each action; a unit opened inside another joins it, so a
+    caller that strings several actions together (the content loader, the editor's "save
+    and submit") wraps them in its own unit and they commit together. State checks belong
+    inside, after the lock: a check made before it can be overtaken by another writer.
+    """
+    session = db.session()
+    depth = session.info.get(_DEPTH_KEY, 0)
+    if depth == 0:
+        begin_write()
+    session.info[_DEPTH_KEY] = depth + 1
+    try:
+        yield
+    except BaseException:
+        session.info[_DEPTH_KEY] = depth
+        if depth == 0:
+            rollback()
+        raise
+    session.info[_DEPTH_KEY] = depth
+    if depth == 0:
+        commit()
+
+
+def reread(obj: T) -> T:
+    """Load ``obj`` again from the database inside the current unit of work (after the
+    lock), so a check sees what other writers committed; returns it. This session's own
+    pending changes are written first, never lost; a new object is left as it is."""
+    if sa.inspect(obj).persistent:
+        db.session.flush()
+        db.session.refresh(obj)
+    return obj
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current unit of work has committed (never if it rolls back)."""
+    db.session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+def commit() -> None:
+    """Commit the session, then run what was waiting for the commit (index, feeds)."""
+    db.session.commit()
+    for callback in db.session.info.pop(_AFTER_COMMIT_KEY, []):
+        callback()
+
+
+def rollback() -> None:
+    """Roll the session back and forget what was waiting for its commit."""
+    db.session.rollback()
+    db.session.info.pop(_AFTER_COMMIT_KEY, None)
+    db.session.info.pop(WRITES_KEY, None)

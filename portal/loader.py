@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import yaml
 
 from . import content_types, publishing
+from .database import unit_of_work
 from .errors import InvalidTransition, ValidationError
 from .extensions import db
 from .models import Document
@@ -172,11 +173,11 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
 
 def _apply_status(doc: Document, parsed: ParsedFile) -> None:
     if parsed.status == "in_review" and doc.status == "draft":
-        publishing.submit(doc, actor=ACTOR, commit=False)
+        publishing.submit(doc, actor=ACTOR)
     if parsed.status in {"published", "withdrawn"} and doc.status in {"draft", "in_review"}:
-        publishing.publish(doc, actor=ACTOR, published_at=parsed.published_at, commit=False)
+        publishing.publish(doc, actor=ACTOR, published_at=parsed.published_at)
     if parsed.status == "withdrawn" and doc.status == "published":
-        publishing.withdraw(doc, reason=parsed.withdrawn_reason or "", actor=ACTOR, commit=False)
+        publishing.withdraw(doc, reason=parsed.withdrawn_reason or "", actor=ACTOR)
 
 
 def load_file(parsed: ParsedFile) -> str:
@@ -196,7 +197,6 @@ def load_file(parsed: ParsedFile) -> str:
             attachments=parsed.attachments,
             source_hash=parsed.source_hash,
             index_year=local_date(parsed.published_at).year if parsed.published_at else None,
-            commit=False,
         )
         outcome = "created"
     else:
@@ -211,7 +211,6 @@ def load_file(parsed: ParsedFile) -> str:
             source_hash=parsed.source_hash,
             published_at=parsed.published_at,
             note="内容文件已更新",
-            commit=False,
         )
         outcome = "updated"
     _apply_status(doc, parsed)
@@ -238,10 +237,9 @@ def _load_all(root: Path) -> LoadReport:
             if key in seen:
                 raise LoadError(f"字段 slug：与 {seen[key].name} 重复（{parsed.slug}）")
             seen[key] = path
-            outcome = load_file(parsed)
-            publishing.commit_changes()
+            with unit_of_work():  # the file's create/update and status change, together
+                outcome = load_file(parsed)
         except (LoadError, ValidationError, InvalidTransition) as exc:
-            publishing.discard_changes()
             report.failed += 1
             message = exc.errors if isinstance(exc, ValidationError) else exc
             if isinstance(message, dict):

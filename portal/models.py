@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 from . import content_types
 from .extensions import db
+from .states import DocumentStatus, status_type
 from .timeutil import utcnow
 
 
@@ -57,7 +58,9 @@ class Document(db.Model):
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     extra: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     illustrative: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    status: Mapped[str] = mapped_column(sa.String(12), default="draft")
+    status: Mapped[DocumentStatus] = mapped_column(
+        status_type(DocumentStatus, "document_status"), default=DocumentStatus.DRAFT
+    )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -99,7 +102,7 @@ class Document(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in {"published", "withdrawn"}
+        return self.status in {DocumentStatus.PUBLISHED, DocumentStatus.WITHDRAWN}
 
 
 class Attachment(db.Model):

@@ -49,9 +49,9 @@ class Page:
 class PageCache:
     """A least-recently-used map of rendered pages, bounded by their total size.
 
-    Keys start with the request's path and query (``path_key``); ``paths`` counts the keys
-    per path, so the WSGI front (``CachedPages``) asks the database for the change-log
-    position only for paths that have a page here.
+    Keys start with the request's address (``path_key``: scheme, host, path and query);
+    ``paths`` counts the keys per address, so the WSGI front (``CachedPages``) asks the
+    database for the change-log position only for addresses that have a page here.
     """
 
     def __init__(self, max_bytes: int):
@@ -113,8 +113,21 @@ def change_position(engine: sa.Engine) -> int:
 
 
 def path_key(environ: dict) -> str:
-    """The page's address as the WSGI server gave it: path and query string."""
-    return environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    """The page's whole address as the WSGI server gave it: scheme, host, path and query.
+
+    The scheme and host belong to the key because a page's absolute links (the canonical
+    URL without ``PORTAL_BASE_URL``) are built from them: a page rendered for one name is
+    never served under another. Only names the app accepts (``TRUSTED_HOSTS``) are ever
+    stored, so a made-up ``Host`` finds nothing here and goes on to the app, which refuses
+    it with a 400. The raw header is used, exactly as the app checked it.
+    """
+    host = environ.get("HTTP_HOST") or (
+        f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    )
+    return (
+        f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+        f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    )
 
 
 class CachedPages:

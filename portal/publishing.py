@@ -1,9 +1,11 @@
 """The publishing service: the only code that writes documents.
 
 Every change goes through ``create``, ``update``, ``submit``, ``publish`` or ``withdraw``.
-Each validates, writes the document and a revision in one transaction, and after the
-commit sends ``document_changed`` so the search index and feeds follow (they subscribe to
-that signal; see ``portal.search`` and ``portal.feeds``).
+Each is one unit of work (``database.unit_of_work``: lock, re-read, check, write the
+document, a revision, an audit row and a change-log row, commit) and after the commit sends
+``document_changed`` so the search index and feeds follow (they subscribe to that signal;
+see ``portal.search`` and ``portal.feeds``). A caller that strings several changes together
+(the content loader, the editor's "save and submit") opens its own unit around them.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from blinker import Namespace
 from flask import current_app
 
 from . import audit, content_types, uploads
-from .database import WRITES_KEY, begin_write
+from .database import WRITES_KEY, after_commit, reread, unit_of_work
 from .errors import InvalidTransition, ValidationError
 from .extensions import db
 from .markdown import render
 from .models import Attachment, Document, DocumentChange, DocumentRevision
+from .states import DocumentStatus
 from .timeutil import local_date, utcnow
 
 signals = Namespace()
@@ -197,18 +200,20 @@ def _hash(path: Path) -> tuple[str, int]:
 _PENDING_KEY = WRITES_KEY
 
 
-def _commit(doc: Document, action: str, commit: bool) -> Document:
+def _changed(doc: Document, action: str) -> Document:
+    """Log the change (in the same transaction) and announce it once the unit commits."""
     db.session.flush()
     db.session.add(DocumentChange(document_id=doc.id, action=action))
-    db.session.info.setdefault(_PENDING_KEY, []).append((doc, action))
-    if commit:
-        commit_changes()
+    pending = db.session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = db.session.info[_PENDING_KEY] = []
+        after_commit(_announce)
+    pending.append((doc, action))
     return doc
 
 
-def commit_changes() -> None:
-    """Commit the session, then tell subscribers about every document change in it."""
-    db.session.commit()
+def _announce() -> None:
+    """Tell subscribers about every document change of the transaction just committed."""
     events = db.session.info.pop(_PENDING_KEY, [])
     app = current_app._get_current_object()
     for doc, action in events:
@@ -235,12 +240,6 @@ def batch() -> Iterator[None]:
             changes_committed.send(current_app._get_current_object(), changes=events)
 
 
-def discard_changes() -> None:
-    """Roll back the session and forget its pending change events."""
-    db.session.rollback()
-    db.session.info.pop(_PENDING_KEY, None)
-
-
 def may_edit(doc: Document, actor_role: str | None = None) -> bool:
     """Whether ``doc`` may be changed now, by a member of staff with ``actor_role``."""
     try:
@@ -256,9 +255,13 @@ def check_editable(doc: Document, *, actor_role: str | None = None) -> None:
 
     ``actor_role`` None is a change that is not a member of staff's (the content loader).
     """
-    if doc.status == "withdrawn":
+    if doc.status == DocumentStatus.WITHDRAWN:
         raise InvalidTransition(WITHDRAWN_CLOSED)
-    if actor_role is not None and doc.status != "draft" and actor_role not in REVIEW_ROLES:
+    if (
+        actor_role is not None
+        and doc.status != DocumentStatus.DRAFT
+        and actor_role not in REVIEW_ROLES
+    ):
         raise InvalidTransition(REVIEWERS_ONLY)
 
 
@@ -272,7 +275,6 @@ def create(
     attachments: list[AttachmentFile] | None = None,
     source_hash: str | None = None,
     index_year: int | None = None,
-    commit: bool = True,
 ) -> Document:
     """Create a draft document after validating every field of its kind.
 
@@ -280,29 +282,29 @@ def create(
     ``index_year`` (the document's own year when it is known, e.g. for an item imported with
     its publication date), else the current year.
     """
-    begin_write()
-    cleaned = _validate(kind, data)
-    try:
-        slug = content_types.clean_slug(slug or new_slug())
-    except content_types.FieldError as exc:
-        raise ValidationError({"slug": f"标识：{exc}"}) from None
-    if db.session.scalar(
-        sa.select(Document.id).where(Document.kind == kind, Document.slug == slug)
-    ):
-        raise ValidationError({"slug": "标识：同类信息中已存在相同标识"})
-    _check_index_no_free(cleaned.get("index_no"), None)
-    doc = Document(kind=kind, slug=slug, status="draft", illustrative=illustrative)
-    _apply(doc, cleaned)
-    doc.source_hash = source_hash
-    now = utcnow()
-    doc.created_at = doc.updated_at = now
-    if not doc.index_no:
-        doc.index_no = next_index_no(index_year or local_date(now).year)
-    db.session.add(doc)
-    if attachments:
-        _store_attachments(doc, attachments)
-    _record(doc, "created", actor)
-    return _commit(doc, "created", commit)
+    with unit_of_work():
+        cleaned = _validate(kind, data)
+        try:
+            slug = content_types.clean_slug(slug or new_slug())
+        except content_types.FieldError as exc:
+            raise ValidationError({"slug": f"标识：{exc}"}) from None
+        if db.session.scalar(
+            sa.select(Document.id).where(Document.kind == kind, Document.slug == slug)
+        ):
+            raise ValidationError({"slug": "标识：同类信息中已存在相同标识"})
+        _check_index_no_free(cleaned.get("index_no"), None)
+        doc = Document(kind=kind, slug=slug, status=DocumentStatus.DRAFT, illustrative=illustrative)
+        _apply(doc, cleaned)
+        doc.source_hash = source_hash
+        now = utcnow()
+        doc.created_at = doc.updated_at = now
+        if not doc.index_no:
+            doc.index_no = next_index_no(index_year or local_date(now).year)
+        db.session.add(doc)
+        if attachments:
+            _store_attachments(doc, attachments)
+        _record(doc, "created", actor)
+        return _changed(doc, "created")
 
 
 def update(
@@ -316,73 +318,74 @@ def update(
     published_at: datetime | None = None,
     note: str | None = None,
     actor_role: str | None = None,
-    commit: bool = True,
 ) -> Document:
     """Change a document's fields (any status but withdrawn); a published one stays published.
 
     ``published_at`` corrects the publication date of a published document. A member of
     staff passes ``actor_role``: editors may change drafts only (see ``check_editable``).
     """
-    check_editable(doc, actor_role=actor_role)
-    begin_write()
-    merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
-    merged.update(doc.extra or {})
-    merged.update(data)
-    cleaned = _validate(doc.kind, merged)
-    _check_index_no_free(cleaned.get("index_no"), doc.id)
-    _apply(doc, cleaned)
-    if illustrative is not None:
-        doc.illustrative = illustrative
-    if attachments is not None:
-        _store_attachments(doc, attachments)
-    if source_hash is not None:
-        doc.source_hash = source_hash
-    if published_at is not None and doc.status == "published":
-        doc.published_at = published_at
-    doc.updated_at = utcnow()
-    _record(doc, "updated", actor, note)
-    return _commit(doc, "updated", commit)
+    with unit_of_work():
+        reread(doc)
+        check_editable(doc, actor_role=actor_role)
+        merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
+        merged.update(doc.extra or {})
+        merged.update(data)
+        cleaned = _validate(doc.kind, merged)
+        _check_index_no_free(cleaned.get("index_no"), doc.id)
+        _apply(doc, cleaned)
+        if illustrative is not None:
+            doc.illustrative = illustrative
+        if attachments is not None:
+            _store_attachments(doc, attachments)
+        if source_hash is not None:
+            doc.source_hash = source_hash
+        if published_at is not None and doc.status == DocumentStatus.PUBLISHED:
+            doc.published_at = published_at
+        doc.updated_at = utcnow()
+        _record(doc, "updated", actor, note)
+        return _changed(doc, "updated")
 
 
-def submit(doc: Document, *, actor: str, commit: bool = True) -> Document:
+def submit(doc: Document, *, actor: str) -> Document:
     """Send a draft to review."""
-    begin_write()
-    if doc.status != "draft":
-        raise InvalidTransition("只有草稿可以提交审核")
-    doc.status = "in_review"
-    _record(doc, "submitted", actor)
-    return _commit(doc, "submitted", commit)
+    with unit_of_work():
+        reread(doc)
+        if doc.status != DocumentStatus.DRAFT:
+            raise InvalidTransition("只有草稿可以提交审核")
+        doc.status = DocumentStatus.IN_REVIEW
+        _record(doc, "submitted", actor)
+        return _changed(doc, "submitted")
 
 
-def publish(
-    doc: Document, *, actor: str, published_at: datetime | None = None, commit: bool = True
-) -> Document:
+def publish(doc: Document, *, actor: str, published_at: datetime | None = None) -> Document:
     """Make a draft or in-review document public, dated ``published_at`` (default now)."""
-    begin_write()
-    if doc.status not in {"draft", "in_review"}:
-        raise InvalidTransition("该信息当前状态不能发布")
-    now = utcnow()
-    doc.status = "published"
-    doc.published_at = published_at or now
-    doc.updated_at = doc.published_at
-    _record(doc, "published", actor)
-    return _commit(doc, "published", commit)
+    with unit_of_work():
+        reread(doc)
+        if doc.status not in {DocumentStatus.DRAFT, DocumentStatus.IN_REVIEW}:
+            raise InvalidTransition("该信息当前状态不能发布")
+        now = utcnow()
+        doc.status = DocumentStatus.PUBLISHED
+        doc.published_at = published_at or now
+        doc.updated_at = doc.published_at
+        _record(doc, "published", actor)
+        return _changed(doc, "published")
 
 
-def withdraw(doc: Document, *, reason: str, actor: str, commit: bool = True) -> Document:
+def withdraw(doc: Document, *, reason: str, actor: str) -> Document:
     """Withdraw a published document; the reason is shown on its page."""
-    begin_write()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "撤回原因：必填"})
     if len(reason) > 500:
         raise ValidationError({"reason": "撤回原因：不能超过 500 个字"})
-    if doc.status != "published":
-        raise InvalidTransition("只有已发布的信息可以撤回")
-    now = utcnow()
-    doc.status = "withdrawn"
-    doc.withdrawn_at = now
-    doc.withdrawn_reason = reason
-    doc.updated_at = now
-    _record(doc, "withdrawn", actor, reason)
-    return _commit(doc, "withdrawn", commit)
+    with unit_of_work():
+        reread(doc)
+        if doc.status != DocumentStatus.PUBLISHED:
+            raise InvalidTransition("只有已发布的信息可以撤回")
+        now = utcnow()
+        doc.status = DocumentStatus.WITHDRAWN
+        doc.withdrawn_at = now
+        doc.withdrawn_reason = reason
+        doc.updated_at = now
+        _record(doc, "withdrawn", actor, reason)
+        return _changed(doc, "withdrawn")

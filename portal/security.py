@@ -1,12 +1,13 @@
 """HTTP hardening in one place: security headers on every response (pages, error pages,
-static files, feeds, exports, the API), the per-request CSP nonce, the request-size limit
-and the refusal to run the debugger in production."""
+static files, feeds, exports, the API), the per-request CSP nonce, the request-size limit,
+no file uploads but the staff's, no stored answers to a form, and the refusal to run the
+debugger in production."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, abort, current_app, has_request_context, request, session
 
 NONCE_BYTES = 16
 NONCE_KEY = "portal.csp_nonce"
@@ -80,11 +81,35 @@ def hardening_headers(nonce: str, https: bool) -> list[tuple[str, str]]:
     return headers
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+STAFF_PREFIX = "/admin/"
+
+
+def refuse_unexpected_uploads() -> None:
+    """Refuse a ``multipart/form-data`` body before anything parses it, unless it is sent
+    by signed-in staff to the back office (the document editor is the only form that
+    takes files; every resident form is urlencoded). Parsing spools file parts to disk,
+    so an anonymous client could otherwise make every request cost disk and time.
+
+    Only the session's account id is looked at here; ``admin.blueprint.guard`` still
+    checks the account and its role before any view runs.
+    """
+    if request.method not in BODY_METHODS or request.mimetype != "multipart/form-data":
+        return
+    if request.path.startswith(STAFF_PREFIX) and session.get("uid"):
+        return
+    abort(415)
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set the hardening headers, keeping any a view chose for itself."""
+    """Set the hardening headers, keeping any a view chose for itself. The answer to a
+    form (a receipt with its query code, a form shown again with what was typed, a
+    tracking result) is never kept by a browser or proxy."""
     headers = response.headers
     for name, value in hardening_headers(_request_nonce(), _served_over_https()):
         headers.setdefault(name, value)
+    if request.method in BODY_METHODS:
+        headers["Cache-Control"] = "no-store"
     if nonce_used():
         # A cached copy (or a 304 revalidating it) would pair this body's nonce with the
         # next response's header, and the browser would block the inline code.
@@ -107,6 +132,8 @@ def init_app(app: Flask) -> None:
     max_mb = float(app.config["MAX_REQUEST_MB"])
     app.config["MAX_CONTENT_LENGTH"] = int(max_mb * 1024 * 1024) if max_mb > 0 else None
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # First of all hooks: before CSRF protection reads (and so parses) the form.
+    app.before_request(refuse_unexpected_uploads)
     # after_request runs for error-handler responses (404, 405, 413, 429, 500) and for
     # static files too, since Flask serves them through an ordinary view.
     app.after_request(add_security_headers)

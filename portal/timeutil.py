@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def utcnow() -> datetime:
+def _system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+#: Where "now" comes from. Tests set it (``set_clock``) to see a dated case exactly as the
+#: office would on that day; nothing else changes it.
+_clock: Callable[[], datetime] = _system_clock
+
+
+def utcnow() -> datetime:
+    """The current instant, aware UTC."""
+    return _clock()
+
+
+def today() -> date:
+    """Today's date in Asia/Shanghai: the day every statutory deadline is judged on."""
+    return local_date(utcnow())
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Make ``utcnow`` answer from ``clock`` (None: the system clock again)."""
+    global _clock
+    _clock = clock or _system_clock
 
 
 def to_local(value: datetime) -> datetime:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from .content_types import CONTROL_CHARS
+from .content_types import FORMAT_CHARS
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,10 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OLE2_STREAMS = {".doc": (DOC, ("WordDocument",)), ".xls": (XLS, ("Workbook", "Book"))}
 OOXML_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
 CHUNK = 64 * 1024
-# Invisible and direction-changing characters that could disguise a name (U+202E …).
-INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Every control character (tabs and line breaks too: a name is one line) and, through
+# FORMAT_CHARS, every invisible or direction-changing one that could disguise a name
+# (U+202E "gpj.exe", zero-width and word joiners, soft hyphens, U+061C …).
+NAME_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class UploadError(ValueError):
@@ -132,7 +134,7 @@ def sniff(path: Path, name: str = "") -> FileType:
 def safe_filename(name: str, file_type: FileType) -> str:
     """The name people download a file as: no folders or control characters, the right
     extension for its real type, at most 200 characters (the column's size)."""
-    name = unicodedata.normalize("NFC", INVISIBLE.sub("", CONTROL_CHARS.sub("", name or "")))
+    name = unicodedata.normalize("NFC", _visible(name))
     name = re.split(r"[/\\]", name)[-1].strip().lstrip(".").strip()
     stem, dot, ext = name.rpartition(".")
     if not dot:
@@ -146,8 +148,12 @@ def safe_filename(name: str, file_type: FileType) -> str:
 
 def display_name(name: str) -> str:
     """An uploaded file's name as given, cleaned enough to show in a message."""
-    name = INVISIBLE.sub("", CONTROL_CHARS.sub("", name or ""))
-    return re.split(r"[/\\]", name)[-1].strip()[:100] or "（无名称）"
+    return re.split(r"[/\\]", _visible(name))[-1].strip()[:100] or "（无名称）"
+
+
+def _visible(name: str | None) -> str:
+    """``name`` without control, format (invisible) or direction-changing characters."""
+    return FORMAT_CHARS.sub("", NAME_CONTROLS.sub("", name or ""))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from portal import create_app, publishing
+from portal import create_app, publishing, timeutil
 from portal.extensions import db
 from portal.models import Document
 from portal.timeutil import parse_local
@@ -72,6 +72,13 @@ def empty_database(app: Flask) -> None:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _system_clock() -> Iterator[None]:
+    """Every test ends on the system clock, whatever it froze."""
+    yield
+    timeutil.set_clock(None)
 
 
 @pytest.fixture

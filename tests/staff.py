@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import pyotp
 
 from portal.admin import accounts
+from portal.consultations import services as consultation_services
+from portal.consultations.models import Opinion
+from portal.interaction import services
 
 PASSWORD = "东晓街道-长久的口令-2026"
 
@@ -57,3 +60,17 @@ def login_as(app, staff: Staff):
     response = login(client, staff.username, code=code)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def publish_as_previewed(item, actor: str = "handler") -> str:
+    """Publish a message or an opinion with the texts its preview shows (the handler
+    confirms them unchanged); returns what the preview said it masked."""
+    if isinstance(item, Opinion):
+        preview = consultation_services.opinion_preview(item)
+        consultation_services.publish_opinion(item, content=preview.masked, actor=actor)
+        return preview.notice
+    previews = services.message_preview(item)
+    services.publish_message(
+        item, texts={name: text.masked for name, text in previews.items()}, actor=actor
+    )
+    return "；".join(text.notice for text in previews.values() if text.notice)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
 import sqlalchemy as sa
-from flask import url_for
+from flask import Flask, url_for
 
-from portal import publishing
+from portal import create_app, publishing
 from portal.admin import accounts
 from portal.admin.blueprint import ACCESS, PUBLIC
 from portal.admin.models import ROLES, User
@@ -164,6 +165,84 @@ def test_logout_and_login_need_csrf(client, make_user):
     assert client.get("/admin/").status_code == 200  # the forged logout did nothing
 
 
+def test_invisible_or_control_characters_do_not_open_a_fresh_login_bucket(app, make_user):
+    """Each variant is one more failure against the same account, not a bucket of its own."""
+    make_user()
+    variants = ["editor1\x01", "editor1\u200b", "\u202eeditor1", "editor1\x7f", " editor1\ufeff"]
+    statuses = [login(app.test_client(), name, "wrong-password").status_code for name in variants]
+    assert statuses == [401] * 5
+    assert login(app.test_client(), "editor1\x02", "wrong-password").status_code == 429
+    assert login(app.test_client(), "editor1\u2060").status_code == 429  # even the right one
+
+
+def test_the_limit_and_the_check_share_one_name_normalisation(app, make_user):
+    assert accounts.login_name(" editor1\u200b\x00\u202e\t") == "editor1"
+    assert accounts.login_name("ｅｄｉｔｏｒ１") == "editor1"  # full width, as a Chinese IME types
+    make_user()
+    assert login(app.test_client(), "ｅｄｉｔｏｒ１\u200b").status_code == 302
+
+
+def _clear_of_a_step_boundary(seconds: float = 3.0) -> None:
+    """Wait if a new 30-second TOTP step is about to start (the test compares steps)."""
+    left = 30 - time.time() % 30
+    if left < seconds:
+        time.sleep(left + 0.1)
+
+
+def test_a_totp_code_signs_in_only_once(app, make_user):
+    admin = make_user("admin1", "admin")
+    _clear_of_a_step_boundary()
+    code = pyotp.TOTP(admin.totp_secret).now()
+    assert login(app.test_client(), "admin1", code=code).status_code == 302
+    replay = login(app.test_client(), "admin1", code=code)
+    assert replay.status_code == 401
+    assert "用户名、密码或动态验证码不正确" in replay.get_data(as_text=True)
+
+
+def test_a_totp_code_older_than_the_last_one_used_is_refused(app, make_user):
+    admin = make_user("admin1", "admin")
+    totp = pyotp.TOTP(admin.totp_secret)
+    _clear_of_a_step_boundary()
+    now = time.time()
+    previous, current = totp.at(now - 30), totp.at(now)
+    assert login(app.test_client(), "admin1", code=previous).status_code == 302  # clock drift
+    assert login(app.test_client(), "admin1", code=current).status_code == 302
+    assert login(app.test_client(), "admin1", code=previous).status_code == 401
+    assert login(app.test_client(), "admin1", code=current).status_code == 401
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "admin1"))
+        assert user.totp_last_step == int(now // 30)
+
+
+def test_a_wrong_password_does_not_use_up_the_totp_code(app, make_user):
+    admin = make_user("admin1", "admin")
+    _clear_of_a_step_boundary()
+    code = pyotp.TOTP(admin.totp_secret).now()
+    assert login(app.test_client(), "admin1", "wrong-password", code=code).status_code == 401
+    assert login(app.test_client(), "admin1", code=code).status_code == 302
+
+
+def test_a_cookie_signed_with_the_once_public_key_is_not_accepted(
+    app, database_url, make_user, monkeypatch, tmp_path
+):
+    """The development default key was in the source: anyone could sign a session with it.
+    Without ``PORTAL_SECRET_KEY`` development now uses a key of its own."""
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "inst"))
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    default = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    make_user("admin1", "admin")
+    with default.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "admin1"))
+        session = {"uid": user.id, "v": user.session_version, "seen": time.time()}
+    forger = Flask("forger")
+    forger.secret_key = "dev-insecure-secret-change-me"
+    cookie = forger.session_interface.get_signing_serializer(forger).dumps(session)
+    client = default.test_client()
+    client.set_cookie("session", cookie)
+    assert client.get("/admin/users").status_code == 302  # to the sign-in page
+
+
 def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
     """One of everything an admin URL can point at, keyed by the URL argument's name, and
     per endpoint the arguments that differ: document pages open a draft (which editors may
@@ -187,6 +266,19 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             {"subject": "路灯不亮", "content": "东晓路路灯坏了。", "category": "城市管理"},
             form_token="matrix-message",
         )
+        publishable = services.submit_message(
+            {
+                "subject": "井盖松动",
+                "content": "东晓路井盖松动。",
+                "category": "城市管理",
+                "consent": True,
+            },
+            form_token="matrix-publishable",
+        )
+        answered = db.session.scalar(
+            sa.select(Message).where(Message.tracking_no == publishable.tracking_no)
+        )
+        services.answer_message(answered, reply="已修复。", department="城管办", actor="test")
         request_ = services.submit_request(
             {
                 "applicant_type": "person",
@@ -238,6 +330,7 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             "admin.document_withdraw": {"doc_id": published.id},
             "admin.document_submit": {"doc_id": workflow.id},
             "admin.document_publish": {"doc_id": workflow.id},
+            "admin.message_publish": {"message_id": answered.id},
         }
         return values, overrides
 

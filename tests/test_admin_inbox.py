@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
 
 from portal.audit import AuditRecord
 from portal.extensions import db
-from portal.interaction import calendar, services
-from portal.interaction.models import InfoRequest, Message
+from portal.interaction import calendar, deadlines, services
+from portal.interaction.models import InfoRequest, Message, RequestEvent
 from portal.timeutil import local_date, local_midnight_utc, utcnow
+from tests.clock import frozen
 from tests.staff import csrf, login_as
 from tests.synthetic_ids import make_id
 
@@ -66,7 +68,11 @@ def add_message(app, key: str, *, received: date | None = None, **fields) -> int
         return message.id
 
 
-def add_request(app, key: str, *, due: date | None = None, **fields) -> int:
+def add_request(
+    app, key: str, *, due: date | None = None, received: date | None = None, **fields
+) -> int:
+    """A request received on ``received`` (today by default), or on the working day that
+    makes it due on (or just before) ``due``."""
     data = {
         "applicant_type": "person",
         "name": "李四海",
@@ -81,14 +87,13 @@ def add_request(app, key: str, *, due: date | None = None, **fields) -> int:
         **fields,
     }
     quarantine = data.pop("quarantine", None)
-    with app.app_context():
+    if due is not None:
+        received = working_days_before(due, deadlines.REQUEST_LIMIT)
+    with app.app_context(), frozen(received or today()):
         sub = services.submit_request(data, form_token=key, quarantine=quarantine)
         item = db.session.scalar(
             sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
         )
-        if due is not None:
-            item.due_date = due
-            db.session.commit()
         return item.id
 
 
@@ -105,6 +110,21 @@ def rows(html: str) -> list[tuple[str, str, str]]:
         css = re.match(r'(?: class="([^"]*)")?>', chunk).group(1) or ""
         found.append((number, css, chunk.split("</tr>")[0]))
     return found
+
+
+def confirm_publish(client, url: str, *, follow: bool = False, **changes: str):
+    """Open a publish preview at ``url`` and confirm the public texts it offers (with
+    ``changes`` typed over them), as a handler does."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    html = page.get_data(as_text=True)
+    texts = {
+        name: unescape(value)
+        for name, value in re.findall(
+            r'<textarea[^>]*name="(\w+)"[^>]*>\n?(.*?)</textarea>', html, re.S
+        )
+    }
+    return post(client, url, follow=follow, **{**texts, **changes})
 
 
 def post(client, url: str, *, follow: bool = False, **data):
@@ -327,12 +347,17 @@ def test_message_answer_publish_unpublish(app, handler):
     page = handler.get(url).get_data(as_text=True)
     assert "答复已保存" in page and "已安排执法队处理。" in page
 
-    published = post(handler, f"{url}/publish", follow=True).get_data(as_text=True)
-    assert "留言已公开" in published and "已遮盖" in published and "身份证号 1 处" in published
+    preview = handler.get(f"{url}/publish").get_data(as_text=True)
+    assert "已遮盖" in preview and "身份证号 1 处" in preview and "<mark" in preview
+    assert OTHER_ID not in preview.split("公开文本（可修改）")[1]  # the form offers masked text
+    published = confirm_publish(handler, f"{url}/publish", follow=True).get_data(as_text=True)
+    assert "留言已公开" in published
     public = handler.get("/messages/").get_data(as_text=True)
     assert "已安排执法队处理。" in public
 
-    assert post(handler, f"{url}/publish").status_code == 409  # already public
+    assert handler.get(f"{url}/publish").status_code == 409  # already public
+    again = post(handler, f"{url}/publish", subject="标题", content="内容", reply="答复")
+    assert again.status_code == 409
     assert post(handler, f"{url}/answer", reply="改", department="改").status_code == 409
     no_reason = post(handler, f"{url}/unpublish", reason="  ")
     assert no_reason.status_code == 400 and "取消公开原因：必填" in no_reason.text
@@ -426,7 +451,13 @@ def test_forbidden_transitions_are_409_and_change_nothing(app, handler):
     post(handler, f"{url}/close", outcome="disclosed", reply="已公开。")
     with app.app_context():
         state = db.session.get(InfoRequest, item)
-        snapshot = (state.status, state.due_date, state.extension_days, state.reply, state.pauses)
+        snapshot = (
+            state.status,
+            state.due_date,
+            state.extension_days,
+            state.reply,
+            len(state.events),
+        )
     for action, data in [
         ("close", {"outcome": "partly", "reply": "再答复"}),
         ("consult", {"note": "x"}),
@@ -441,7 +472,7 @@ def test_forbidden_transitions_are_409_and_change_nothing(app, handler):
             state.due_date,
             state.extension_days,
             state.reply,
-            state.pauses,
+            len(state.events),
         )
     assert [r.action for r in audit_rows(app, "request")] == ["extend", "close"]
     page = handler.get(url).get_data(as_text=True)
@@ -502,15 +533,18 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
 def test_an_invalid_resume_shows_the_reason_and_stores_nothing(app, handler):
     item = add_request(app, "r")
     with app.app_context():  # a pause recorded as starting tomorrow (e.g. entered ahead)
-        state = db.session.get(InfoRequest, item)
-        state.pauses = [[(today() + timedelta(days=1)).isoformat(), None, "consult"]]
-        state.status = "consulting"
-        db.session.commit()
+        services.start_consultation(
+            db.session.get(InfoRequest, item),
+            note="征求意见",
+            actor="h",
+            on=today() + timedelta(days=1),
+        )
+    before = audit_rows(app)
     response = post(handler, f"/admin/requests/{item}/resume")
     assert response.status_code == 400 and "恢复日期：不能早于暂停日期" in response.text
     with app.app_context():
         assert db.session.get(InfoRequest, item).status == "consulting"
-    assert audit_rows(app) == []
+    assert [r.id for r in audit_rows(app)] == [r.id for r in before]
 
 
 def test_the_audit_log_keeps_notes_and_reasons_with_personal_data_masked(app, handler, make_user):
@@ -519,7 +553,7 @@ def test_the_audit_log_keeps_notes_and_reasons_with_personal_data_masked(app, ha
     note = f"请李四海补充身份证{OTHER_ID}的复印件，有疑问请致电{OTHER_MOBILE}"
     assert post(handler, f"/admin/requests/{item}/supplement", note=note).status_code == 302
     post(handler, f"/admin/messages/{message}/answer", reply="已安排处理。", department="城管办")
-    assert post(handler, f"/admin/messages/{message}/publish").status_code == 302
+    assert confirm_publish(handler, f"/admin/messages/{message}/publish").status_code == 302
     reason = f"王小明来电（{MOBILE}）要求撤下"
     assert post(handler, f"/admin/messages/{message}/unpublish", reason=reason).status_code == 302
 
@@ -533,20 +567,17 @@ def test_the_audit_log_keeps_notes_and_reasons_with_personal_data_masked(app, ha
 
 def test_a_paused_clock_is_neither_overdue_nor_due_soon(app, handler):
     now = today()
-    waiting = add_request(app, "supplement")
-    consulting = add_request(app, "consult")
+    # Paused long ago: without the pause one would be long overdue, the other due soon.
+    waiting = add_request(app, "supplement", due=now - timedelta(days=10))
+    consulting = add_request(app, "consult", due=calendar.add_working_days(now, 1))
     late = add_request(app, "late", due=now - timedelta(days=10))
     with app.app_context():
+        item = db.session.get(InfoRequest, waiting)
         services.request_supplement(
-            db.session.get(InfoRequest, waiting), note="请写明文件名称", actor="h"
+            item, note="请写明文件名称", actor="h", on=item.receipt_date + timedelta(days=1)
         )
-        services.start_consultation(
-            db.session.get(InfoRequest, consulting), note="征求意见", actor="h"
-        )
-        # The due dates as computed before the clock stopped: one long past, one very near.
-        db.session.get(InfoRequest, waiting).due_date = now - timedelta(days=10)
-        db.session.get(InfoRequest, consulting).due_date = calendar.add_working_days(now, 1)
-        db.session.commit()
+        item = db.session.get(InfoRequest, consulting)
+        services.start_consultation(item, note="征求意见", actor="h", on=item.receipt_date)
     numbers = {i: tracking_no(app, InfoRequest, i) for i in (waiting, consulting, late)}
 
     dashboard = handler.get("/admin/").get_data(as_text=True)
@@ -564,7 +595,39 @@ def test_overdue_seen_on_a_day_off_is_at_least_one_day_over():
     while not (calendar.is_working_day(due) and not calendar.is_working_day(due + timedelta(1))):
         due += timedelta(days=1)
     day_off = due + timedelta(days=1)  # the first day after the due date is not a working day
-    item = InfoRequest(status="received", due_date=due)
+    received = working_days_before(due, deadlines.REQUEST_LIMIT)
+    item = InfoRequest(events=[RequestEvent(kind="received", day=received, actor="applicant")])
+    assert item.clock.due == due
     shown = inbox_data.request_deadline(item, day_off)
     assert shown.state == "overdue" and shown.remaining == "超期 1 个工作日"
     assert inbox_data.request_deadline(item, due).remaining == "今日到期"
+
+
+def test_the_handler_sees_and_edits_what_will_be_public_before_it_is(app, handler, client):
+    message = add_message(app, "m")
+    url = f"/admin/messages/{message}"
+    post(
+        handler,
+        f"{url}/answer",
+        reply=f"王小明您好，已处理，可致电{OTHER_MOBILE}。",
+        department="城管办",
+    )
+    with app.app_context():
+        assert db.session.get(Message, message).published is False  # a preview writes nothing
+    preview = handler.get(f"{url}/publish").get_data(as_text=True)
+    assert preview.count("<mark") >= 3 and "手机号" in preview
+    refused = confirm_publish(handler, f"{url}/publish", content=f"请联系{MOBILE}")
+    assert refused.status_code == 400 and "公开的留言内容：仍含有个人信息" in refused.text
+    with app.app_context():
+        assert db.session.get(Message, message).published is False
+    done = confirm_publish(handler, f"{url}/publish", content="每天傍晚有摊贩占道经营。")
+    assert done.status_code == 302
+    public = client.get("/messages/").get_data(as_text=True)
+    assert "每天傍晚有摊贩占道经营。" in public and OTHER_ID not in public
+    assert OTHER_MOBILE not in public and "王小明" not in public
+    with app.app_context():
+        stored = db.session.get(Message, message)
+        assert stored.public_content == "每天傍晚有摊贩占道经营。"
+        assert OTHER_MOBILE in stored.reply and OTHER_ID in stored.content  # originals kept
+    (record,) = [r for r in audit_rows(app, "message") if r.action == "publish"]
+    assert record.detail["edited"] == "留言内容"

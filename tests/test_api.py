@@ -29,6 +29,7 @@ from portal.interaction import services
 from portal.interaction.models import Message
 from portal.models import Document, DocumentChange
 from portal.timeutil import SHANGHAI
+from tests.staff import publish_as_previewed
 
 ALL_KINDS = list(content_types.REGISTRY)
 
@@ -72,7 +73,7 @@ def published_message(token: str, **overrides) -> Message:
     services.answer_message(
         message, reply="已安排执法队处理，王小明您好。", department="综合行政执法队", actor="s"
     )
-    services.publish_message(message, actor="s")
+    publish_as_previewed(message, "s")
     return message
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.models import Document
 from portal.timeutil import SHANGHAI, parse_local
-from tests.staff import csrf, login_as
+from tests.staff import csrf, login_as, publish_as_previewed
 from tests.synthetic_ids import make_id
 
 OPENS, CLOSES = "2024-06-01", "2024-06-30"  # a Saturday to a Sunday
@@ -34,13 +35,13 @@ def moment(day: str, hour: int = 10, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """``clock("2024-06-10")`` moves the portal's "now" (everything that asks ``timeutil``)."""
+def clock():
+    """``clock("2024-06-10")`` moves the portal's "now" (everything that asks ``timeutil``;
+    the suite puts the system clock back after each test)."""
 
     def _move(day: str, hour: int = 10, minute: int = 0) -> None:
         now = moment(day, hour, minute)
-        monkeypatch.setattr(timeutil, "utcnow", lambda: now)
-        monkeypatch.setattr(inspection, "utcnow", lambda: now)
+        timeutil.set_clock(lambda: now)
 
     _move("2024-06-10")
     return _move
@@ -61,7 +62,7 @@ def new_consultation(app, slug: str = "pufa", questions=(), **fields):
         doc = publishing.create("consultation", slug, data, actor="editor")
         publishing.publish(doc, actor="reviewer", published_at=parse_local(OPENS))
         if questions:
-            services.set_questions(doc, list(questions), actor="editor")
+            services.set_questions(doc, list(questions), actor="reviewer", actor_role="reviewer")
         return doc.id
 
 
@@ -274,7 +275,7 @@ def test_honeypot_and_too_fast_opinions_are_quarantined_and_not_counted(
         as_text=True
     )
     with pytest.raises(InvalidTransition):
-        services.publish_opinion(db.session.scalars(sa.select(Opinion)).first(), actor="h")
+        publish_as_previewed(db.session.scalars(sa.select(Opinion)).first(), "h")
 
 
 # -- structured questions -------------------------------------------------------------
@@ -313,7 +314,8 @@ def test_questions_are_rendered_with_fieldsets_and_answers_validated(
 
 def test_questions_cannot_change_once_opinions_arrived(app, make_user, clock):
     doc_id = new_consultation(app)
-    editor = login_as(app, make_user("editor1", "editor"))
+    # The consultation is published: its questions change only through review.
+    editor = login_as(app, make_user("reviewer1", "reviewer"))
     url = f"/admin/consultations/{doc_id}/questions"
     data = {
         "csrf_token": csrf(editor, url),
@@ -376,16 +378,18 @@ def test_published_opinions_are_masked_and_personal_data_never_public(
         kept_id, private_id = kept.id, private.id
     handler = login_as(app, make_user("handler1", "handler"))
     token = csrf(handler, f"/admin/consultations/{doc_id}")
-    done = handler.post(f"/admin/opinions/{kept_id}/publish", data={"csrf_token": token})
+    preview = handler.get(f"/admin/opinions/{kept_id}/publish").get_data(as_text=True)
+    assert "公开前预览" in preview and "<mark" in preview
+    assert "手机号 1 处" in preview and "身份证号 1 处" in preview
+    offered = unescape(re.search(r'name="content"[^>]*>\n?(.*?)</textarea>', preview, re.S)[1])
+    assert canary not in offered and "13912345678" not in offered and ID_NUMBER not in offered
+    done = handler.post(
+        f"/admin/opinions/{kept_id}/publish", data={"csrf_token": token, "content": offered}
+    )
     assert done.status_code == 302
-    notice = handler.get(done.headers["Location"]).get_data(as_text=True)
-    assert "已遮盖 2 处个人信息" in notice and "已遮盖提交人自己的姓名" in notice
-    refused = handler.get(
-        handler.post(f"/admin/opinions/{private_id}/publish", data={"csrf_token": token}).headers[
-            "Location"
-        ]
-    ).get_data(as_text=True)
-    assert "提交人未同意公开意见内容" in refused
+    assert "意见已公开" in handler.get(done.headers["Location"]).get_data(as_text=True)
+    refused = handler.get(f"/admin/opinions/{private_id}/publish")
+    assert refused.status_code == 409 and "提交人未同意公开意见内容" in refused.text
 
     pages = {
         url: client.get(url).get_data(as_text=True)
@@ -423,7 +427,7 @@ def test_published_opinions_are_masked_and_personal_data_never_public(
             ("opinion_publish", "opinion"),
             ("opinion_hide", "opinion"),
         ]
-        assert rows[0].detail == {"masked": 2} and rows[1].detail == {"reason": "含有他人隐私"}
+        assert rows[0].detail == {"masked": 3} and rows[1].detail == {"reason": "含有他人隐私"}
     admin_list = handler.get(f"/admin/consultations/{doc_id}").get_data(as_text=True)
     # Staff read the text; the sender's own name and contact are masked in the list.
     assert '提交人：<span class="masked">金*****，c***@example.com</span>' in admin_list
@@ -622,3 +626,101 @@ def test_dashboard_warns_ten_working_days_after_close_without_a_result(app, make
         services.publish_result(doc_of(doc_id), summary="未收到意见。", actor="reviewer")
         assert not inspection.unpublished_results(date(2024, 7, 15))
     assert warning not in reviewer.get("/admin/").get_data(as_text=True)
+
+
+# -- questions: only through review, never once closed (issue 13, point 8) -------------
+
+
+def test_questions_of_a_published_consultation_change_only_through_review(app, make_user, clock):
+    doc_id = new_consultation(app, questions=QUESTIONS[:1])
+    url = f"/admin/consultations/{doc_id}/questions"
+    editor = login_as(app, make_user("editor1", "editor"))
+    reviewer = login_as(app, make_user("reviewer1", "reviewer"))
+    change = {"questions-0-text": "改过的问题", "questions-0-kind": "text"}
+    refused = editor.post(url, data={"csrf_token": csrf(editor, url), **change})
+    assert refused.status_code == 409 and "审核人员" in refused.get_data(as_text=True)
+    wiped = editor.post(url, data={"csrf_token": csrf(editor, url)})  # an empty form
+    assert wiped.status_code == 409
+    with app.app_context():
+        assert [q.text for q in queries.questions(doc_of(doc_id))] == [QUESTIONS[0]["text"]]
+    assert reviewer.post(url, data={"csrf_token": csrf(reviewer, url), **change}).status_code == 302
+    with app.app_context():
+        assert [q.text for q in queries.questions(doc_of(doc_id))] == ["改过的问题"]
+
+
+def test_questions_of_a_closed_consultation_never_change(app, make_user, clock):
+    doc_id = new_consultation(app, questions=QUESTIONS[:1])
+    clock("2024-07-20")  # closed on 06-30
+    reviewer = login_as(app, make_user("reviewer1", "reviewer"))
+    url = f"/admin/consultations/{doc_id}/questions"
+    wiped = reviewer.post(url, data={"csrf_token": csrf(reviewer, url)})
+    assert wiped.status_code == 409 and "已经截止" in wiped.get_data(as_text=True)
+    with app.app_context():
+        assert len(queries.questions(doc_of(doc_id))) == 1
+        with pytest.raises(InvalidTransition):
+            services.set_questions(doc_of(doc_id), [], actor="x", actor_role=None)
+
+
+# -- opinions masked for staff, revealed only by handlers, on the record (point 7) -------
+
+
+def test_opinion_text_is_masked_for_staff_and_revealed_only_by_handlers(app, make_user, clock):
+    doc_id = new_consultation(app)
+    text = f"我是李大伟，电话13912345678，身份证{ID_NUMBER}，建议多办讲座。"
+    with app.app_context():
+        opinion_id = services.submit_opinion(
+            doc_of(doc_id),
+            {"content": text, "name": "李大伟", "contact": "13912345678"},
+            raw_answers={},
+            form_token="o",
+        ).id
+    page = f"/admin/consultations/{doc_id}"
+    for role in ("editor", "reviewer", "handler"):
+        staff = login_as(app, make_user(f"{role}1", role))
+        html = staff.get(page).get_data(as_text=True)
+        assert "建议多办讲座" in html, role
+        for secret in ("13912345678", ID_NUMBER, "李大伟"):
+            assert secret not in html, (role, secret)
+        reveal = staff.post(
+            f"/admin/opinions/{opinion_id}/reveal", data={"csrf_token": csrf(staff, page)}
+        )
+        if role != "handler":
+            assert reveal.status_code == 403
+            continue
+        shown = reveal.get_data(as_text=True)
+        assert reveal.status_code == 200 and ID_NUMBER in shown and "李大伟" in shown
+        assert ID_NUMBER not in staff.get(page).get_data(as_text=True)  # masked again
+    with app.app_context():
+        (record,) = db.session.scalars(
+            sa.select(AuditRecord).where(AuditRecord.action == "reveal")
+        ).all()
+        assert (record.actor, record.target_type, record.target_id) == (
+            "handler1",
+            "opinion",
+            opinion_id,
+        )
+
+
+# -- what will be published is seen, edited and stored before it is public (point 6) -----
+
+
+def test_a_handler_edits_the_public_text_and_the_original_stays(app, client, make_user, clock):
+    doc_id = new_consultation(app)
+    text = "我家住东晓路88号3栋502室，楼下的路灯坏了，建议尽快修好。"
+    with app.app_context():
+        opinion_id = services.submit_opinion(
+            doc_of(doc_id), {"content": text, "consent": True}, raw_answers={}, form_token="o"
+        ).id
+    handler = login_as(app, make_user("handler1", "handler"))
+    url = f"/admin/opinions/{opinion_id}/publish"
+    token = csrf(handler, url)
+    leaked = handler.post(url, data={"csrf_token": token, "content": "请回电13912345678"})
+    assert leaked.status_code == 400
+    assert "仍含有个人信息" in leaked.get_data(as_text=True)
+    edited = "楼下的路灯坏了，建议尽快修好。"
+    assert handler.post(url, data={"csrf_token": token, "content": edited}).status_code == 302
+    public = client.get("/consultation/pufa").get_data(as_text=True)
+    assert edited in public and "88号" not in public
+    with app.app_context():
+        opinion = db.session.get(Opinion, opinion_id)
+        assert (opinion.public_content, opinion.content) == (edited, text)

@@ -15,6 +15,8 @@ from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import InfoRequest, Message
 from portal.interaction.validators import credit_code_check_char, resident_id_check_char
+from tests.clock import frozen
+from tests.staff import publish_as_previewed
 
 # Synthetic identifiers with correct check characters (nobody's real numbers).
 ID_NUMBER = "44030319900101123" + resident_id_check_char("44030319900101123")
@@ -142,7 +144,7 @@ def test_honeypot_and_too_fast_forms_are_quarantined_but_look_normal(app, client
     message = db.session.scalars(sa.select(Message)).first()
     services.answer_message(message, reply="已处理", department="城管办", actor="staff")
     with pytest.raises(InvalidTransition):
-        services.publish_message(message, actor="staff")
+        publish_as_previewed(message, "staff")
 
 
 def test_rate_limit_returns_429_and_stores_nothing(app, client, post_form, ctx):
@@ -182,7 +184,7 @@ def test_public_list_shows_only_published_answers_with_masked_personal_data(clie
     services.answer_message(
         first, reply="已安排执法队处理。", department="综合行政执法队", actor="staff"
     )
-    told = services.publish_message(first, actor="staff")
+    told = publish_as_previewed(first, "staff")
     assert "手机" in told and "身份证" in told
     html = client.get("/messages/").get_data(as_text=True)
     assert "已安排执法队处理。" in html and "综合行政执法队" in html
@@ -203,7 +205,7 @@ def test_message_without_consent_cannot_be_published(ctx):
     message = db.session.scalar(sa.select(Message).where(Message.tracking_no == sub.tracking_no))
     services.answer_message(message, reply="答复", department="党政办", actor="staff")
     with pytest.raises(InvalidTransition):
-        services.publish_message(message, actor="staff")
+        publish_as_previewed(message, "staff")
 
 
 def test_suggestions_while_typing(client, make_doc):
@@ -282,26 +284,22 @@ def test_organisation_request_with_valid_credit_code(post_form, ctx):
 
 
 def _request(on: date) -> InfoRequest:
-    sub = services.submit_request(
-        {
-            "applicant_type": "person",
-            "name": "张三",
-            "phone": "13912345678",
-            "description": "某项信息",
-            "medium": "电子",
-            "delivery": "自行领取",
-        },
-        form_token=f"token-{on.isoformat()}",
-    )
-    item = db.session.scalar(
+    """A request received on ``on`` (the clock frozen at 10:00 that day)."""
+    with frozen(on):
+        sub = services.submit_request(
+            {
+                "applicant_type": "person",
+                "name": "张三",
+                "phone": "13912345678",
+                "description": "某项信息",
+                "medium": "电子",
+                "delivery": "自行领取",
+            },
+            form_token=f"token-{on.isoformat()}",
+        )
+    return db.session.scalar(
         sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
     )
-    from portal.interaction import calendar
-
-    item.receipt_date = calendar.receipt_day(on)
-    item.due_date = calendar.due_date(item.receipt_date, limit=services.REQUEST_LIMIT)
-    db.session.commit()
-    return item
 
 
 def test_extension_supplement_and_close_move_the_clock_and_are_audited(ctx):
@@ -382,7 +380,7 @@ def test_requests_and_requester_data_never_public(client, post_form, ctx, make_d
     )
     message = db.session.scalars(sa.select(Message)).one()
     services.answer_message(message, reply="已答复", department="党政办", actor="staff")
-    services.publish_message(message, actor="staff")
+    publish_as_previewed(message, "staff")
     make_doc("news", title="普通新闻")
     pages = crawl(client)
     pages.update(crawl(client, "/search?q=金丝雀"))
@@ -457,7 +455,7 @@ def test_publishing_masks_the_reply_and_the_submitters_own_details(client, post_
         department="执法队",
         actor="s",
     )
-    told = services.publish_message(message, actor="staff")
+    told = publish_as_previewed(message, "staff")
     html = client.get("/messages/").get_data(as_text=True)
     assert "王先生" not in html and "13812345678" not in html and "wang@example.com" not in html
     assert "王**" in html

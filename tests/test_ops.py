@@ -39,6 +39,7 @@ from portal.ops import backup, health, retention, serving
 from portal.search.index import get_index
 from portal.timeutil import local_date, utcnow
 from tests.conftest import BASE_FIELDS, ROOT
+from tests.staff import publish_as_previewed
 from tests.synthetic_ids import make_id
 
 PDF = b"%PDF-1.4\n% ops test\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -185,26 +186,32 @@ def test_full_verify_runs_at_most_every_n_minutes_and_finds_drift(
     assert status == 200 and "verify" not in body["checks"]["search"]
 
 
-def test_calendar_without_next_year_warns_until_december_then_fails(client, monkeypatch):
+def test_calendar_without_an_arrangement_warns_but_never_fails(client, monkeypatch):
+    # With chinese-calendar 1.11 and the shipped holidays.yaml, `last` is 2026: on 2026-12-02
+    # 2027 has no State Council arrangement yet. Its deadlines count the statutory holidays,
+    # so every host stays in the load balancer and monitoring gets a warning.
+    calendar.reset_caches()
     last = max(known_years())
     monkeypatch.setitem(health.CHECKS, "search", lambda now: health.Check(health.OK))
 
     status, body = healthz(client, monkeypatch, at(last - 1, 12))
     assert status == 200 and body["checks"]["calendar"]["status"] == "ok"
+    assert body["checks"]["calendar"]["provisional_years"] == []
 
-    status, body = healthz(client, monkeypatch, at(last, 11))
+    for now in (at(last, 11), at(last, 12, 2), at(last, 12, 31)):
+        status, body = healthz(client, monkeypatch, now)
+        assert status == 200 and body["status"] == "ok", body
+        check = body["checks"]["calendar"]
+        assert check["status"] == "warn"
+        assert check["provisional_years"] == [last + 1]
+        assert check["years"] == {str(last): "arranged", str(last + 1): "provisional"}
+        assert check["last_known_year"] == last
+        assert str(last + 1) in check["warning"] and "holidays.yaml" in check["warning"]
+
+    status, body = healthz(client, monkeypatch, at(last + 1, 3))  # this year provisional too
     assert status == 200
     assert body["checks"]["calendar"]["status"] == "warn"
-    assert body["checks"]["calendar"]["next_year"] is False
-    assert str(last + 1) in body["checks"]["calendar"]["warning"]
-
-    status, body = healthz(client, monkeypatch, at(last, 12, 1))
-    assert status == 503
-    assert body["checks"]["calendar"]["status"] == "fail"
-    assert "holidays.yaml" in body["checks"]["calendar"]["error"]
-
-    status, body = healthz(client, monkeypatch, at(last + 1, 3))
-    assert status == 503 and body["checks"]["calendar"]["this_year"] is False
+    assert body["checks"]["calendar"]["provisional_years"] == [last + 1, last + 2]
 
 
 def test_calendar_year_from_the_overrides_file_counts(client, monkeypatch, tmp_path):
@@ -216,7 +223,28 @@ def test_calendar_year_from_the_overrides_file_counts(client, monkeypatch, tmp_p
         monkeypatch.setitem(health.CHECKS, "search", lambda now: health.Check(health.OK))
         status, body = healthz(client, monkeypatch, at(last, 12, 20))
         assert status == 200 and body["checks"]["calendar"]["status"] == "ok"
+        assert body["checks"]["calendar"]["years"][str(last + 1)] == "arranged"
+        assert body["checks"]["calendar"]["provisional_years"] == []
     finally:
+        calendar.reset_caches()
+
+
+def test_calendar_with_an_unreadable_holiday_file_warns(client, monkeypatch, tmp_path, caplog):
+    broken = tmp_path / "holidays.yaml"
+    broken.write_text("2027:\n  holidays: [2028-01-01]\n", encoding="utf-8")  # wrong year
+    monkeypatch.setattr(calendar, "DATA_FILE", broken)
+    monkeypatch.setitem(health.CHECKS, "search", lambda now: health.Check(health.OK))
+    calendar.reset_caches()
+    try:
+        with caplog.at_level(logging.ERROR, logger=health.__name__):
+            status, body = healthz(client, monkeypatch, at(2026, 12, 2))
+        assert status == 200
+        assert body["checks"]["calendar"]["status"] == "warn"
+        assert "holidays.yaml" in body["checks"]["calendar"]["warning"]
+        assert str(tmp_path) not in json.dumps(body)
+        assert any(r.name == health.__name__ for r in caplog.records)
+    finally:
+        monkeypatch.undo()
         calendar.reset_caches()
 
 
@@ -585,7 +613,7 @@ def populate(app: Flask, folder: Path) -> dict:
             sa.select(Message).where(Message.tracking_no == message.tracking_no)
         )
         services.answer_message(row, reply="已处理。", department="城市管理办公室", actor="h")
-        services.publish_message(row, actor="h")
+        publish_as_previewed(row, "h")
         request = services.submit_request(
             {
                 "applicant_type": "person",
@@ -889,7 +917,7 @@ def add_message(*, publish: bool = False, answer: bool = True, quarantine: str |
             item, reply=f"{MESSAGE_NAME}您好，已处理。", department="城管办", actor="h"
         )
         if publish:
-            services.publish_message(item, actor="h")
+            publish_as_previewed(item, "h")
     return item, sub
 
 
@@ -1009,7 +1037,7 @@ def test_purge_waits_for_each_period_then_anonymises(app, client, ledger, monkey
     # The record stays useful: public answers, the annual report, tracking.
     public = client.get("/messages/").get_data(as_text=True)
     published = db.session.get(Message, ledger["published"])
-    assert published.public_subject in public and published.reply in public
+    assert published.public_subject in public and published.public_reply in public
     assert public.count('class="message"') == before_public.count('class="message"') == 1
     assert report_csv(client, year) == before_report
     person_id, person_sub = ledger["person"]

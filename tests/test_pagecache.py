@@ -104,3 +104,66 @@ def test_a_page_from_the_cache_has_every_header_the_app_sends(client, make_doc):
     assert "Strict-Transport-Security" not in cached.headers
     secure = client.get("/news/news-headers", base_url="https://localhost")
     assert "Strict-Transport-Security" in secure.headers
+
+
+def test_a_foreign_host_header_gets_400_and_never_a_cached_page(client, make_doc):
+    """``Host: evil.example`` once poisoned the cache: the next resident's page linked there."""
+    make_doc(slug="news-host")
+    poisoned = client.get("/news/news-host", headers={"Host": "evil.example"})
+    assert poisoned.status_code == 400
+    body = poisoned.get_data(as_text=True)
+    assert "evil.example" not in body and "请求有误" in body
+    page = client.get("/news/news-host").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://localhost/news/news-host">' in page
+    assert "evil.example" not in page
+    cached = client.get("/news/news-host", headers={"Host": "evil.example"})  # now kept
+    assert cached.status_code == 400 and "evil.example" not in cached.get_data(as_text=True)
+
+
+def test_the_cache_keeps_each_allowed_host_apart(app, make_doc, tmp_path):
+    make_doc(slug="news-hosts")
+    multi = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SEARCH_INDEX": str(tmp_path / "multi-index"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "ALLOWED_HOSTS": "www.example.gov.cn, example.gov.cn",
+        }
+    )
+    try:
+        client = multi.test_client()
+        for host in ("www.example.gov.cn", "example.gov.cn", "www.example.gov.cn"):
+            for scheme in ("http", "https"):
+                page = client.get("/news/news-hosts", base_url=f"{scheme}://{host}")
+                expected = f'<link rel="canonical" href="{scheme}://{host}/news/news-hosts">'
+                assert expected in page.get_data(as_text=True), (scheme, host)
+    finally:
+        multi.extensions["portal.search"].close()
+        with multi.app_context():
+            db.engine.dispose()
+
+
+def test_a_base_url_decides_every_absolute_link_whatever_the_host(app, make_doc, tmp_path):
+    make_doc(slug="news-base")
+    based = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SEARCH_INDEX": str(tmp_path / "based-index"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "BASE_URL": "https://www.example.gov.cn",
+        }
+    )
+    try:
+        client = based.test_client()
+        for host in ("localhost", "127.0.0.1:8000", "www.example.gov.cn"):
+            page = client.get("/news/news-base", headers={"Host": host}).get_data(as_text=True)
+            assert 'href="https://www.example.gov.cn/news/news-base"' in page, host
+        assert client.get("/news/news-base", headers={"Host": "evil.example"}).status_code == 400
+    finally:
+        based.extensions["portal.search"].close()
+        with based.app_context():
+            db.engine.dispose()

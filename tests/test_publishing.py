@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal import publishing
+from portal.database import unit_of_work
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.models import Document
@@ -63,7 +64,6 @@ def test_invalid_fields_are_rejected_with_chinese_message_and_nothing_stored(
     with pytest.raises(ValidationError) as info:
         publishing.create(kind, "bad", data(kind, **overrides), actor="editor")
     assert message in info.value.errors[field]
-    publishing.discard_changes()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
 
 
@@ -144,11 +144,11 @@ def test_subscribers_hear_about_changes_only_after_commit(ctx):
         committed = db.session.scalar(sa.select(Document.status).where(Document.id == document.id))
         heard.append((document.slug, action, committed == document.status))
 
-    with publishing.document_changed.connected_to(listener):
-        doc = publishing.create("news", "a", data("news"), actor="e", commit=False)
-        publishing.publish(doc, actor="r", commit=False)
+    # Two changes in one unit of work: heard of only after its commit.
+    with publishing.document_changed.connected_to(listener), unit_of_work():
+        doc = publishing.create("news", "a", data("news"), actor="e")
+        publishing.publish(doc, actor="r")
         assert heard == []
-        publishing.commit_changes()
     assert heard == [("a", "created", True), ("a", "published", True)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import logging
 import re
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from portal.markdown import render
 from portal.security import HSTS
 from tests import browser_support
 from tests.browser_support import sign_in
-from tests.staff import csrf, login_as
+from tests.staff import csrf, login, login_as
 
 from .test_admin_documents import PDF, form_for
 from .test_interaction import csrf_token, message_data
@@ -284,6 +285,69 @@ def test_an_oversized_form_gets_a_chinese_413_page(app, client, ctx):
     assert 'lang="zh-CN"' in html
 
 
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_an_oversized_body_under_admin_is_a_clean_413_with_one_log_line(
+    app, make_user, caplog, signed_in
+):
+    """The staff pages' context built a form from the body being refused: a 500 fallback
+    page and a traceback on every such request."""
+    client = login_as(app, make_user()) if signed_in else app.test_client()
+    body = "csrf_token=x&reason=" + "长" * 1_000_000  # about 9 MB urlencoded
+    with caplog.at_level("INFO"):
+        response = client.post(
+            "/admin/login" if not signed_in else "/admin/logout",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+        )
+    assert response.status_code == 413
+    check_headers(response)
+    html = response.get_data(as_text=True)
+    assert "<h1>提交的内容过大</h1>" in html and "系统繁忙" not in html
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+    assert "413" in warnings[0].getMessage() and "长" not in warnings[0].getMessage()
+
+
+def test_file_uploads_from_anyone_but_signed_in_staff_are_refused_unparsed(
+    app, client, make_user, monkeypatch
+):
+    from werkzeug import formparser
+
+    parsed = []
+    real = formparser.FormDataParser.parse
+    monkeypatch.setattr(
+        formparser.FormDataParser,
+        "parse",
+        lambda self, *args, **kwargs: parsed.append(1) or real(self, *args, **kwargs),
+    )
+
+    def upload():
+        return {"subject": "附件", "file": (io.BytesIO(b"%PDF-1.4 " * 1000), "a.pdf")}
+
+    for url in ("/messages/new", "/requests/new", "/track", "/admin/login", "/admin/"):
+        response = client.post(url, data=upload(), content_type="multipart/form-data")
+        assert response.status_code == 415, url
+        assert "不支持的提交方式" in response.get_data(as_text=True)
+        check_headers(response)
+    assert parsed == []
+    # Signed-in staff still post multipart to the back office (the document editor) ...
+    editor = login_as(app, make_user())
+    token = csrf(editor, "/admin/")
+    logout = editor.post(
+        "/admin/logout", data={"csrf_token": token}, content_type="multipart/form-data"
+    )
+    assert logout.status_code == 302
+    # ... but never to a public form.
+    staff = login_as(app, make_user("editor2"))
+    refused = staff.post("/messages/new", data=upload(), content_type="multipart/form-data")
+    assert refused.status_code == 415
+
+
+def test_answers_to_a_form_are_never_stored(app, client, make_user):
+    assert client.post("/search", data={"q": "x"}).headers["Cache-Control"] == "no-store"
+    assert login(client, "nobody", "wrong-password").headers["Cache-Control"] == "no-store"
+
+
 def test_an_oversized_api_request_gets_a_json_413(app, client):
     @app.post("/api/_upload-test")
     def upload_test():
@@ -397,7 +461,12 @@ def test_500_when_even_the_error_page_fails(app, client, monkeypatch):
 
 
 def test_production_refuses_debug(database_url):
-    settings = {"ENV": "production", "SECRET_KEY": "a-real-secret", "DATABASE_URL": database_url}
+    settings = {
+        "ENV": "production",
+        "SECRET_KEY": "a-real-secret",
+        "BASE_URL": "https://www.example.gov.cn",
+        "DATABASE_URL": database_url,
+    }
     assert not create_app(settings).debug
     with pytest.raises(RuntimeError, match="Debug mode"):
         create_app({**settings, "DEBUG": True})

@@ -67,6 +67,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.opinion_publish": HANDLERS,
     "admin.opinion_hide": HANDLERS,
     "admin.opinion_adopt": HANDLERS,
+    "admin.opinion_reveal": HANDLERS,
 }
 PUBLIC = {"admin.login"}
 
@@ -125,4 +126,6 @@ def no_store(response):
 
 @bp.context_processor
 def staff_globals():
-    return {"logout_form": ActionForm(), "allowed": allowed}
+    # The logout form only carries a CSRF token: never bound to the request's body, which
+    # may be the very thing being refused (413) while this page is rendered.
+    return {"logout_form": ActionForm(formdata=None), "allowed": allowed}

@@ -77,3 +77,13 @@ class AdoptForm(ActionForm):
 
 class ResultForm(ActionForm):
     result_summary = TextAreaField("结果反馈", render_kw={"rows": 12})
+
+
+class PublishOpinionForm(ActionForm):
+    """An opinion's public text as the handler confirms it (masked in the preview)."""
+
+    content = TextAreaField(
+        "公开的意见内容",
+        [Length(max=5000, message="公开的意见内容：不能超过 5000 个字")],
+        id="public-content",
+    )

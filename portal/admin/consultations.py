@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -20,11 +19,18 @@ from ..consultations import queries, services
 from ..consultations.models import ADOPTION, OPINION_STATUSES, Opinion
 from ..errors import InvalidTransition, ValidationError
 from ..extensions import db
-from ..interaction import calendar, privacy
+from ..interaction import deadlines, privacy
 from ..models import Document
-from . import inspection
+from ..states import DocumentStatus
 from .blueprint import ActionForm, bp
-from .consultation_forms import BLANK_SLOTS, AdoptForm, HideForm, QuestionsForm, ResultForm
+from .consultation_forms import (
+    BLANK_SLOTS,
+    AdoptForm,
+    HideForm,
+    PublishOpinionForm,
+    QuestionsForm,
+    ResultForm,
+)
 
 PAGE_RE = re.compile(r"[0-9]{1,6}")
 VIEWS = {"all": "全部", **OPINION_STATUSES, "undecided": "未登记采纳", "quarantined": "系统拦截"}
@@ -59,7 +65,7 @@ class Row:
     received: int
     waiting: int  # not yet published or hidden
     undecided: int  # no adoption decision yet
-    overdue: bool  # closed over 10 working days ago, no result: an inspection risk
+    overdue: bool  # result due 10 working days after closing and not out: an inspection risk
 
 
 def _rows() -> list[Row]:
@@ -87,13 +93,8 @@ def _rows() -> list[Row]:
     for doc in docs:
         state = catalog.consultation_state(doc.extra or {}, today)
         found = figures.get(doc.id)
-        closes = (doc.extra or {}).get("closes_on")
-        overdue = (
-            state.code == "closed"
-            and doc.status == "published"
-            and closes is not None
-            and calendar.working_days_between(date.fromisoformat(closes), today)
-            > inspection.RESULT_WITHIN
+        overdue = doc.status == DocumentStatus.PUBLISHED and deadlines.result_overdue(
+            doc.extra or {}, today
         )
         rows.append(
             Row(
@@ -112,7 +113,7 @@ def _rows() -> list[Row]:
 def consultations():
     """Every consultation with its state, opinions still to handle and its result."""
     return render_template(
-        "admin/consultations/list.html", rows=_rows(), within=inspection.RESULT_WITHIN
+        "admin/consultations/list.html", rows=_rows(), within=deadlines.RESULT_WITHIN
     )
 
 
@@ -146,15 +147,29 @@ def masked_sender(item: Opinion) -> str:
     if item.name:
         parts.append(privacy.mask_name(item.name))
     if item.contact:
-        kind = "email" if "@" in item.contact else "mobile"
-        parts.append(privacy.mask_value(kind, item.contact))
+        parts.append(privacy.mask_value(privacy.contact_kind(item.contact), item.contact))
     return "，".join(parts) or "未留姓名和联系方式"
+
+
+def full_sender(item: Opinion) -> str:
+    """Who sent an opinion, in full (after an audited reveal)."""
+    return "，".join(filter(None, [item.name, item.contact])) or "未留姓名和联系方式"
+
+
+def masked_content(item: Opinion) -> str:
+    """An opinion's text as staff see it until a handler reveals it: personal data and the
+    sender's own details masked."""
+    masked, _ = privacy.mask_own_details(item.content or "", **services.own_details(item))
+    return masked
 
 
 @bp.get("/consultations/<id:consultation_id>")
 def consultation_detail(consultation_id: int):
     """A consultation's opinions to moderate and adopt, with the tallies so far."""
-    doc = _consultation(consultation_id)
+    return _detail_page(_consultation(consultation_id))
+
+
+def _detail_page(doc: Document, revealed: int | None = None):
     raw_page = request.args.get("page", "1")
     if not PAGE_RE.fullmatch(raw_page) or int(raw_page) < 1:
         abort(404)
@@ -173,10 +188,22 @@ def consultation_detail(consultation_id: int):
         view=view,
         views=VIEWS,
         decisions=ADOPTION,
-        sender=masked_sender,
+        sender=lambda o: full_sender(o) if o.id == revealed else masked_sender(o),
+        content=lambda o: o.content if o.id == revealed else masked_content(o),
+        revealed=revealed,
         action=ActionForm(formdata=None),
         editable=publishing.may_edit(doc, g.staff.role),
     )
+
+
+@bp.post("/opinions/<id:opinion_id>/reveal")
+def opinion_reveal(opinion_id: int):
+    """Show one opinion's sender and text in full on this response; the reveal is logged."""
+    item = _opinion(opinion_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.reveal_opinion(item, actor=g.staff.username)
+    return _detail_page(_consultation(item.document_id), revealed=item.id)
 
 
 # -- questions ------------------------------------------------------------------------
@@ -211,7 +238,10 @@ def consultation_questions(consultation_id: int):
     slots = [i for i, entry in enumerate(entries) if not entry.is_blank()]
     try:
         saved = services.set_questions(
-            doc, [entries[i].item() for i in slots], actor=g.staff.username
+            doc,
+            [entries[i].item() for i in slots],
+            actor=g.staff.username,
+            actor_role=g.staff.role,
         )
     except InvalidTransition as exc:
         form.form_errors.append(str(exc))
@@ -294,17 +324,35 @@ def _result_page(doc: Document, form: ResultForm, status: int = 200):
 # -- opinions -------------------------------------------------------------------------
 
 
-@bp.post("/opinions/<id:opinion_id>/publish")
+@bp.route("/opinions/<id:opinion_id>/publish", methods=["GET", "POST"])
 def opinion_publish(opinion_id: int):
-    """Show an opinion's text on the public page, personal data masked."""
+    """Preview an opinion as it would be published (personal data masked and marked), let
+    the handler edit the public text, and publish it on confirm."""
     item = _opinion(opinion_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        told = services.publish_opinion(item, actor=g.staff.username)
-    except InvalidTransition as exc:
-        return _to_opinion(item, f"未能公开：{exc}")
-    return _to_opinion(item, "意见已公开。" + (told or "内容中没有发现需要遮盖的个人信息。"))
+    preview = services.opinion_preview(item)
+    if request.method == "GET":
+        return _publish_page(
+            item, preview, PublishOpinionForm(formdata=None, content=preview.masked)
+        )
+    form = PublishOpinionForm()
+    if form.validate_on_submit():
+        try:
+            services.publish_opinion(item, content=form.content.data, actor=g.staff.username)
+        except ValidationError as exc:
+            form.content.errors = [*form.content.errors, *exc.errors.values()]
+        else:
+            return _to_opinion(item, "意见已公开。")
+    return _publish_page(item, preview, form, 400)
+
+
+def _publish_page(item: Opinion, preview, form: PublishOpinionForm, status: int = 200):
+    return render_template(
+        "admin/consultations/publish_opinion.html",
+        opinion=item,
+        doc=_consultation(item.document_id),
+        preview=preview,
+        form=form,
+    ), status
 
 
 @bp.post("/opinions/<id:opinion_id>/hide")

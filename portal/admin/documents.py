@@ -22,6 +22,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from .. import content_types, publishing, uploads
 from ..catalog import Page
+from ..database import unit_of_work
 from ..errors import InvalidTransition, ValidationError
 from ..extensions import db
 from ..markdown import render
@@ -143,31 +144,26 @@ def _save(form, doc: Document | None, kind: str):
             if errors:  # still run the registry, so every bad field is reported at once
                 _, field_errors = content_types.validate(kind, data)
                 raise ValidationError({**field_errors, **errors})
-            if doc is None:
-                slug = form.slug.data or ""
-                saved = publishing.create(
-                    kind, slug, data, actor=g.staff.username, attachments=attachments, commit=False
-                )
-            else:
-                saved = publishing.update(
-                    doc,
-                    data,
-                    actor=g.staff.username,
-                    actor_role=g.staff.role,
-                    attachments=attachments,
-                    note=form.note.data or None,
-                    commit=False,
-                )
-            if submit:
-                publishing.submit(saved, actor=g.staff.username, commit=False)
-            publishing.commit_changes()
+            with unit_of_work():  # saved and submitted together, or neither
+                if doc is None:
+                    slug = form.slug.data or ""
+                    saved = publishing.create(
+                        kind, slug, data, actor=g.staff.username, attachments=attachments
+                    )
+                else:
+                    saved = publishing.update(
+                        doc,
+                        data,
+                        actor=g.staff.username,
+                        actor_role=g.staff.role,
+                        attachments=attachments,
+                        note=form.note.data or None,
+                    )
+                if submit:
+                    publishing.submit(saved, actor=g.staff.username)
         except ValidationError as exc:
-            publishing.discard_changes()
             forms.show_errors(form, exc.errors)
             return _render_editor(form, doc, kind, 400, errors=exc.errors)
-        except InvalidTransition:
-            publishing.discard_changes()
-            raise
     flash("已保存并提交审核。" if submit else "已保存。")
     return redirect(url_for("admin.document_history", doc_id=saved.id))
 
@@ -237,11 +233,7 @@ def _workflow(doc_id: int, step, done: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     doc = _document(doc_id)
-    try:
-        step(doc, actor=g.staff.username)
-    except InvalidTransition:
-        publishing.discard_changes()
-        raise
+    step(doc, actor=g.staff.username)
     flash(done)
     return redirect(url_for("admin.document_history", doc_id=doc_id))
 
@@ -270,7 +262,6 @@ def document_withdraw(doc_id: int):
         try:
             publishing.withdraw(doc, reason=form.reason.data or "", actor=g.staff.username)
         except ValidationError as exc:
-            publishing.discard_changes()
             form.reason.errors = [exc.errors.get("reason", "撤回原因：无效")]
             status = 400
         else:

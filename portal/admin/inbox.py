@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 
 from ..errors import ValidationError
 from ..extensions import db
-from ..interaction import services
+from ..interaction import deadlines, services
 from ..interaction.models import MESSAGE_CATEGORIES, InfoRequest, Message
 from ..timeutil import local_date, utcnow
 from . import inbox_data
@@ -27,6 +27,7 @@ from .inbox_forms import (
     CloseForm,
     ConsultForm,
     ExtendForm,
+    PublishMessageForm,
     SupplementForm,
     UnpublishForm,
 )
@@ -62,18 +63,23 @@ def _filters(views: dict[str, str]) -> dict[str, Any]:
 
 
 def _done(service: Callable[..., Any], item: Any, form: FlaskForm, **kwargs: Any) -> bool:
-    """Run a service action; on invalid input put its messages on ``form``, store nothing."""
+    """Run a service action; on invalid input put its messages on ``form`` (the service
+    stored nothing)."""
     try:
         service(item, actor=g.staff.username, **kwargs)
     except ValidationError as exc:
-        db.session.rollback()
-        for name, message in exc.errors.items():
-            if name in form:
-                form[name].errors = [*form[name].errors, message]
-            else:
-                form.form_errors.append(message)
+        show_errors(form, exc.errors)
         return False
     return True
+
+
+def show_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Put a service's field errors on the form's fields (others above the form)."""
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def _csrf_only() -> None:
@@ -153,14 +159,32 @@ def message_answer(message_id: int):
     return _message_page(message, status=400, answer=form)
 
 
-@bp.post("/messages/<id:message_id>/publish")
+@bp.route("/messages/<id:message_id>/publish", methods=["GET", "POST"])
 def message_publish(message_id: int):
-    """Put an answered message on the public list, personal data masked."""
+    """Preview a message as it would be published (personal data masked and marked), let
+    the handler edit the public texts, and publish them on confirm."""
     message = _get(Message, message_id)
-    _csrf_only()
-    told = services.publish_message(message, actor=g.staff.username)
-    notice = "留言已公开。" + (told or "内容中没有发现需要遮盖的个人信息。")
-    return _back("admin.message_detail", notice, message_id=message.id)
+    preview = services.message_preview(message)
+    if request.method == "GET":
+        form = PublishMessageForm(
+            formdata=None, **{name: text.masked for name, text in preview.items()}
+        )
+        return _publish_page(message, preview, form)
+    form = PublishMessageForm()
+    if form.validate_on_submit() and _done(
+        services.publish_message,
+        message,
+        form,
+        texts={name: form[name].data for name in services.MESSAGE_PUBLIC_FIELDS},
+    ):
+        return _back("admin.message_detail", "留言已公开。", message_id=message.id)
+    return _publish_page(message, preview, form, 400)
+
+
+def _publish_page(message: Message, preview: dict, form: PublishMessageForm, status: int = 200):
+    return render_template(
+        "admin/inbox/publish.html", message=message, preview=preview, form=form
+    ), status
 
 
 @bp.post("/messages/<id:message_id>/unpublish")
@@ -207,8 +231,8 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
         detail=inbox_data.request_detail(item, today, revealed=revealed),
         forms=forms,
         revealed=revealed,
-        can_supplement=inbox_data.can_request_supplement(item, today),
-        max_extension=services.MAX_EXTENSION,
+        can_supplement=deadlines.can_request_supplement(item, today),
+        max_extension=deadlines.MAX_EXTENSION,
     ), status
 
 

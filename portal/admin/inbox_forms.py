@@ -12,7 +12,7 @@ import re
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..interaction import services
+from ..interaction import deadlines
 from ..interaction.forms import PortalForm, options
 from ..interaction.models import OUTCOMES
 
@@ -28,6 +28,14 @@ class AnswerForm(PortalForm):
     department = StringField("答复部门", [_max("答复部门", 100)])
 
 
+class PublishMessageForm(PortalForm):
+    """The public texts of a message as the handler confirms them (masked in the preview)."""
+
+    subject = TextAreaField("公开的留言标题", [_max("公开的留言标题", 100)], id="public-subject")
+    content = TextAreaField("公开的留言内容", [_max("公开的留言内容", 5000)], id="public-content")
+    reply = TextAreaField("公开的答复内容", [_max("公开的答复内容", 5000)], id="public-reply")
+
+
 class UnpublishForm(PortalForm):
     reason = TextAreaField(
         "取消公开原因", [DataRequired("取消公开原因：必填"), _max("取消公开原因", 500)]
@@ -41,7 +49,7 @@ class ExtendForm(PortalForm):
 
     def validate_days(self, field: StringField) -> None:
         if not DIGITS.fullmatch(field.data or ""):
-            raise ValidationError(f"延期天数：请填写 1 至 {services.MAX_EXTENSION} 之间的整数")
+            raise ValidationError(f"延期天数：请填写 1 至 {deadlines.MAX_EXTENSION} 之间的整数")
 
     @property
     def day_count(self) -> int:

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from ..content_types import REGISTRY
 from ..extensions import db
-from ..interaction import calendar, services
+from ..interaction import calendar, deadlines
 from ..interaction.models import Message
 from ..models import Document
-from ..timeutil import local_date, utcnow
+from ..states import DocumentStatus
+from ..timeutil import local_date, local_midnight_utc, utcnow
 
 #: Kind → days without a new item before the column counts as not updated.
 STALE_AFTER: dict[str, int] = {"news": 14, "notice": 183, "policy": 183}
@@ -29,8 +30,7 @@ STALE_RULE = {
 }
 #: An unanswered message this old is one month from the three-month veto.
 MESSAGE_ALARM = timedelta(days=60)
-#: Working days after a consultation closes within which its result should be published.
-RESULT_WITHIN = 10
+RESULT_WITHIN = deadlines.RESULT_WITHIN
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def stale_columns(today: date) -> list[Alert]:
     for kind, limit in STALE_AFTER.items():
         newest = db.session.scalar(
             sa.select(sa.func.max(Document.published_at)).where(
-                Document.kind == kind, Document.status == "published"
+                Document.kind == kind, Document.status == DocumentStatus.PUBLISHED
             )
         )
         label = REGISTRY[kind].label
@@ -65,27 +65,25 @@ def stale_columns(today: date) -> list[Alert]:
     return warnings
 
 
+def _count(*where: sa.ColumnElement[bool]) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Message.id)).where(*where)) or 0
+
+
 def unanswered_messages(today: date) -> list[Alert]:
-    """Messages waiting longer than the office's target, and those nearing the veto."""
-    waiting = db.session.scalars(
-        sa.select(Message.received_at).where(
-            Message.status == "received", Message.quarantined.is_(False)
-        )
-    ).all()
-    late = [
-        received
-        for received in waiting
-        if calendar.working_days_between(calendar.receipt_day(local_date(received)), today)
-        > services.MESSAGE_TARGET
-    ]
-    alarm = [received for received in late if today - local_date(received) > MESSAGE_ALARM]
+    """Messages past the office's target (overdue, as the inbox marks them), and those
+    nearing the three-month veto."""
+    late = _count(deadlines.message_overdue_sql(today))
+    alarm_before = local_midnight_utc(today - MESSAGE_ALARM)
+    alarm = _count(deadlines.message_open(), Message.received_at < alarm_before)
     warnings = []
     if late:
-        warnings.append(Alert(f"{len(late)} 条留言超过 {services.MESSAGE_TARGET} 个工作日未答复"))
+        warnings.append(
+            Alert(f"{late} 条留言超过 {deadlines.MESSAGE_TARGET} 个工作日未答复（已超期）")
+        )
     if alarm:
         warnings.append(
             Alert(
-                f"{len(alarm)} 条留言已超过 2 个月未答复：满 3 个月未答复属检查指标单项否决",
+                f"{alarm} 条留言已超过 2 个月未答复：满 3 个月未答复属检查指标单项否决",
                 severe=True,
             )
         )
@@ -93,22 +91,10 @@ def unanswered_messages(today: date) -> list[Alert]:
 
 
 def unpublished_results(today: date) -> list[Alert]:
-    """Consultations closed more than 10 working days ago whose result is not published."""
-    closes = Document.extra["closes_on"].as_string()
-    closed = db.session.execute(
-        sa.select(Document.title, Document.extra).where(
-            Document.kind == "consultation",
-            Document.status == "published",
-            closes < today.isoformat(),
-        )
+    """Consultations whose result is overdue (10 working days after closing)."""
+    late = db.session.scalars(
+        sa.select(Document.title).where(deadlines.results_overdue_sql(today)).order_by(Document.id)
     ).all()
-    late = [
-        title
-        for title, extra in closed
-        if not (extra or {}).get("result_summary")
-        and calendar.working_days_between(date.fromisoformat(extra["closes_on"]), today)
-        > RESULT_WITHIN
-    ]
     if not late:
         return []
     titles = "、".join(f"“{t}”" for t in late[:3]) + (" 等" if len(late) > 3 else "")
@@ -121,8 +107,30 @@ def unpublished_results(today: date) -> list[Alert]:
     ]
 
 
+def calendar_arrangement(today: date) -> list[Alert]:
+    """A warning while this or next year's holiday arrangement is not entered: deadlines
+    in it are counted on the statutory holidays alone."""
+    years = [y for y in (today.year, today.year + 1) if calendar.is_provisional(date(y, 6, 1))]
+    if not years:
+        return []
+    named = "、".join(f"{y} 年" for y in years)
+    return [
+        Alert(
+            f"尚未录入{named}国务院办公厅节假日安排（含调休上班日），"
+            f"这期间的答复期限{deadlines.PROVISIONAL_NOTE}；"
+            "安排公布后请录入节假日数据并运行 flask --app app deadlines refresh",
+            severe=today.year in years,
+        )
+    ]
+
+
 def warnings(today: date | None = None) -> list[Alert]:
     """Every inspection warning that applies today, most serious first."""
     today = today or local_date(utcnow())
-    found = stale_columns(today) + unanswered_messages(today) + unpublished_results(today)
+    found = (
+        stale_columns(today)
+        + unanswered_messages(today)
+        + unpublished_results(today)
+        + calendar_arrangement(today)
+    )
     return sorted(found, key=lambda w: not w.severe)

@@ -30,6 +30,8 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(sa.String(12))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The TOTP time step (Unix time // 30) of the last code accepted: a code is good once.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     session_version: Mapped[int] = mapped_column(default=1)  # bumped at login and logout
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

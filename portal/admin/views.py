@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import g, redirect, render_template, request, session, url_for
-from sqlalchemy.orm import load_only
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import audit
+from ..errors import expired_form
 from ..extensions import db, limiter
-from ..interaction import calendar, services
+from ..interaction import deadlines
 from ..interaction.forms import PortalForm
 from ..interaction.models import InfoRequest, Message
 from ..models import Document
+from ..states import DocumentStatus, RequestStatus
 from ..timeutil import local_date, utcnow
-from . import accounts, inbox_data, inspection
+from . import accounts, inspection
 from .blueprint import ActionForm, bp
 from .models import User
 
@@ -40,7 +40,9 @@ def _audit(actor: str, action: str, user_id: int = 0, **detail: object) -> None:
 
 
 def _account_key() -> str:
-    return "login:" + (request.form.get("username") or "").strip().lower()
+    # The name as ``authenticate`` will look it up: every spelling that reaches an account
+    # (extra spaces, control or zero-width characters, full width) shares its one budget.
+    return "login:" + accounts.login_name(request.form.get("username"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,6 +69,14 @@ def login():
         _audit("anonymous", "login_failed", username=form.username.data[:50])
     status = 401 if failed else (400 if form.errors else 200)
     return render_template("admin/login.html", form=form, failed=failed), status
+
+
+@expired_form("admin.login")
+def expired_login():
+    """The sign-in form again, with the name typed, after its page expired."""
+    form = LoginForm()
+    form.expired = True
+    return render_template("admin/login.html", form=form, failed=False), 400
 
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR and LF included: they would split the header
@@ -107,36 +117,23 @@ class Dashboard:
 
 
 def dashboard_counts() -> Dashboard:
-    """What staff must act on, counted from the records."""
+    """What staff must act on, counted from the records by the deadline rules."""
     today = local_date(utcnow())
-    in_review = db.session.scalar(
-        sa.select(sa.func.count(Document.id)).where(Document.status == "in_review")
-    )
-    waiting = db.session.scalars(
-        sa.select(Message.received_at).where(
-            Message.status == "received", Message.quarantined.is_(False)
-        )
-    ).all()
-    late = sum(
-        1
-        for received in waiting
-        if calendar.working_days_between(calendar.receipt_day(local_date(received)), today)
-        > services.MESSAGE_TARGET
-    )
-    open_requests = db.session.scalars(
-        sa.select(InfoRequest)
-        .options(load_only(*services.DEADLINE_COLUMNS))
-        .where(InfoRequest.status != "closed", InfoRequest.quarantined.is_(False))
-    ).all()
-    # Judged as the inbox judges them: a paused clock is neither due soon nor overdue.
-    states = Counter(inbox_data.request_deadline(item, today).state for item in open_requests)
+
+    def count(model: type, *where: sa.ColumnElement[bool]) -> int:
+        return db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)) or 0
+
     return Dashboard(
-        in_review=in_review or 0,
-        unanswered_messages=len(waiting),
-        late_messages=late,
-        open_requests=len(open_requests),
-        requests_due_soon=states["due-soon"],
-        requests_overdue=states["overdue"],
+        in_review=count(Document, Document.status == DocumentStatus.IN_REVIEW),
+        unanswered_messages=count(Message, deadlines.message_open()),
+        late_messages=count(Message, deadlines.message_overdue_sql(today)),
+        open_requests=count(
+            InfoRequest,
+            InfoRequest.status != RequestStatus.CLOSED,
+            InfoRequest.quarantined.is_(False),
+        ),
+        requests_due_soon=count(InfoRequest, deadlines.request_due_soon_sql(today)),
+        requests_overdue=count(InfoRequest, deadlines.request_overdue_sql(today)),
     )
 
 

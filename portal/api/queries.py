@@ -13,8 +13,8 @@ from .. import catalog, content_types, search
 from ..audit import AuditRecord
 from ..consultations.models import Opinion
 from ..extensions import db
+from ..interaction.deadlines import MESSAGE_TARGET
 from ..interaction.models import InfoRequest, Message
-from ..interaction.services import MESSAGE_TARGET
 from ..models import Document, DocumentChange
 from ..timeutil import local_date, utcnow, year_bounds_utc
 from ..views.interaction import message_stats

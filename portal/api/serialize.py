@@ -15,10 +15,11 @@ from flask import url_for
 from .. import catalog, content_types
 from ..consultations import queries as consultations
 from ..feeds import absolute
+from ..interaction.deadlines import working_days_taken
 from ..interaction.models import Message
-from ..interaction.services import working_days_taken
 from ..markdown import render
 from ..models import Attachment, Document
+from ..states import DocumentStatus
 from ..timeutil import local_date, to_local
 
 # Not in the metadata table, but shown on the public page: the FAQ's question above the
@@ -111,8 +112,8 @@ def document_detail(
     data.update(
         {
             "status": doc.status,
-            "withdrawn_at": iso(doc.withdrawn_at) if doc.status == "withdrawn" else None,
-            "withdrawn_reason": doc.withdrawn_reason if doc.status == "withdrawn" else None,
+            "withdrawn_at": iso(doc.withdrawn_at) if doc.status == WITHDRAWN else None,
+            "withdrawn_reason": doc.withdrawn_reason if doc.status == WITHDRAWN else None,
             "body_markdown": doc.body or "",
             "body_html": doc.body_html or "",
             "fields_html": {
@@ -179,6 +180,8 @@ def consultation(doc: Document) -> dict[str, Any]:
     }
 
 
+WITHDRAWN = DocumentStatus.WITHDRAWN
+
 # The columns of a public message; the resident's own subject, text, name and contact
 # are never even loaded.
 MESSAGE_COLUMNS = (
@@ -187,7 +190,7 @@ MESSAGE_COLUMNS = (
     Message.public_content,
     Message.category,
     Message.received_at,
-    Message.reply,
+    Message.public_reply,
     Message.reply_department,
     Message.replied_at,
     Message.is_example,
@@ -203,7 +206,7 @@ def message(item: Message) -> dict[str, Any]:
         "category": item.category,
         "received_on": local_date(item.received_at).isoformat(),
         "reply_department": item.reply_department or "",
-        "reply": item.reply or "",
+        "reply": item.public_reply or "",
         "replied_on": local_date(item.replied_at).isoformat(),
         "working_days": working_days_taken(item.received_at, item.replied_at),
         "illustrative": bool(item.is_example),

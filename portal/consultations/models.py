@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models import UTCDateTime
+from ..states import OPINION_LABELS, OpinionStatus, status_type
 from ..timeutil import utcnow
 
 QUESTION_TYPES: dict[str, str] = {"single": "单选", "multiple": "多选", "text": "填空"}
-OPINION_STATUSES: dict[str, str] = {"received": "待审核", "published": "已公开", "hidden": "不公开"}
+OPINION_STATUSES: dict[str, str] = dict(OPINION_LABELS)
 #: How the office dealt with an opinion, as the result (结果反馈) counts it.
 ADOPTION: dict[str, str] = {"adopted": "采纳", "partly": "部分采纳", "rejected": "未采纳"}
 #: The consultation's registry field holding each adoption count once the result is out.
@@ -82,7 +83,9 @@ class Opinion(db.Model):
     quarantined: Mapped[bool] = mapped_column(default=False)
     quarantine_reason: Mapped[str | None] = mapped_column(sa.String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(12), default="received")
+    status: Mapped[OpinionStatus] = mapped_column(
+        status_type(OpinionStatus, "opinion_status"), default=OpinionStatus.RECEIVED
+    )
     public_content: Mapped[str | None] = mapped_column(sa.Text)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import after_this_request, request
+
 from .. import catalog
+from ..errors import expired_form, render_error
+from ..interaction.forms import EXPIRED
 from ..models import Document
 from . import queries
 from .forms import OpinionForm, opinion_form
@@ -33,6 +37,9 @@ def build(
     if state.code == "open" and doc.status == "published":
         form = form or opinion_form(asked)
         form.prepare()
+        if form.expired and refused is None:
+            refused = EXPIRED
+        after_this_request(_no_store)  # a form, perhaps with what was typed in it
     else:
         form = None
     result = state.code == "result"
@@ -46,3 +53,21 @@ def build(
         adoption=queries.published_adoption(doc) if result else [],
         tallies=queries.tallies(doc, asked) if result else [],
     )
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@expired_form("consultations.submit")
+def expired_opinion():
+    """The opinion form again, as typed, after its page expired (nothing was stored)."""
+    from ..views.public import render_detail  # the consultation's page is the detail page
+
+    doc = catalog.get_public("consultation", (request.view_args or {}).get("slug", ""))
+    if doc is None:
+        return render_error(404)
+    form = opinion_form(queries.questions(doc))
+    form.expired = True
+    return render_detail(doc, status=400, form=form)

@@ -1,14 +1,12 @@
 """Services for consultations: residents' opinions, staff questions, moderation, the result.
 
-Every write starts with ``begin_write`` and every staff action writes an audit record in
-the same transaction. The result (结果反馈) is written to the consultation document
-through ``portal.publishing``, so search, feeds and the API follow it.
+Every write is one unit of work (``database.unit_of_work``: lock, re-read, check, write,
+audit, commit). The result (结果反馈) is written to the consultation document through
+``portal.publishing``, so search, feeds and the API follow it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -16,11 +14,12 @@ import sqlalchemy as sa
 
 from .. import audit, catalog, publishing
 from ..content_types import CONTROL_CHARS
-from ..database import begin_write
+from ..database import reread, unit_of_work
 from ..errors import InvalidTransition, ValidationError
 from ..extensions import db
-from ..interaction import privacy
+from ..interaction import publication
 from ..models import Document
+from ..states import DocumentStatus, OpinionStatus
 from ..timeutil import utcnow
 from . import queries
 from .models import ADOPTION, QUESTION_TYPES, Opinion, Question
@@ -32,24 +31,13 @@ TEXT_ANSWER_MAX = 1000
 REASON_MAX = 500
 
 
-@contextmanager
-def _writing() -> Iterator[None]:
-    """A writer's transaction; anything refused inside leaves nothing behind."""
-    begin_write()
-    try:
-        yield
-    except Exception:
-        publishing.discard_changes()
-        raise
-
-
 def _day(value: str) -> str:
     return f"{date.fromisoformat(value):%Y年%m月%d日}"
 
 
 def check_open(doc: Document, on: date | None = None) -> None:
     """Raise ``InvalidTransition`` with a Chinese message unless ``doc`` takes opinions now."""
-    if doc.kind != "consultation" or doc.status != "published":
+    if doc.kind != "consultation" or doc.status != DocumentStatus.PUBLISHED:
         raise InvalidTransition("该征集未在公开发布中，不接收意见")
     extra = doc.extra or {}
     state = catalog.consultation_state(extra, on)
@@ -161,12 +149,11 @@ def submit_opinion(
     ``data`` has ``content``, ``name``, ``contact`` and ``consent``; ``raw_answers`` the
     form's answers by field name. Nothing is stored when anything is refused.
     """
-    with _writing():
+    with unit_of_work():
         existing = db.session.scalar(sa.select(Opinion).where(Opinion.form_token == form_token))
         if existing is not None:  # the same form sent twice: one opinion
-            db.session.commit()
             return existing
-        check_open(doc)
+        check_open(reread(doc))
         answers, content = validate_opinion(queries.questions(doc), data, raw_answers)
         opinion = Opinion(
             document_id=doc.id,
@@ -180,7 +167,6 @@ def submit_opinion(
             quarantine_reason=quarantine,
         )
         db.session.add(opinion)
-        db.session.commit()
     return opinion
 
 
@@ -213,25 +199,41 @@ def _clean_question(item: dict[str, Any], n: int, errors: dict[str, str], key: s
     )
 
 
-def set_questions(doc: Document, items: list[dict[str, Any]], *, actor: str) -> list[Question]:
-    """Replace the consultation's questions; refused once opinions have arrived.
+def check_questions_editable(doc: Document, *, actor_role: str | None) -> None:
+    """Refuse a change to the questions that would go live unreviewed or change what was
+    asked: a closed consultation's never change, a published one's only by a reviewer
+    (as for any published document), and none once opinions have arrived."""
+    if doc.kind != "consultation":
+        raise InvalidTransition("只有征集调查可以设置问题")
+    state = catalog.consultation_state(doc.extra or {})
+    if doc.status == DocumentStatus.PUBLISHED and (
+        state.code not in {"upcoming", "open"} or (doc.extra or {}).get("result_summary")
+    ):
+        raise InvalidTransition("征集已经截止，问题不能再修改")
+    publishing.check_editable(doc, actor_role=actor_role)
+    if queries.received(doc):
+        raise InvalidTransition("已经收到意见，问题不能再修改（修改会使已收到的回答无法统计）")
+
+
+def set_questions(
+    doc: Document, items: list[dict[str, Any]], *, actor: str, actor_role: str | None
+) -> list[Question]:
+    """Replace the consultation's questions (see ``check_questions_editable`` for when).
 
     Each item has ``text``, ``kind`` (single, multiple, text), ``options`` (a list, or
     one per line) and ``required``. Errors are keyed ``questions-<i>-<field>`` by the
-    item's position in ``items``.
+    item's position in ``items``. ``actor_role`` None is the content loader's change.
     """
-    with _writing():
-        if queries.received(doc):
-            raise InvalidTransition("已经收到意见，问题不能再修改（修改会使已收到的回答无法统计）")
-        if len(items) > MAX_QUESTIONS:
-            raise ValidationError({"questions": f"最多设置 {MAX_QUESTIONS} 个问题"})
-        errors: dict[str, str] = {}
-        new = [
-            _clean_question(item, n, errors, f"questions-{n - 1}")
-            for n, item in enumerate(items, 1)
-        ]
-        if errors:
-            raise ValidationError(errors)
+    if len(items) > MAX_QUESTIONS:
+        raise ValidationError({"questions": f"最多设置 {MAX_QUESTIONS} 个问题"})
+    errors: dict[str, str] = {}
+    new = [
+        _clean_question(item, n, errors, f"questions-{n - 1}") for n, item in enumerate(items, 1)
+    ]
+    if errors:
+        raise ValidationError(errors)
+    with unit_of_work():
+        check_questions_editable(reread(doc), actor_role=actor_role)
         for old in queries.questions(doc):
             db.session.delete(old)
         db.session.flush()
@@ -239,49 +241,66 @@ def set_questions(doc: Document, items: list[dict[str, Any]], *, actor: str) -> 
             question.document_id = doc.id
             db.session.add(question)
         audit.record(actor, "questions_set", "document", doc.id, count=len(new), title=doc.title)
-        db.session.commit()
     return new
 
 
 # -- staff: moderation ----------------------------------------------------------------
 
 
-def _without_own_details(opinion: Opinion, text: str) -> str:
-    """The sender's own name and contact, wherever they appear, masked."""
-    if opinion.name and len(opinion.name) >= 2:
-        text = text.replace(opinion.name, privacy.mask_name(opinion.name))
-    if opinion.contact:
-        kind = "email" if "@" in opinion.contact else "mobile"
-        text = text.replace(opinion.contact, privacy.mask_value(kind, opinion.contact))
-    return text
+def own_details(opinion: Opinion) -> dict[str, Any]:
+    """The sender's own name and contact, for ``privacy.mask_own_details``."""
+    return {"name": opinion.name, "contacts": [opinion.contact] if opinion.contact else []}
 
 
-def publish_opinion(opinion: Opinion, *, actor: str) -> str:
-    """Show an opinion's text on the consultation page with personal data masked.
-
-    Returns what was masked, for the member of staff.
-    """
+def _check_publishable(opinion: Opinion) -> None:
     if opinion.quarantined:
         raise InvalidTransition("该意见被系统拦截，不能公开")
     if not opinion.consent:
         raise InvalidTransition("提交人未同意公开意见内容")
-    if opinion.status == "published":
+    if opinion.status == OpinionStatus.PUBLISHED:
         raise InvalidTransition("该意见已经公开")
     if not opinion.content:
         raise InvalidTransition("该意见只有问题回答，没有可公开的意见内容")
-    with _writing():
-        text, findings = privacy.mask_personal_data(opinion.content)
-        masked = _without_own_details(opinion, text)
-        opinion.public_content = masked
-        opinion.status = "published"
+
+
+OPINION_PUBLIC_FIELDS = {"content": "意见内容"}
+
+
+def opinion_preview(opinion: Opinion) -> publication.PublicText:
+    """The opinion as it would be published, personal data masked and marked (no write)."""
+    _check_publishable(opinion)
+    return publication.prepare(opinion.content, label="意见内容", **own_details(opinion))
+
+
+def publish_opinion(opinion: Opinion, *, content: str, actor: str) -> None:
+    """Show an opinion on the consultation page with the public text the handler confirmed
+    (masked in the preview, maybe edited); refused while it still holds personal data."""
+    cleaned = publication.check_texts(
+        {"content": content}, OPINION_PUBLIC_FIELDS, **own_details(opinion)
+    )
+    with unit_of_work():
+        reread(opinion)
+        _check_publishable(opinion)
+        automatic = opinion_preview(opinion)
+        opinion.public_content = cleaned["content"]
+        opinion.status = OpinionStatus.PUBLISHED
         opinion.hidden_reason = None
         opinion.moderated_at = utcnow()
-        audit.record(actor, "opinion_publish", "opinion", opinion.id, masked=len(findings))
-        db.session.commit()
-    told = privacy.describe(findings)
-    if masked != text:
-        told = "；".join(filter(None, [told, "已遮盖提交人自己的姓名或联系方式"]))
-    return told
+        edited = {"edited": "意见内容"} if cleaned["content"] != automatic.masked else {}
+        audit.record(
+            actor,
+            "opinion_publish",
+            "opinion",
+            opinion.id,
+            masked=len(automatic.findings),
+            **edited,
+        )
+
+
+def reveal_opinion(opinion: Opinion, *, actor: str) -> None:
+    """Log that ``actor`` saw an opinion's sender and text in full (never the values)."""
+    with unit_of_work():
+        audit.record(actor, "reveal", "opinion", opinion.id, fields=["name", "contact", "content"])
 
 
 def hide_opinion(opinion: Opinion, *, reason: str, actor: str) -> None:
@@ -291,15 +310,15 @@ def hide_opinion(opinion: Opinion, *, reason: str, actor: str) -> None:
         raise ValidationError({"reason": "不公开原因：必填"})
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"不公开原因：不能超过 {REASON_MAX} 个字"})
-    if opinion.status == "hidden":
-        raise InvalidTransition("该意见已设为不公开")
-    with _writing():
-        opinion.status = "hidden"
+    with unit_of_work():
+        reread(opinion)
+        if opinion.status == OpinionStatus.HIDDEN:
+            raise InvalidTransition("该意见已设为不公开")
+        opinion.status = OpinionStatus.HIDDEN
         opinion.public_content = None
         opinion.hidden_reason = reason
         opinion.moderated_at = utcnow()
         audit.record(actor, "opinion_hide", "opinion", opinion.id, reason=reason)
-        db.session.commit()
 
 
 def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: str) -> None:
@@ -312,13 +331,13 @@ def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: str) -> 
         errors["note"] = f"说明：不能超过 {REASON_MAX} 个字"
     if errors:
         raise ValidationError(errors)
-    if opinion.quarantined:
-        raise InvalidTransition("该意见被系统拦截，不计入结果")
-    with _writing():
+    with unit_of_work():
+        reread(opinion)
+        if opinion.quarantined:
+            raise InvalidTransition("该意见被系统拦截，不计入结果")
         opinion.adoption = decision
         opinion.adoption_note = note or None
         audit.record(actor, "opinion_adopt", "opinion", opinion.id, decision=ADOPTION[decision])
-        db.session.commit()
 
 
 # -- staff: the result ----------------------------------------------------------------
@@ -330,8 +349,9 @@ def publish_result(
     """Publish (or correct) the result of a closed consultation: the summary and how many
     opinions were adopted, through the publishing service. Every counted opinion must
     have an adoption decision first."""
-    with _writing():
-        if doc.kind != "consultation" or doc.status != "published":
+    with unit_of_work():
+        reread(doc)
+        if doc.kind != "consultation" or doc.status != DocumentStatus.PUBLISHED:
             raise InvalidTransition("只有已发布的征集可以公布结果")
         extra = doc.extra or {}
         if catalog.consultation_state(extra).code in {"upcoming", "open"}:

@@ -7,8 +7,9 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from ..database import begin_write
+from ..database import unit_of_work
 from ..extensions import db
+from ..states import MessageStatus
 from ..timeutil import parse_local
 from .models import Message
 
@@ -18,33 +19,33 @@ def load_examples(path: Path) -> int:
     if not path.is_file():
         return 0
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    begin_write()
-    added = 0
-    for number, item in enumerate(items, 1):
-        token = f"example:{item['key']}"
-        if db.session.scalar(sa.select(Message.id).where(Message.form_token == token)):
-            continue
-        received = parse_local(str(item["received"]))
-        db.session.add(
-            Message(
-                tracking_no=f"LY-{received.year}-{900000 + number:06d}",
-                code_hash="!example",  # no query code: examples cannot be tracked
-                form_token=token,
-                subject=item["subject"],
-                content=item["content"],
-                category=item["category"],
-                consent=True,
-                status="answered",
-                received_at=received,
-                reply=item["reply"],
-                reply_department=item["department"],
-                replied_at=parse_local(str(item["replied"])),
-                published=True,
-                public_subject=item["subject"],
-                public_content=item["content"],
-                is_example=True,
+    with unit_of_work():
+        added = 0
+        for number, item in enumerate(items, 1):
+            token = f"example:{item['key']}"
+            if db.session.scalar(sa.select(Message.id).where(Message.form_token == token)):
+                continue
+            received = parse_local(str(item["received"]))
+            db.session.add(
+                Message(
+                    tracking_no=f"LY-{received.year}-{900000 + number:06d}",
+                    code_hash="!example",  # no query code: examples cannot be tracked
+                    form_token=token,
+                    subject=item["subject"],
+                    content=item["content"],
+                    category=item["category"],
+                    consent=True,
+                    status=MessageStatus.ANSWERED,
+                    received_at=received,
+                    reply=item["reply"],
+                    reply_department=item["department"],
+                    replied_at=parse_local(str(item["replied"])),
+                    published=True,
+                    public_subject=item["subject"],
+                    public_content=item["content"],
+                    public_reply=item["reply"],
+                    is_example=True,
+                )
             )
-        )
-        added += 1
-    db.session.commit()
+            added += 1
     return added

@@ -5,22 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import UTCDateTime
+from ..states import (
+    MESSAGE_LABELS,
+    REQUEST_LABELS,
+    MessageStatus,
+    RequestEventKind,
+    RequestStatus,
+    status_type,
+)
 from ..timeutil import utcnow
+from .clock import RequestClock, replay
 
 MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
 # Kinds of 法人或其他组织, exactly the applicant columns of the annual report's Table 三.
 ORGANISATION_TYPES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
-MESSAGE_STATUSES = {"received": "已受理", "answered": "已答复"}
-REQUEST_STATUSES = {
-    "received": "已受理，办理中",
-    "supplement": "已通知补正，等待申请人补充",
-    "consulting": "征求第三方意见中",
-    "closed": "已答复",
-}
+MESSAGE_STATUSES: dict[str, str] = dict(MESSAGE_LABELS)
+REQUEST_STATUSES: dict[str, str] = dict(REQUEST_LABELS)
 
 # Outcomes exactly as the rows of Table 三 of the annual report on government-information
 # disclosure (政府信息公开工作年度报告), so the report can be computed from the ledger.
@@ -69,7 +73,9 @@ class Message(db.Model):
     name: Mapped[str | None] = mapped_column(sa.String(50))
     contact: Mapped[str | None] = mapped_column(sa.String(254))
     consent: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(12), default="received")
+    status: Mapped[MessageStatus] = mapped_column(
+        status_type(MessageStatus, "message_status"), default=MessageStatus.RECEIVED
+    )
     quarantined: Mapped[bool] = mapped_column(default=False)
     quarantine_reason: Mapped[str | None] = mapped_column(sa.String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,6 +85,8 @@ class Message(db.Model):
     published: Mapped[bool] = mapped_column(default=False)
     public_subject: Mapped[str | None] = mapped_column(sa.String(100))
     public_content: Mapped[str | None] = mapped_column(sa.Text)
+    #: The reply as published (masked and checked by the handler); ``reply`` stays as written.
+    public_reply: Mapped[str | None] = mapped_column(sa.Text)
     is_example: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
@@ -86,7 +94,12 @@ class Message(db.Model):
 
 
 class InfoRequest(db.Model):
-    """An application for government information (政府信息公开条例 Art. 29); never public."""
+    """An application for government information (政府信息公开条例 Art. 29); never public.
+
+    Its life is ``events``; ``status``, ``receipt_date`` and ``due_date`` are what
+    ``clock.replay`` makes of them, stored for lists and counts and written only by
+    ``deadlines.refresh_request``.
+    """
 
     __tablename__ = "info_request"
 
@@ -106,20 +119,21 @@ class InfoRequest(db.Model):
     purpose: Mapped[str | None] = mapped_column(sa.Text)
     medium: Mapped[str] = mapped_column(sa.String(10))  # 纸质 | 电子
     delivery: Mapped[str] = mapped_column(sa.String(10))  # 邮寄 | 电子邮件 | 自行领取
-    status: Mapped[str] = mapped_column(sa.String(12), default="received")
+    status: Mapped[RequestStatus] = mapped_column(
+        status_type(RequestStatus, "request_status"), default=RequestStatus.RECEIVED
+    )
     quarantined: Mapped[bool] = mapped_column(default=False)
     quarantine_reason: Mapped[str | None] = mapped_column(sa.String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     receipt_date: Mapped[date] = mapped_column(sa.Date)  # the day the statutory clock starts
     due_date: Mapped[date] = mapped_column(sa.Date, index=True)
-    extension_days: Mapped[int] = mapped_column(default=0)
-    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
-    extension_approver: Mapped[str | None] = mapped_column(sa.String(50))
-    pauses: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list)  # [[start, end|None]]
-    supplement_note: Mapped[str | None] = mapped_column(sa.Text)
     outcome: Mapped[str | None] = mapped_column(sa.String(40))
     reply: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<InfoRequest {self.tracking_no} {self.status}>"
@@ -127,3 +141,53 @@ class InfoRequest(db.Model):
     @property
     def outcome_label(self) -> str | None:
         return OUTCOMES.get(self.outcome or "")
+
+    @property
+    def clock(self) -> RequestClock:
+        """The statutory clock as the events say it stands."""
+        return replay(self.events)
+
+    # What the tracking page and the inbox show, read off the events.
+    @property
+    def extension_days(self) -> int:
+        return self.clock.extension_days
+
+    @property
+    def extension_reason(self) -> str | None:
+        return self.clock.extension_reason
+
+    @property
+    def supplement_note(self) -> str | None:
+        return self.clock.supplement_note
+
+
+class RequestEvent(db.Model):
+    """One thing that happened to an information request (Alaveteli's info_request_events).
+
+    ``day`` is the day it took effect (Asia/Shanghai), which staff may give for something that
+    arrived earlier (a 补正 by post); ``created_at`` is when it was recorded. ``note`` holds
+    the 补正 notice, the consultation note or the extension's reason; ``days`` and
+    ``approver`` an extension's; ``outcome`` the closing's (a key of ``OUTCOMES``).
+    """
+
+    __tablename__ = "info_request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("info_request.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[RequestEventKind] = mapped_column(
+        status_type(RequestEventKind, "request_event_kind", length=24)
+    )
+    day: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(50))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    days: Mapped[int | None] = mapped_column()
+    approver: Mapped[str | None] = mapped_column(sa.String(50))
+    outcome: Mapped[str | None] = mapped_column(sa.String(40))
+
+    request: Mapped[InfoRequest] = relationship(back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"<RequestEvent {self.request_id} {self.kind} {self.day}>"

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from flask import url_for
 
 from .. import content_types, feeds
-from ..interaction import services as interaction
+from ..interaction import deadlines
 from ..interaction.models import MESSAGE_CATEGORIES, Message
 from ..models import Document
+from ..states import MessageStatus
 from ..timeutil import to_local, utcnow
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -202,7 +203,7 @@ def _document_records(
         yield record
 
 
-PUBLIC_MESSAGES = sa.and_(Message.published.is_(True), Message.status == "answered")
+PUBLIC_MESSAGES = sa.and_(Message.published.is_(True), Message.status == MessageStatus.ANSWERED)
 
 
 def _message_records(conn: sa.Connection) -> Iterator[Record]:
@@ -212,7 +213,7 @@ def _message_records(conn: sa.Connection) -> Iterator[Record]:
             Message.category,
             Message.public_content,
             Message.received_at,
-            Message.reply,
+            Message.public_reply,
             Message.reply_department,
             Message.replied_at,
             Message.is_example,
@@ -227,10 +228,10 @@ def _message_records(conn: sa.Connection) -> Iterator[Record]:
             "category": row.category or "",
             "content": row.public_content or "",
             "received_on": _day(row.received_at),
-            "reply": row.reply or "",
+            "reply": row.public_reply or "",
             "reply_department": row.reply_department or "",
             "replied_on": _day(row.replied_at),
-            "working_days": str(interaction.working_days_taken(row.received_at, row.replied_at)),
+            "working_days": str(deadlines.working_days_taken(row.received_at, row.replied_at)),
             "illustrative": "是" if row.is_example else "否",
         }
 

@@ -35,16 +35,17 @@ from flask import current_app
 
 from .. import audit
 from ..consultations.models import Opinion
-from ..database import begin_write
+from ..database import unit_of_work
 from ..extensions import db
-from ..interaction import privacy
+from ..interaction import deadlines, privacy, services
 from ..interaction.models import InfoRequest, Message
+from ..states import MessageStatus, RequestStatus
 from ..timeutil import utcnow
 
 PURGED = "已删除"
 ACTOR = "system"
 BATCH = 500
-REQUEST_TEXTS = ("description", "purpose", "reply", "supplement_note", "extension_reason")
+REQUEST_TEXTS = ("description", "purpose", "reply")  # and the notes of its events
 
 Row = TypeVar("Row", Message, InfoRequest, Opinion)
 
@@ -82,40 +83,39 @@ class Cutoffs:
         )
 
 
+class _DryRun(Exception):
+    """Raised inside the unit of work of a dry run, so that it rolls back."""
+
+
 def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
-    """Anonymise the personal data that is past its retention period (all in one transaction)."""
+    """Anonymise the personal data that is past its retention period (one unit of work)."""
     cutoffs = Cutoffs.at(now or utcnow())
-    begin_write()
     report = PurgeReport()
     try:
-        report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), _purge_request))
-        report.messages = sum(_changed(Message, _messages_due(cutoffs), _purge_message))
-        report.opinions = sum(_changed(Opinion, _opinions_due(cutoffs), _purge_opinion))
-        report.quarantined = (
-            sum(_changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request))
-            + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
-            + sum(_changed(Opinion, _quarantined(Opinion, cutoffs), _empty_opinion))
-        )
-        report.unanswered_kept = (
-            db.session.scalar(
-                sa.select(sa.func.count(Message.id)).where(
-                    Message.quarantined.is_(False),
-                    Message.status != "answered",
-                    Message.received_at < cutoffs.messages,
-                )
+        with unit_of_work():
+            report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), _purge_request))
+            report.messages = sum(_changed(Message, _messages_due(cutoffs), _purge_message))
+            report.opinions = sum(_changed(Opinion, _opinions_due(cutoffs), _purge_opinion))
+            report.quarantined = (
+                sum(_changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request))
+                + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
+                + sum(_changed(Opinion, _quarantined(Opinion, cutoffs), _empty_opinion))
             )
-            or 0
-        )
-    except BaseException:
-        db.session.rollback()
-        raise
-    if dry_run:
-        db.session.rollback()
-        return report
-    detail: dict[str, Any] = asdict(report)
-    del detail["unanswered_kept"]
-    audit.record(ACTOR, "purge", "system", 0, **detail)
-    db.session.commit()
+            report.unanswered_kept = (
+                db.session.scalar(
+                    sa.select(sa.func.count(Message.id)).where(
+                        deadlines.message_open(), Message.received_at < cutoffs.messages
+                    )
+                )
+                or 0
+            )
+            if dry_run:
+                raise _DryRun
+            detail: dict[str, Any] = asdict(report)
+            del detail["unanswered_kept"]
+            audit.record(ACTOR, "purge", "system", 0, **detail)
+    except _DryRun:
+        pass
     return report
 
 
@@ -147,7 +147,7 @@ def _values(row: Message | InfoRequest | Opinion) -> tuple[Any, ...]:
 def _requests_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
     return sa.and_(
         InfoRequest.quarantined.is_(False),
-        InfoRequest.status == "closed",
+        InfoRequest.status == RequestStatus.CLOSED,
         InfoRequest.closed_at < cutoffs.requests,
         sa.or_(  # rows an earlier run left like this are skipped without being loaded
             InfoRequest.name != PURGED,
@@ -165,7 +165,7 @@ def _messages_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
     # when something changed.
     return sa.and_(
         Message.quarantined.is_(False),
-        Message.status == "answered",
+        Message.status == MessageStatus.ANSWERED,
         Message.replied_at < cutoffs.messages,
     )
 
@@ -185,21 +185,29 @@ def _quarantined(model: type[Row], cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
 # -- what changes -----------------------------------------------------------------------
 
 
-def mask_text(text: str | None, own: tuple[str | None, ...]) -> str | None:
-    """``text`` with ID numbers, phones, e-mail and the resident's own details masked."""
+def mask_text(text: str | None, own: dict[str, Any]) -> str | None:
+    """``text`` with personal data and the resident's own details masked."""
     if not text:
         return text
-    masked, _ = privacy.mask_personal_data(text)
-    for value in own:
-        if value and len(value) >= 2 and value != PURGED:
-            masked = masked.replace(value, privacy.mask_name(value))
+    masked, _ = privacy.mask_own_details(text, **own)
     return masked
 
 
+def _own(item: Message | InfoRequest | Opinion) -> dict[str, Any]:
+    if isinstance(item, Opinion):
+        return {"name": item.name, "contacts": [item.contact] if item.contact else []}
+    own = services.own_details(item)
+    if own["name"] == PURGED:
+        own["name"] = None
+    return own
+
+
 def _purge_request(item: InfoRequest) -> None:
-    own = (item.name, item.id_number, item.phone, item.email, item.address)
+    own = _own(item)
     for name in REQUEST_TEXTS:
         setattr(item, name, mask_text(getattr(item, name), own))
+    for event in item.events:
+        event.note = mask_text(event.note, own)
     item.name = PURGED
     item.id_number = item.email = item.address = None
     item.phone = ""
@@ -207,28 +215,28 @@ def _purge_request(item: InfoRequest) -> None:
 
 def _empty_request(item: InfoRequest) -> None:
     item.name = item.description = PURGED
-    item.id_number = item.email = item.address = item.purpose = None
-    item.supplement_note = item.extension_reason = item.reply = None
+    item.id_number = item.email = item.address = item.purpose = item.reply = None
+    for event in item.events:
+        event.note = None
     item.phone = ""
 
 
 def _purge_message(message: Message) -> None:
-    own = (message.name, message.contact)
+    own = _own(message)
     message.subject = mask_text(message.subject, own) or ""
     message.content = mask_text(message.content, own) or ""
-    if not message.published:  # a published reply was masked when it was published
-        message.reply = mask_text(message.reply, own)
+    message.reply = mask_text(message.reply, own)  # the published one is ``public_reply``
     message.name = message.contact = None
 
 
 def _empty_message(message: Message) -> None:
     message.subject = message.content = PURGED
     message.name = message.contact = message.reply = None
-    message.public_subject = message.public_content = None
+    message.public_subject = message.public_content = message.public_reply = None
 
 
 def _purge_opinion(opinion: Opinion) -> None:
-    opinion.content = mask_text(opinion.content, (opinion.name, opinion.contact)) or ""
+    opinion.content = mask_text(opinion.content, _own(opinion)) or ""
     opinion.name = opinion.contact = None
 
 

@@ -18,8 +18,8 @@ Counting rules (repeated in ``NOTES`` for readers):
   本年新收 + 上年结转 = 办理结果总计 + 结转下年度.
 - Answers are judged as of now: a request is on time if closed by its due date (which
   already includes an extension and excludes consultation time; one closed while waiting
-  for its 补正 is never late, nor is one still waiting overdue: ``services.past_due``), a
-  message if answered within ``services.MESSAGE_TARGET`` working days.
+  for its 补正 is never late, nor is one still waiting overdue), a message if answered by
+  its due day — the rules of ``interaction.deadlines``, as the inbox and dashboard apply them.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import selectinload
 
 from .. import content_types
 from ..extensions import db
-from ..interaction import calendar, services
+from ..interaction import deadlines
 from ..interaction.models import ORGANISATION_TYPES, OUTCOMES, InfoRequest, Message
 from ..models import Document, DocumentRevision
+from ..states import DocumentStatus
 from ..timeutil import local_date, utcnow, year_bounds_utc
 from .figures import review_figures
 from .models import REVIEW_GROUPS, REVIEW_RESULTS
@@ -348,7 +349,7 @@ def build(year: int) -> AnnualReport:
 def _published_in(year: int) -> list[sa.ColumnElement[bool]]:
     start, end = year_bounds_utc(year)
     return [
-        Document.status == "published",
+        Document.status == DocumentStatus.PUBLISHED,
         Document.published_at >= start,
         Document.published_at < end,
     ]
@@ -418,15 +419,15 @@ def _request_replies(year: int, today: date) -> ReplyStats:
     start, end = year_bounds_utc(year)
     rows = db.session.scalars(
         sa.select(InfoRequest)
-        .options(load_only(*services.DEADLINE_COLUMNS))
+        .options(selectinload(InfoRequest.events))
         .where(
             InfoRequest.quarantined.is_(False),
             InfoRequest.received_at >= start,
             InfoRequest.received_at < end,
         )
     ).all()
-    answered = [services.past_due(item, today) for item in rows if item.closed_at is not None]
-    waiting = [services.past_due(item, today) for item in rows if item.closed_at is None]
+    answered = [deadlines.past_due(item, today) for item in rows if item.closed_at is not None]
+    waiting = [deadlines.past_due(item, today) for item in rows if item.closed_at is None]
     return ReplyStats(
         received=len(rows),
         answered=len(answered),
@@ -445,17 +446,14 @@ def _message_replies(year: int, today: date) -> ReplyStats:
             Message.received_at < end,
         )
     ).all()
-    target = services.MESSAGE_TARGET
     answered = [
-        services.working_days_taken(received, replied) > target
+        deadlines.message_answered_late(received, replied)
         for received, replied in rows
         if replied is not None
     ]
     waiting = [received for received, replied in rows if replied is None]
     overdue = sum(
-        1
-        for received in waiting
-        if calendar.working_days_between(calendar.receipt_day(local_date(received)), today) > target
+        1 for received in waiting if deadlines.message_due_on(local_date(received)) < today
     )
     return ReplyStats(
         received=len(rows),
@@ -472,12 +470,12 @@ def _active(year: int) -> ActiveDisclosure:
         sa.select(
             _tally(Document.id, _in_year(issued, year)),
             _tally(Document.id, sa.and_(issued <= f"{year}-12-31", validity == "有效")),
-        ).where(Document.kind == "policy", Document.status == "published")
+        ).where(Document.kind == "policy", Document.status == DocumentStatus.PUBLISHED)
     ).one()
     penalties = db.session.scalar(
         sa.select(sa.func.count(Document.id)).where(
             Document.kind == "enforcement",
-            Document.status == "published",
+            Document.status == DocumentStatus.PUBLISHED,
             _extra("subtype") == "行政处罚",
             _in_year(_extra("decided_on"), year),
         )
@@ -506,7 +504,7 @@ def _abolished(year: int) -> int:
         .join(Document, Document.id == DocumentRevision.document_id)
         .where(
             Document.kind == "policy",
-            Document.status == "published",
+            Document.status == DocumentStatus.PUBLISHED,
             _extra("validity") == "废止",
         )
         .subquery()

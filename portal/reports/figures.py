@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from .. import audit
-from ..database import begin_write
+from ..database import unit_of_work
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..timeutil import local_date, utcnow
@@ -68,17 +68,16 @@ def set_review_figures(
             cleaned[name] = number  # type: ignore[assignment]
     if errors:
         raise ValidationError(errors)
-    begin_write()
-    row = review_figures(year)
-    if row is None:
-        row = ReviewLitigationFigures(year=year)
-        db.session.add(row)
-    for name, number in cleaned.items():
-        setattr(row, name, number)
-    row.updated_by = actor
-    row.updated_at = utcnow()
-    audit.record(actor, "report_figures", "report", year, year=year, figures=_describe(cleaned))
-    db.session.commit()
+    with unit_of_work():
+        row = review_figures(year)
+        if row is None:
+            row = ReviewLitigationFigures(year=year)
+            db.session.add(row)
+        for name, number in cleaned.items():
+            setattr(row, name, number)
+        row.updated_by = actor
+        row.updated_at = utcnow()
+        audit.record(actor, "report_figures", "report", year, year=year, figures=_describe(cleaned))
     return row
 
 

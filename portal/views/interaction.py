@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from .. import search
+from ..errors import expired_form
 from ..extensions import db, limiter
-from ..interaction import services
+from ..interaction import deadlines, services
 from ..interaction.forms import MessageForm, RequestForm, TrackForm
 from ..interaction.models import MESSAGE_STATUSES, OUTCOMES, REQUEST_STATUSES, InfoRequest, Message
 from ..timeutil import local_date, utcnow, year_bounds_utc
@@ -49,8 +50,10 @@ def message_stats(year: int) -> MessageStats:
             in_year, Message.status == "answered"
         )
     ).all()
-    days = [services.working_days_taken(r.received_at, r.replied_at) for r in answered]
-    on_time = sum(1 for d in days if d <= services.MESSAGE_TARGET)
+    days = [deadlines.working_days_taken(r.received_at, r.replied_at) for r in answered]
+    on_time = sum(
+        1 for r in answered if not deadlines.message_answered_late(r.received_at, r.replied_at)
+    )
     average = round(sum(days) / len(days), 1) if days else None
     return MessageStats(year, received, len(days), on_time, average)
 
@@ -80,8 +83,20 @@ def messages():
         pages=max(1, -(-total // PER_PAGE)),
         total=total,
         stats=message_stats(local_date(utcnow()).year),
-        days_taken=services.working_days_taken,
+        days_taken=deadlines.working_days_taken,
     )
+
+
+#: Pages holding a resident's own data (what they typed, a receipt, a tracking result):
+#: never kept by a browser or proxy, so the back button or a shared computer shows nothing.
+NO_STORE = {"interaction.new_message", "interaction.new_request", "interaction.track"}
+
+
+@bp.after_request
+def no_store(response):
+    if request.endpoint in NO_STORE:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/messages/new", methods=["GET", "POST"])
@@ -98,9 +113,20 @@ def new_message():
             fields, form_token=form.form_token.data, quarantine=form.trap()
         )
         return render_template("interaction/submitted.html", submission=submission, what="留言")
+    return _message_form(form, 400 if request.method == "POST" else 200)
+
+
+def _message_form(form: MessageForm, status: int):
     form.prepare()
-    status = 400 if request.method == "POST" else 200
     return render_template("interaction/message_form.html", form=form), status
+
+
+@expired_form("interaction.new_message")
+def expired_message():
+    """The message form again, as typed, after its page expired (nothing was stored)."""
+    form = MessageForm()
+    form.expired = True
+    return _message_form(form, 400)
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -118,9 +144,20 @@ def new_request():
             fields, form_token=form.form_token.data, quarantine=form.trap()
         )
         return render_template("interaction/submitted.html", submission=submission, what="申请")
+    return _request_form(form, 400 if request.method == "POST" else 200)
+
+
+def _request_form(form: RequestForm, status: int):
     form.prepare()
-    status = 400 if request.method == "POST" else 200
     return render_template("interaction/request_form.html", form=form), status
+
+
+@expired_form("interaction.new_request")
+def expired_request():
+    """The request form again, as typed, after its page expired (nothing was stored)."""
+    form = RequestForm()
+    form.expired = True
+    return _request_form(form, 400)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -133,6 +170,12 @@ def track():
     if form.validate_on_submit():
         item = services.track(form.tracking_no.data, form.code.data)
         not_found = item is None
+    return _track_page(
+        form, item, not_found, 400 if request.method == "POST" and form.errors else 200
+    )
+
+
+def _track_page(form: TrackForm, item: Message | InfoRequest | None, not_found: bool, status: int):
     response = render_template(
         "interaction/track.html",
         form=form,
@@ -143,7 +186,15 @@ def track():
         request_statuses=REQUEST_STATUSES,
         outcomes=OUTCOMES,
     )
-    return response, (400 if request.method == "POST" and form.errors else 200)
+    return response, status
+
+
+@expired_form("interaction.track")
+def expired_track():
+    """The tracking form again, as typed, after its page expired."""
+    form = TrackForm()
+    form.expired = True
+    return _track_page(form, None, False, 400)
 
 
 @bp.post("/messages/suggest")

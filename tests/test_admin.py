@@ -241,6 +241,9 @@ def test_a_cookie_signed_with_the_once_public_key_is_not_accepted(
     client = default.test_client()
     client.set_cookie("session", cookie)
     assert client.get("/admin/users").status_code == 302  # to the sign-in page
+    with default.app_context():  # close its connections now, not when collected
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, object]]]:

@@ -48,8 +48,9 @@ def sentences() -> list[str]:
 def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> None:
     from flask_migrate import upgrade
 
-    from portal import create_app, publishing
+    from portal import create_app
     from portal.database import unit_of_work
+    from portal.documents import publishing
     from portal.timeutil import parse_local
     from tests.conftest import BASE_FIELDS
 

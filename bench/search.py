@@ -137,7 +137,7 @@ def make_body(rng: random.Random, pool: list[str]) -> str:
 
 def kind_fields(kind: str, rng: random.Random, pool: list[str], n: int, day: date) -> dict:
     """``BASE_FIELDS`` of ``kind`` with numbers and dates varied per document."""
-    from portal import content_types
+    from portal.documents import content_types
     from tests.conftest import BASE_FIELDS
 
     fields = dict(BASE_FIELDS[kind])
@@ -168,9 +168,9 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
     """Publish ``total`` generated documents; returns seconds and body characters."""
     from flask_migrate import upgrade
 
-    from portal import content_types, publishing
     from portal import search as portal_search
     from portal.database import unit_of_work
+    from portal.documents import content_types, publishing
     from portal.timeutil import parse_local
 
     publishing.changes_committed.disconnect(portal_search._on_changes_committed)
@@ -391,8 +391,8 @@ class PublishCycle:
 
 def publish_cycle(app: Flask, total: int) -> PublishCycle:
     """Publish one document with the search sync connected; time until search finds it."""
-    from portal import publishing
     from portal import search as portal_search
+    from portal.documents import publishing
     from portal.search.index import get_index
 
     publishing.changes_committed.connect(portal_search._on_changes_committed, weak=False)

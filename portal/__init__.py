@@ -6,10 +6,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as portal_config
-from . import pagecache, security
-from .extensions import csrf, db, limiter, migrate
+from portal import admin, consultations, database, documents, search, security, web
+from portal import config as portal_config
+from portal.api import views as api_views
+from portal.cli import register_cli
+from portal.consultations import views as consultations_views
+from portal.documents import views as documents_views
+from portal.errors import register_error_handlers
+from portal.extensions import csrf, db, limiter, migrate
+from portal.feeds import views as feeds_views
+from portal.interaction import views as interaction_views
+from portal.opendata import views as opendata_views
+from portal.ops import views as ops_views
+from portal.reports import views as reports_views
+from portal.search import views as search_views
+from portal.web import pagecache
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -26,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     security.init_app(app)
 
+    database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
@@ -34,27 +48,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     pagecache.init_app(app)
     limiter.init_app(app)
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from . import (
-        audit,  # noqa: F401
-        database,  # noqa: F401  (engine listeners: SQLite WAL, BEGIN IMMEDIATE)
-        models,  # noqa: F401  (tables on the metadata)
-        search,
-    )
-    from .admin import models as admin_models  # noqa: F401
-    from .cli import register_cli
-    from .consultations import models as consultation_models  # noqa: F401
-    from .errors import register_error_handlers
-    from .interaction import models as interaction_models  # noqa: F401
-    from .reports import models as report_models  # noqa: F401
-    from .views import register_views
-
+    web.init_app(app)
+    documents.init_app(app)
+    consultations.init_app(app)
     search.init_app(app)
-    register_views(app)
+    for blueprint in (
+        documents_views.bp,
+        search_views.bp,
+        feeds_views.bp,
+        interaction_views.bp,
+        consultations_views.bp,
+        admin.bp,  # every staff screen: admin.STAFF_SCREENS
+        opendata_views.bp,
+        reports_views.bp,
+        api_views.bp,
+        ops_views.bp,
+    ):
+        app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_cli(app)
     return app

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .extensions import db
-from .models import UTCDateTime
-from .timeutil import utcnow
+from portal.columns import UTCDateTime
+from portal.extensions import db
+from portal.timeutil import utcnow
 
 #: What each action is called on the audit page.
 ACTIONS: dict[str, str] = {

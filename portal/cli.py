@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import loader
-from . import search as portal_search
-from .admin import accounts
-from .admin.models import ROLES
-from .errors import ValidationError
-from .interaction import services as interaction_services
-from .interaction.examples import load_examples
-from .ops import cli as ops_cli
+from portal import search as portal_search
+from portal.auth import accounts
+from portal.auth.models import ROLES
+from portal.documents import loader
+from portal.errors import ValidationError
+from portal.interaction import services as interaction_services
+from portal.interaction.examples import load_examples
+from portal.ops import cli as ops_cli
 
 
 def content_dir() -> Path:
@@ -85,7 +85,7 @@ def register_cli(app: Flask) -> None:
             return
         if not fix:
             raise SystemExit(1)
-        from .search.index import get_index
+        from portal.search.index import get_index
 
         get_index().fix(report)
         after = portal_search.verify()

@@ -18,7 +18,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .extensions import db
+from portal.extensions import db
 
 T = TypeVar("T")
 
@@ -26,7 +26,6 @@ IMMEDIATE = "portal_immediate"
 _WRITE_LOCK_KEY = 0x5D0C  # advisory lock id shared by all portal writers
 
 
-@sa.event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection, connection_record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
@@ -38,11 +37,18 @@ def _on_connect(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
-@sa.event.listens_for(Engine, "begin")
 def _on_begin(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
         immediate = connection.get_execution_options().get(IMMEDIATE)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def init_app(app: object) -> None:
+    """Tune every SQLite connection and let writers begin with ``BEGIN IMMEDIATE``
+    (listeners on all engines, added once per process)."""
+    for name, listener in (("connect", _on_connect), ("begin", _on_begin)):
+        if not sa.event.contains(Engine, name, listener):
+            sa.event.listen(Engine, name, listener)
 
 
 WRITES_KEY = "portal.pending_document_events"

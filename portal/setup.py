@@ -9,9 +9,10 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from . import loader, search
-from .interaction.examples import load_examples
-from .search import analysis
+from portal import search
+from portal.documents import loader
+from portal.interaction.examples import load_examples
+from portal.search import analysis
 
 
 def prepare_demo(app: Flask) -> None:

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from portal import create_app, publishing, timeutil
+from portal import create_app, timeutil
+from portal.documents import publishing
+from portal.documents.models import Document
 from portal.extensions import db
-from portal.models import Document
 from portal.timeutil import parse_local
 from tests.staff import user_maker
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyotp
 
-from portal.admin import accounts
+from portal.auth import accounts
 from portal.consultations import services as consultation_services
 from portal.consultations.models import Opinion
 from portal.interaction import services

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
 
-from portal import create_app, publishing
-from portal.admin import accounts
-from portal.admin.blueprint import ACCESS, PUBLIC
-from portal.admin.models import ROLES, User
+from portal import create_app
 from portal.audit import AuditRecord
+from portal.auth import accounts
+from portal.auth.blueprint import ACCESS, PUBLIC
+from portal.auth.models import ROLES, User
+from portal.documents import publishing
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import services
@@ -385,7 +386,7 @@ def test_dashboard_counts(app, make_user):
 
     make_user()
     with app.app_context():
-        from portal import publishing
+        from portal.documents import publishing
 
         doc = publishing.create(
             "news", "wait", {"title": "待审", "topic": "综合政务", **BASE_FIELDS["news"]}, actor="e"

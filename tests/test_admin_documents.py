@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from portal import content_types, publishing, uploads
 from portal.audit import AuditRecord
+from portal.documents import content_types, publishing, uploads
+from portal.documents.models import Attachment, Document, DocumentRevision
 from portal.errors import InvalidTransition
 from portal.extensions import db
-from portal.models import Attachment, Document, DocumentRevision
 from tests import browser_support
 from tests.conftest import BASE_FIELDS
 from tests.staff import csrf, login_as

@@ -589,7 +589,7 @@ def test_a_paused_clock_is_neither_overdue_nor_due_soon(app, handler):
 
 
 def test_overdue_seen_on_a_day_off_is_at_least_one_day_over():
-    from portal.admin import inbox_data
+    from portal.interaction import inbox as inbox_data
 
     due = date(2025, 1, 2)
     while not (calendar.is_working_day(due) and not calendar.is_working_day(due + timedelta(1))):

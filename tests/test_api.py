@@ -22,12 +22,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from portal import content_types, publishing
 from portal.api import serialize
+from portal.changelog import DocumentChange
+from portal.documents import content_types, publishing
+from portal.documents.models import Document
 from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import Message
-from portal.models import Document, DocumentChange
 from portal.timeutil import SHANGHAI
 from tests.staff import publish_as_previewed
 

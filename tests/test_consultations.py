@@ -9,15 +9,16 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from portal import catalog, publishing, timeutil
+from portal import timeutil
 from portal.admin import inspection
 from portal.audit import AuditRecord
 from portal.consultations import queries, services
 from portal.consultations.models import Opinion, Question
 from portal.consultations.tallies import percent
+from portal.documents import catalog, publishing
+from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.models import Document
 from portal.timeutil import SHANGHAI, parse_local
 from tests.staff import csrf, login_as, publish_as_previewed
 from tests.synthetic_ids import make_id

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from portal.documents.models import Document
 from portal.extensions import db
 from portal.interaction.models import Message
-from portal.models import Document
 from tests.conftest import ROOT
 from tests.servers import Session, start_gunicorn
 from tests.staff import PASSWORD

@@ -8,9 +8,10 @@ from datetime import timedelta
 import feedparser
 import pytest
 
-from portal import content_types, feeds, publishing
+from portal.documents import content_types, publishing
+from portal.feeds import builder as feeds
 from portal.timeutil import utcnow
-from portal.views import conditional
+from portal.web import conditional
 
 KIND_FEEDS = [
     f"/feeds/{name}.{fmt}" for name in ["all", *content_types.REGISTRY] for fmt in ("rss", "atom")

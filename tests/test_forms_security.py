@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from portal.consultations.models import Opinion
-from portal.content_types import FORMAT_CHARS, clean_text
+from portal.documents.uploads import PDF, display_name, safe_filename
 from portal.extensions import db
 from portal.interaction.models import InfoRequest, Message
-from portal.uploads import PDF, display_name, safe_filename
+from portal.text import FORMAT_CHARS, clean_text
 
 from . import test_consultations, test_interaction
 from .test_consultations import form_fields, new_consultation, opinion_data

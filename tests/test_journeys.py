@@ -32,7 +32,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from portal import create_app, loader
+from portal import create_app
+from portal.documents import loader
 from portal.extensions import db
 from portal.interaction.examples import load_examples
 from tests import browser_support

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal import loader
+from portal.documents import loader
+from portal.documents.models import Attachment, Document, DocumentRevision
 from portal.extensions import db
-from portal.models import Attachment, Document, DocumentRevision
 from tests.conftest import ROOT
 
 GOOD_NEWS = """---
@@ -203,7 +203,8 @@ def test_demo_content_loads_completely(ctx):
 
 
 def test_search_index_follows_a_load_in_one_go(ctx, site):
-    from portal import publishing, search
+    from portal import search
+    from portal.documents import publishing
 
     heard: list[int] = []
 

@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app, publishing
+from portal import create_app
 from portal.audit import AuditRecord
 from portal.consultations import services as consultations
 from portal.consultations.models import Opinion
+from portal.documents import publishing
+from portal.documents.models import Document
 from portal.errors import InvalidTransition
 from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import InfoRequest, Message, RequestEvent
-from portal.models import Document
 from tests.staff import publish_as_previewed
 
 ACTIONS = ("extend", "supplement", "publish_message", "publish_opinion", "publish_document")

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app, publishing
+from portal import create_app
+from portal.documents import publishing
 from portal.extensions import db
 from portal.interaction import calendar
 from portal.interaction.models import InfoRequest

@@ -15,14 +15,17 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from portal import content_types, opendata, publishing, sitemap
+from portal import opendata
+from portal.changelog import DocumentChange
+from portal.documents import content_types, publishing
 from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import Message
-from portal.models import DocumentChange
+from portal.opendata import sitemap
+from portal.opendata import views as opendata_views
 from portal.timeutil import local_midnight_utc, to_local, utcnow
-from portal.views import conditional, format_size
-from portal.views import opendata as opendata_views
+from portal.web import conditional
+from portal.web.filters import format_size
 from tests.staff import publish_as_previewed
 
 BOM = b"\xef\xbb\xbf"

@@ -28,13 +28,15 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 
-from portal import create_app, publishing, search
+from portal import create_app, search
 from portal.audit import AuditRecord
+from portal.changelog import DocumentChange
 from portal.config import normalize_database_url
+from portal.documents import publishing
+from portal.documents.models import Attachment, Document
 from portal.extensions import db
 from portal.interaction import calendar, services
 from portal.interaction.models import InfoRequest, Message
-from portal.models import Attachment, Document, DocumentChange
 from portal.ops import backup, health, retention, serving
 from portal.search.index import get_index
 from portal.timeutil import local_date, utcnow

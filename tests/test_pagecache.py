@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from portal import create_app, publishing
+from portal import create_app
+from portal.documents import publishing
+from portal.documents.models import Document
 from portal.extensions import db
-from portal.models import Document
-from portal.pagecache import Page, PageCache
+from portal.web.pagecache import Page, PageCache
 
 
 def text(response) -> str:
@@ -15,7 +16,7 @@ def text(response) -> str:
 
 
 def test_a_repeated_page_renders_nothing_again(client, make_doc, count_queries, monkeypatch):
-    from portal import pagecache
+    from portal.web import pagecache
 
     lookups = []
     real = pagecache.change_position

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from portal import content_types, publishing
+from portal.documents import content_types, publishing
 from tests.conftest import BASE_FIELDS
 
 ALL_KINDS = sorted(content_types.REGISTRY)
@@ -211,7 +211,7 @@ def test_detail_page_runs_a_bounded_number_of_statements(client, make_doc, count
 
 
 def test_unexpected_error_shows_chinese_500(app, client, monkeypatch):
-    from portal import catalog
+    from portal.documents import catalog
 
     def boom(*args, **kwargs):
         raise RuntimeError("database gone")

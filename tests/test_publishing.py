@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal import publishing
 from portal.database import unit_of_work
+from portal.documents import publishing
+from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.models import Document
 from tests.conftest import BASE_FIELDS
 
 

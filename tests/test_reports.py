@@ -16,14 +16,14 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from portal import publishing
-from portal.admin import blueprint
 from portal.audit import AuditRecord
+from portal.auth import blueprint
+from portal.documents import publishing
+from portal.documents.models import Document, DocumentRevision
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import InfoRequest, Message
-from portal.models import Document, DocumentRevision
 from portal.reports import annual
 from portal.reports.figures import set_review_figures
 from portal.reports.models import REVIEW_FIELDS, ReviewLitigationFigures

@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 from whoosh import index as whoosh_index
 
-from portal import publishing, search
+from portal import search
+from portal.documents import publishing
+from portal.documents.models import Document
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.models import Document
 from portal.search import analysis
 from portal.search.index import SearchIndex, get_index
 
@@ -216,7 +217,8 @@ def test_refresh_after_many_small_commits_and_merges_counts_each_document_once(c
 
 
 def _publish_in_child(database_url: str, index_dir: str, upload_dir: str, worker: int) -> None:
-    from portal import create_app, publishing
+    from portal import create_app
+    from portal.documents import publishing
 
     app = create_app(
         {
@@ -410,7 +412,7 @@ def test_a_document_the_index_cannot_take_does_not_stop_indexing(ctx, make_doc, 
 
 
 def test_dates_outside_the_supported_range_are_refused(ctx):
-    from portal.content_types import FieldError, clean_datetime
+    from portal.documents.content_types import FieldError, clean_datetime
 
     with pytest.raises(FieldError):
         clean_datetime("1924-09-12")

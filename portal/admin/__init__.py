@@ -1,13 +1,29 @@
-"""The staff back office under ``/admin/``."""
+"""The back office's shell: the dashboard, the accounts page and the audit log, the pages
+that look across areas. Every staff screen hangs on the one guarded staff blueprint
+(``auth.blueprint.bp``); each area keeps its own (``documents.staff``, ``interaction.staff``,
+``consultations.staff``, ``reports.staff``) and ``STAFF_SCREENS`` names them all, so that
+``create_app`` registers the blueprint once every route is on it."""
 
-from . import (  # noqa: F401  (each module adds its routes to the blueprint)
+from __future__ import annotations
+
+from types import ModuleType
+
+from portal.admin import audit_log, views
+from portal.auth import views as sign_in
+from portal.auth.blueprint import bp
+from portal.consultations import staff as consultations
+from portal.documents import staff as documents
+from portal.interaction import staff as inbox
+from portal.reports import staff as reports
+
+STAFF_SCREENS: tuple[ModuleType, ...] = (
+    sign_in,
+    views,
     audit_log,
-    consultations,
     documents,
     inbox,
+    consultations,
     reports,
-    views,
 )
-from .blueprint import bp
 
-__all__ = ["bp"]
+__all__ = ["STAFF_SCREENS", "bp"]

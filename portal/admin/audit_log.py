@@ -12,12 +12,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import abort, render_template, request
 
-from ..audit import ACTIONS, TARGET_TYPES, AuditRecord
-from ..catalog import Page
-from ..extensions import db
-from ..timeutil import local_midnight_utc
-from ..views import text_arg
-from .blueprint import bp
+from portal.audit import ACTIONS, TARGET_TYPES, AuditRecord
+from portal.auth.blueprint import bp
+from portal.extensions import db
+from portal.timeutil import local_midnight_utc
+from portal.web.args import page_arg, text_arg
+from portal.web.pagination import Page
 
 PER_PAGE = 50
 
@@ -41,10 +41,7 @@ def audit():
     target_type = request.args.get("target_type", "")
     target_id = request.args.get("target_id", "").strip()
     since, until = _day("from"), _day("to")
-    page_arg = request.args.get("page", "1")
-    if not re.fullmatch(r"[0-9]{1,6}", page_arg) or int(page_arg) < 1:
-        abort(404)
-    page = int(page_arg)
+    page = page_arg()
 
     conditions: list[sa.ColumnElement[bool]] = []
     if actor:

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from ..content_types import REGISTRY
-from ..extensions import db
-from ..interaction import calendar, deadlines
-from ..interaction.models import Message
-from ..models import Document
-from ..states import DocumentStatus
-from ..timeutil import local_date, local_midnight_utc, utcnow
+from portal.documents.content_types import REGISTRY
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.interaction import calendar, deadlines
+from portal.interaction.models import Message
+from portal.states import DocumentStatus
+from portal.timeutil import local_date, local_midnight_utc, utcnow
 
 #: Kind → days without a new item before the column counts as not updated.
 STALE_AFTER: dict[str, int] = {"news": 14, "notice": 183, "policy": 183}

@@ -1,5 +1,5 @@
 """The open-data JSON API (``/api/v1/…``), described by ``/api/openapi.json``."""
 
-from .views import bp
+from portal.api.views import bp
 
 __all__ = ["bp"]

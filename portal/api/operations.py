@@ -20,11 +20,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from .. import catalog
-from ..feeds import absolute
-from ..timeutil import local_date, utcnow
-from . import queries, schemas
-from .params import Param, parse_args
+from portal import timeutil
+from portal.api import queries, schemas
+from portal.api.params import Param, parse_args
+from portal.timeutil import local_date, utcnow
+from portal.web.urls import absolute
 
 CACHE_CONTROL = "public, max-age=60"
 JSON = "application/json"
@@ -33,7 +33,7 @@ VERSION_SOURCES: dict[str, Callable[[], object]] = {
     "documents": queries.document_version,
     "interaction": queries.interaction_version,
     "consultations": queries.consultation_version,
-    "day": lambda: catalog.today().isoformat(),  # a consultation's state follows the date
+    "day": lambda: timeutil.today().isoformat(),  # a consultation's state follows the date
     "year": lambda: local_date(utcnow()).year,
 }
 ERROR_RESPONSES = {

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from .. import content_types
-from ..timeutil import SHANGHAI
+from portal.documents import content_types
+from portal.timeutil import SHANGHAI
 
 MAX_PAGE = 10_000
 DEFAULT_PER_PAGE = 20

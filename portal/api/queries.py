@@ -9,16 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
-from .. import catalog, content_types, search
-from ..audit import AuditRecord
-from ..consultations.models import Opinion
-from ..extensions import db
-from ..interaction.deadlines import MESSAGE_TARGET
-from ..interaction.models import InfoRequest, Message
-from ..models import Document, DocumentChange
-from ..timeutil import local_date, utcnow, year_bounds_utc
-from ..views.interaction import message_stats
-from .serialize import MESSAGE_COLUMNS
+from portal import changelog, search
+from portal.api.serialize import MESSAGE_COLUMNS
+from portal.audit import AuditRecord
+from portal.changelog import DocumentChange
+from portal.consultations.models import Opinion
+from portal.documents import catalog, content_types
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.interaction.deadlines import MESSAGE_TARGET
+from portal.interaction.models import InfoRequest, Message
+from portal.interaction.queries import message_stats
+from portal.timeutil import local_date, utcnow, year_bounds_utc
 
 LIST_COLUMNS = (*catalog.LIST_COLUMNS, Document.index_no, Document.tags)
 MAX_SEARCH_RESULTS = 2000  # a full-text query considers at most this many best matches
@@ -143,7 +145,7 @@ def public_messages(*, page: int, per_page: int) -> tuple[list[Message], int]:
 
 def document_version() -> int:
     """The change-log position: every document change moves it (as for feeds)."""
-    return db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
+    return changelog.position()
 
 
 def interaction_version() -> tuple[int, int, int]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import content_types
-from ..consultations.models import ADOPTION, QUESTION_TYPES
-from .params import KINDS, TOPIC_CODES
-from .serialize import published_fields
+from portal.api.params import KINDS, TOPIC_CODES
+from portal.api.serialize import published_fields
+from portal.consultations.models import ADOPTION, QUESTION_TYPES
+from portal.documents import content_types
 
 STRING = {"type": "string"}
 DATE = {"type": "string", "format": "date"}

@@ -12,15 +12,15 @@ from typing import Any
 
 from flask import url_for
 
-from .. import catalog, content_types
-from ..consultations import queries as consultations
-from ..feeds import absolute
-from ..interaction.deadlines import working_days_taken
-from ..interaction.models import Message
-from ..markdown import render
-from ..models import Attachment, Document
-from ..states import DocumentStatus
-from ..timeutil import local_date, to_local
+from portal.consultations import queries as consultations
+from portal.documents import catalog, content_types
+from portal.documents.models import Attachment, Document
+from portal.interaction.deadlines import working_days_taken
+from portal.interaction.models import Message
+from portal.markdown import render
+from portal.states import DocumentStatus
+from portal.timeutil import local_date, to_local
+from portal.web.urls import absolute
 
 # Not in the metadata table, but shown on the public page: the FAQ's question above the
 # answer, a consultation's published results (summary, date, adoption counts).

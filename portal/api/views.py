@@ -7,13 +7,9 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import catalog, content_types
-from ..errors import json_error
-from ..feeds import absolute
-from ..opendata import LICENSE
-from . import queries, serialize
-from .operations import Api
-from .params import (
+from portal.api import queries, serialize
+from portal.api.operations import Api
+from portal.api.params import (
     KIND,
     PAGE,
     PATH_KIND,
@@ -25,6 +21,11 @@ from .params import (
     YEAR,
     ApiError,
 )
+from portal.documents import catalog, content_types
+from portal.errors import json_error
+from portal.opendata import LICENSE
+from portal.web import pagination
+from portal.web.urls import absolute
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 HTML = "text/html"
@@ -96,7 +97,7 @@ def _link(n: int, args: dict[str, Any]) -> str:
 def paginated(items: list[dict[str, Any]], args: dict[str, Any], total: int):
     """The page envelope and its RFC 8288 ``Link`` header (absolute URLs)."""
     page, per_page = args["page"], args["per_page"]
-    pages = max(1, -(-total // per_page))
+    pages = pagination.pages(total, per_page)
     links = [(1, "first")]
     if page > 1:
         links.append((min(page - 1, pages), "prev"))

@@ -14,10 +14,10 @@ from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, 
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..interaction import validators
-from ..interaction.forms import GuardedForm, options
-from .models import Question
-from .services import CONTENT_MAX, TEXT_ANSWER_MAX
+from portal.consultations.models import Question
+from portal.consultations.services import CONTENT_MAX, TEXT_ANSWER_MAX
+from portal.interaction import validators
+from portal.web.forms import GuardedForm, options
 
 
 class OpinionForm(GuardedForm):

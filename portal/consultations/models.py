@@ -8,10 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..models import UTCDateTime
-from ..states import OPINION_LABELS, OpinionStatus, status_type
-from ..timeutil import utcnow
+from portal.columns import UTCDateTime
+from portal.extensions import db
+from portal.states import OPINION_LABELS, OpinionStatus, status_type
+from portal.timeutil import utcnow
 
 QUESTION_TYPES: dict[str, str] = {"single": "单选", "multiple": "多选", "text": "填空"}
 OPINION_STATUSES: dict[str, str] = dict(OPINION_LABELS)

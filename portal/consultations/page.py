@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 
 from flask import after_this_request, request
 
-from .. import catalog
-from ..errors import expired_form, render_error
-from ..interaction.forms import EXPIRED
-from ..models import Document
-from . import queries
-from .forms import OpinionForm, opinion_form
-from .models import Opinion, Question
-from .tallies import QuestionTally
+from portal.consultations import queries
+from portal.consultations.forms import OpinionForm, opinion_form
+from portal.consultations.models import Opinion, Question
+from portal.consultations.tallies import QuestionTally
+from portal.documents import catalog
+from portal.documents.models import Document
+from portal.documents.views import render_detail
+from portal.errors import expired_form, render_error
+from portal.web.forms import EXPIRED
 
 
 @dataclass
@@ -63,8 +64,6 @@ def _no_store(response):
 @expired_form("consultations.submit")
 def expired_opinion():
     """The opinion form again, as typed, after its page expired (nothing was stored)."""
-    from ..views.public import render_detail  # the consultation's page is the detail page
-
     doc = catalog.get_public("consultation", (request.view_args or {}).get("slug", ""))
     if doc is None:
         return render_error(404)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
-from ..extensions import db
-from ..models import Document
-from .models import ADOPTION, ADOPTION_FIELDS, Opinion, Question
-from .tallies import QuestionTally, tally
+from portal.consultations.models import ADOPTION, ADOPTION_FIELDS, Opinion, Question
+from portal.consultations.tallies import QuestionTally, tally
+from portal.documents.models import Document
+from portal.extensions import db
 
 MAX_ID = 2**31 - 1
 COUNTED = Opinion.quarantined.is_(False)  # quarantined (automated-looking) opinions never count

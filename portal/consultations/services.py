@@ -12,17 +12,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import audit, catalog, publishing
-from ..content_types import CONTROL_CHARS
-from ..database import reread, unit_of_work
-from ..errors import InvalidTransition, ValidationError
-from ..extensions import db
-from ..interaction import publication
-from ..models import Document
-from ..states import DocumentStatus, OpinionStatus
-from ..timeutil import utcnow
-from . import queries
-from .models import ADOPTION, QUESTION_TYPES, Opinion, Question
+from portal import audit, timeutil
+from portal.consultations import queries
+from portal.consultations.models import ADOPTION, QUESTION_TYPES, Opinion, Question
+from portal.database import reread, unit_of_work
+from portal.documents import catalog, publishing
+from portal.documents.models import Document
+from portal.errors import InvalidTransition, ValidationError
+from portal.extensions import db
+from portal.interaction import publication
+from portal.states import DocumentStatus, OpinionStatus
+from portal.text import CONTROL_CHARS
+from portal.timeutil import utcnow
 
 MAX_QUESTIONS = 20
 MAX_OPTIONS = 20
@@ -370,7 +371,7 @@ def publish_result(
         first = not extra.get("result_summary")
         data = {
             "result_summary": summary,
-            "result_published_on": extra.get("result_published_on") or catalog.today().isoformat(),
+            "result_published_on": extra.get("result_published_on") or timeutil.today().isoformat(),
             **counts.as_fields(),
         }
         audit.record(

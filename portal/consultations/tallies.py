@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Question
+from portal.consultations.models import Question
 
 # Drawn for a phone's width (it scales down on a 360-px screen and up to at most 24rem).
 CHART_WIDTH = 360

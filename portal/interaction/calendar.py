@@ -33,7 +33,7 @@ import chinese_calendar
 import holidays
 import yaml
 
-from ..timeutil import local_date, utcnow
+from portal.timeutil import local_date, utcnow
 
 logger = logging.getLogger(__name__)
 

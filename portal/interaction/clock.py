@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from ..errors import InvalidTransition
-from ..states import RequestEventKind, RequestStatus
-from . import calendar
+from portal.errors import InvalidTransition
+from portal.interaction import calendar
+from portal.states import RequestEventKind, RequestStatus
 
 REQUEST_LIMIT = 20  # working days (Art. 33)
 MAX_EXTENSION = 20  # working days, once (Art. 33)

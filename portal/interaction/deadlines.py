@@ -32,11 +32,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..models import Document
-from ..states import DocumentStatus, MessageStatus, RequestEventKind, RequestStatus
-from ..timeutil import local_date, local_midnight_utc
-from . import calendar, clock
-from .models import InfoRequest, Message
+from portal.documents.models import Document
+from portal.interaction import calendar, clock
+from portal.interaction.models import InfoRequest, Message
+from portal.states import DocumentStatus, MessageStatus, RequestEventKind, RequestStatus
+from portal.timeutil import local_date, local_midnight_utc
 
 MESSAGE_TARGET = 5  # working days the office aims to answer a message in
 SOON = 3  # working days: open items due within this many are flagged 即将到期

@@ -7,11 +7,11 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from ..database import unit_of_work
-from ..extensions import db
-from ..states import MessageStatus
-from ..timeutil import parse_local
-from .models import Message
+from portal.database import unit_of_work
+from portal.extensions import db
+from portal.interaction.models import Message
+from portal.states import MessageStatus
+from portal.timeutil import parse_local
 
 
 def load_examples(path: Path) -> int:

@@ -7,9 +7,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..models import UTCDateTime
-from ..states import (
+from portal.columns import UTCDateTime
+from portal.extensions import db
+from portal.interaction.clock import RequestClock, replay
+from portal.states import (
     MESSAGE_LABELS,
     REQUEST_LABELS,
     MessageStatus,
@@ -17,8 +18,7 @@ from ..states import (
     RequestStatus,
     status_type,
 )
-from ..timeutil import utcnow
-from .clock import RequestClock, replay
+from portal.timeutil import utcnow
 
 MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
 # Kinds of 法人或其他组织, exactly the applicant columns of the annual report's Table 三.

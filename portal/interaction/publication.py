@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..errors import ValidationError
-from . import privacy
+from portal.errors import ValidationError
+from portal.interaction import privacy
 
 MAX_PUBLIC_TEXT = 5000
 

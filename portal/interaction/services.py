@@ -22,15 +22,15 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
-from ..database import reread, unit_of_work
-from ..errors import InvalidTransition, ValidationError
-from ..extensions import db
-from ..states import MessageStatus, RequestEventKind, RequestStatus
-from ..timeutil import local_date, today, utcnow
-from . import deadlines, privacy, publication
-from .clock import MAX_EXTENSION
-from .models import OUTCOMES, InfoRequest, Message, RequestEvent
+from portal import audit
+from portal.database import reread, unit_of_work
+from portal.errors import InvalidTransition, ValidationError
+from portal.extensions import db
+from portal.interaction import deadlines, privacy, publication
+from portal.interaction.clock import MAX_EXTENSION
+from portal.interaction.models import OUTCOMES, InfoRequest, Message, RequestEvent
+from portal.states import MessageStatus, RequestEventKind, RequestStatus
+from portal.timeutil import local_date, today, utcnow
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 CODE_LENGTH = 8

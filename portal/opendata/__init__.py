@@ -4,8 +4,8 @@ as CSV (UTF-8 with BOM) or JSON, cached per change-log position.
 ``exports`` says what is exported, ``encoding`` how, ``state`` when it was last built.
 """
 
-from .encoding import FORMULA_START, chunks, csv_cell
-from .exports import (
+from portal.opendata.encoding import FORMULA_START, chunks, csv_cell
+from portal.opendata.exports import (
     COMMON_COLUMNS,
     EXPORTS,
     FORMAT_LABELS,
@@ -16,7 +16,15 @@ from .exports import (
     filename,
     stamp,
 )
-from .state import SCHEMA, State, cache_for, cache_key, current_state, measure, recording
+from portal.opendata.state import (
+    SCHEMA,
+    State,
+    cache_for,
+    cache_key,
+    current_state,
+    measure,
+    recording,
+)
 
 __all__ = [
     "COMMON_COLUMNS",

@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import current_app
 
-from ..extensions import db
-from .exports import BATCH, EXPORTS, LICENSE, Export, Record, stamp
+from portal.extensions import db
+from portal.opendata.exports import BATCH, EXPORTS, LICENSE, Export, Record, stamp
 
 # Cells a spreadsheet would run as a formula get a leading ' (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

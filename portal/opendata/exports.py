@@ -18,12 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
-from .. import content_types, feeds
-from ..interaction import deadlines
-from ..interaction.models import MESSAGE_CATEGORIES, Message
-from ..models import Document
-from ..states import MessageStatus
-from ..timeutil import to_local, utcnow
+from portal.documents import content_types
+from portal.documents.models import Document
+from portal.interaction import deadlines
+from portal.interaction.models import MESSAGE_CATEGORIES, Message
+from portal.states import MessageStatus
+from portal.timeutil import to_local, utcnow
+from portal.web.urls import absolute
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 FORMAT_LABELS = {"csv": "CSV", "json": "JSON"}
@@ -149,8 +150,7 @@ EXTRA_NAMES = tuple(f.name for f in _public_fields(list(content_types.REGISTRY.v
 def _document_reader(kind: str | None) -> Callable[[], Reader]:
     def reader() -> Reader:
         prefixes = {
-            name: feeds.absolute(url_for("public.listing", kind=name))
-            for name in content_types.REGISTRY
+            name: absolute(url_for("public.listing", kind=name)) for name in content_types.REGISTRY
         }
         return lambda conn: _document_records(conn, kind, prefixes)
 

@@ -17,13 +17,15 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Flask
 
-from .. import catalog, content_types, feeds
-from ..audit import AuditRecord
-from ..extensions import db
-from ..interaction.models import Message
-from ..models import Document, DocumentChange
-from .encoding import Encoder, batches
-from .exports import EXPORTS, FORMATS, PUBLIC_MESSAGES, Record
+from portal import changelog
+from portal.audit import AuditRecord
+from portal.changelog import DocumentChange
+from portal.documents import catalog, content_types
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.interaction.models import Message
+from portal.opendata.encoding import Encoder, batches
+from portal.opendata.exports import EXPORTS, FORMATS, PUBLIC_MESSAGES, Record
 
 SCHEMA = "opendata-1"  # part of every ETag: bump when columns or encodings change
 MAX_CACHED_BYTES = 16 * 1024 * 1024
@@ -103,7 +105,7 @@ def _state(documents: tuple[int, datetime], messages: tuple[str, datetime | None
 
 def current_state(app: Flask) -> State:
     """Where the data stands now: read the positions, the rest only when they moved."""
-    documents, messages = feeds.change_position(), messages_position()
+    documents, messages = changelog.newest(), messages_position()
     cache = cache_for(app)
     with cache.lock:
         known = cache.state

@@ -43,13 +43,13 @@ from alembic.util import CommandError
 from flask import current_app
 from flask_migrate import upgrade
 
-from .. import audit
-from .. import search as portal_search
-from ..extensions import db
-from ..interaction.models import InfoRequest, Message
-from ..models import Attachment, Document
-from ..timeutil import utcnow
-from .schema import current_heads, script_directory, script_heads
+from portal import audit
+from portal import search as portal_search
+from portal.documents.models import Attachment, Document
+from portal.extensions import db
+from portal.interaction.models import InfoRequest, Message
+from portal.ops.schema import current_heads, script_directory, script_heads
+from portal.timeutil import utcnow
 
 FORMAT = 1
 MANIFEST = "manifest.json"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import backup, retention
+from portal.ops import backup, retention
 
 
 def register(app: Flask) -> None:

@@ -29,12 +29,13 @@ import sqlalchemy as sa
 from flask import current_app
 from whoosh import index as whoosh_index
 
-from ..extensions import db
-from ..interaction import calendar
-from ..models import DocumentChange
-from ..search.index import SCHEMA_VERSION, SearchIndex, State, get_index
-from ..timeutil import local_date, utcnow
-from .schema import current_heads, script_heads
+from portal import changelog
+from portal.changelog import DocumentChange
+from portal.extensions import db
+from portal.interaction import calendar
+from portal.ops.schema import current_heads, script_heads
+from portal.search.index import SCHEMA_VERSION, SearchIndex, State, get_index
+from portal.timeutil import local_date, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def check_search(now: datetime) -> Check:
         return Check(FAIL, {"error": f"search index unreadable: {rebuild}"})
     if state is None:
         return Check(FAIL, {"error": f"no search index: {rebuild}"})
-    newest = db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
+    newest = changelog.position()
     pending, oldest = _pending(state.last_change_id)
     waited = max(0, int((now - oldest).total_seconds())) if oldest else 0
     detail: dict[str, Any] = {

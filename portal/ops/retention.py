@@ -33,14 +33,14 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import audit
-from ..consultations.models import Opinion
-from ..database import unit_of_work
-from ..extensions import db
-from ..interaction import deadlines, privacy, services
-from ..interaction.models import InfoRequest, Message
-from ..states import MessageStatus, RequestStatus
-from ..timeutil import utcnow
+from portal import audit
+from portal.consultations.models import Opinion
+from portal.database import unit_of_work
+from portal.extensions import db
+from portal.interaction import deadlines, privacy, services
+from portal.interaction.models import InfoRequest, Message
+from portal.states import MessageStatus, RequestStatus
+from portal.timeutil import utcnow
 
 PURGED = "已删除"
 ACTOR = "system"

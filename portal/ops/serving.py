@@ -18,8 +18,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.glogging import Logger
 
-from ..extensions import db
-from ..search import analysis
+from portal.extensions import db
+from portal.search import analysis
 
 # No client address (behind nginx it is always 127.0.0.1; nginx keeps a truncated one), no
 # query string (search terms, tracking numbers), no referrer, no user agent.

@@ -31,15 +31,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import content_types
-from ..extensions import db
-from ..interaction import deadlines
-from ..interaction.models import ORGANISATION_TYPES, OUTCOMES, InfoRequest, Message
-from ..models import Document, DocumentRevision
-from ..states import DocumentStatus
-from ..timeutil import local_date, utcnow, year_bounds_utc
-from .figures import review_figures
-from .models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.documents import content_types
+from portal.documents.models import Document, DocumentRevision
+from portal.extensions import db
+from portal.interaction import deadlines
+from portal.interaction.models import ORGANISATION_TYPES, OUTCOMES, InfoRequest, Message
+from portal.reports.figures import review_figures
+from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.states import DocumentStatus
+from portal.timeutil import local_date, utcnow, year_bounds_utc
 
 #: Table 三's applicant columns (总计 follows them).
 APPLICANT_COLUMNS: tuple[str, ...] = ("自然人", *ORGANISATION_TYPES)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from ..timeutil import to_local
-from .annual import APPLICANT_COLUMNS, AnnualReport
-from .models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.reports.annual import APPLICANT_COLUMNS, AnnualReport
+from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.timeutil import to_local
 
 BOM = "\ufeff"
 

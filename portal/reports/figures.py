@@ -7,12 +7,17 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from .. import audit
-from ..database import unit_of_work
-from ..errors import NotFound, ValidationError
-from ..extensions import db
-from ..timeutil import local_date, utcnow
-from .models import REVIEW_FIELDS, REVIEW_GROUPS, REVIEW_RESULTS, ReviewLitigationFigures
+from portal import audit
+from portal.database import unit_of_work
+from portal.errors import NotFound, ValidationError
+from portal.extensions import db
+from portal.reports.models import (
+    REVIEW_FIELDS,
+    REVIEW_GROUPS,
+    REVIEW_RESULTS,
+    ReviewLitigationFigures,
+)
+from portal.timeutil import local_date, utcnow
 
 FIRST_YEAR = 2000
 MAX_FIGURE = 99_999

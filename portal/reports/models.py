@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..models import UTCDateTime
-from ..timeutil import utcnow
+from portal.columns import UTCDateTime
+from portal.extensions import db
+from portal.timeutil import utcnow
 
 # Column groups and result columns exactly as Table 四 of 国办公开办函〔2021〕30号 words them.
 REVIEW_GROUPS: tuple[tuple[str, str], ...] = (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from ..timeutil import local_date, utcnow
-from . import annual
-from .export import report_csv
-from .figures import valid_year
-from .models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.reports import annual
+from portal.reports.export import report_csv
+from portal.reports.figures import valid_year
+from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.timeutil import local_date, utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

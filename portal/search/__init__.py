@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import Flask
 
-from .. import publishing
-from . import analysis
-from .index import SearchIndex, VerifyReport, get_index
-from .query import SearchRequest, SearchResults
-from .query import ranked_ids as _ranked_ids
-from .query import search as _search
+from portal.documents import publishing
+from portal.search import analysis
+from portal.search.index import SearchIndex, VerifyReport, get_index
+from portal.search.query import SearchRequest, SearchResults
+from portal.search.query import ranked_ids as _ranked_ids
+from portal.search.query import search as _search
 
 log = logging.getLogger(__name__)
 

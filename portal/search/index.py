@@ -34,12 +34,14 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 
-from .. import content_types
-from ..extensions import db
-from ..markdown import plain_text
-from ..models import Document, DocumentChange
-from ..timeutil import local_date, utcnow
-from . import analysis
+from portal import changelog
+from portal.changelog import DocumentChange
+from portal.documents import content_types
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.markdown import plain_text
+from portal.search import analysis
+from portal.timeutil import local_date, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +340,7 @@ class SearchIndex:
         Searches keep using the old generation until the switch. Changes committed while
         the rebuild runs are applied afterwards from the change log.
         """
-        start_change = db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
+        start_change = changelog.position()
         path = self._new_generation_dir()
         ix = whoosh_index.create_in(str(path), make_schema())
         total = (

@@ -21,13 +21,15 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.orm import load_only
 
-from ..extensions import db
-from ..markdown import plain_text
-from ..models import Document, DocumentChange
-from ..timeutil import local_midnight_utc
-from . import analysis
-from .index import SearchIndex
-from .ranking import Ranker
+from portal import changelog
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.markdown import plain_text
+from portal.search import analysis
+from portal.search.index import SearchIndex
+from portal.search.ranking import Ranker
+from portal.timeutil import local_midnight_utc
+from portal.web import pagination
 
 log = logging.getLogger(__name__)
 EXACT_BOOST = 50.0
@@ -75,7 +77,7 @@ class SearchResults:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        return pagination.pages(self.total, self.request.per_page)
 
 
 @dataclass
@@ -188,7 +190,7 @@ def catch_up(index: SearchIndex) -> None:
     if now - index.last_catch_up < CATCH_UP_EVERY:
         return
     index.last_catch_up = now
-    newest = db.session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
+    newest = changelog.position()
     if newest > index.applied_change_id():
         try:
             index.sync(timeout=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal import search
-from portal.loader import load_directory
+from portal.documents.loader import load_directory
 from tests.conftest import ROOT
 from tests.search_quality.metrics import K, evaluate, format_misses, load_queries
 

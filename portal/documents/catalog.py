@@ -1,0 +1,250 @@
+"""Read side of the public catalogue: lists, filters, pagination and neighbours.
+
+Every function runs a fixed number of SQL statements whatever the number of documents,
+and list queries never load document bodies.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.orm import load_only, selectinload
+
+from portal import timeutil
+from portal.documents import content_types
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.timeutil import local_date, year_bounds_utc
+from portal.web.pagination import Page, PageOutOfRange
+
+LIST_COLUMNS = (
+    Document.id,
+    Document.kind,
+    Document.slug,
+    Document.title,
+    Document.summary,
+    Document.publisher,
+    Document.topic,
+    Document.extra,
+    Document.illustrative,
+    Document.status,
+    Document.published_at,
+    Document.updated_at,
+)
+
+
+def published() -> sa.Select[tuple[Document]]:
+    return sa.select(Document).where(Document.status == "published")
+
+
+def _filtered(kind: str, year: int | None, topic: str | None) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = [
+        Document.kind == kind,
+        Document.status == "published",
+    ]
+    if year is not None:
+        start, end = year_bounds_utc(year)
+        conditions += [Document.published_at >= start, Document.published_at < end]
+    if topic is not None:
+        conditions.append(Document.topic == content_types.TOPIC_BY_CODE[topic])
+    return conditions
+
+
+def list_documents(
+    kind: str, *, page: int, per_page: int, year: int | None = None, topic: str | None = None
+) -> Page:
+    """Published documents of ``kind``, newest first; raises ``PageOutOfRange``."""
+    conditions = _filtered(kind, year, topic)
+    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
+    if page < 1 or (page - 1) * per_page >= max(total, 1):
+        raise PageOutOfRange(page)
+    items = db.session.scalars(
+        sa.select(Document)
+        .options(load_only(*LIST_COLUMNS))
+        .where(*conditions)
+        .order_by(Document.published_at.desc(), Document.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), page, per_page, total)
+
+
+def filter_options(kind: str) -> dict[str, Any]:
+    """Years that have documents of ``kind`` and the count per topic, for the filter form."""
+    first, last = db.session.execute(
+        sa.select(sa.func.min(Document.published_at), sa.func.max(Document.published_at)).where(
+            Document.kind == kind, Document.status == "published"
+        )
+    ).one()
+    years = list(range(local_date(last).year, local_date(first).year - 1, -1)) if first else []
+    topic_counts = dict(
+        db.session.execute(
+            sa.select(Document.topic, sa.func.count(Document.id))
+            .where(Document.kind == kind, Document.status == "published")
+            .group_by(Document.topic)
+        ).all()
+    )
+    topics = [
+        (code, name, topic_counts[name])
+        for code, name in content_types.TOPICS
+        if name in topic_counts
+    ]
+    return {"years": years, "topics": topics}
+
+
+def latest_per_kind(limit: int = 5) -> dict[str, list[Document]]:
+    """The newest ``limit`` published documents of every kind, in one query.
+
+    One ``LIMIT`` subquery per kind walks the (kind, status, published_at) index, which
+    stays fast however many documents there are (a window function ranks them all).
+    """
+    newest_ids = sa.union_all(
+        *(
+            sa.select(
+                sa.select(Document.id)
+                .where(Document.kind == kind, Document.status == "published")
+                .order_by(Document.published_at.desc(), Document.id.desc())
+                .limit(limit)
+                .subquery()
+                .c.id
+            )
+            for kind in content_types.REGISTRY
+        )
+    )
+    rows = db.session.scalars(
+        sa.select(Document)
+        .options(load_only(*LIST_COLUMNS))
+        .where(Document.id.in_(newest_ids))
+        .order_by(Document.published_at.desc(), Document.id.desc())
+    ).all()
+    grouped: dict[str, list[Document]] = {kind: [] for kind in content_types.REGISTRY}
+    for doc in rows:
+        grouped[doc.kind].append(doc)
+    return grouped
+
+
+def counts_per_kind() -> dict[str, int]:
+    """How many documents of each kind are published.
+
+    One scalar subquery per kind, so each count is answered from the
+    (kind, status, published_at) index alone instead of grouping the whole table.
+    """
+    kinds = list(content_types.REGISTRY)
+    row = db.session.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.count())
+                .select_from(Document)
+                .where(Document.kind == kind, Document.status == "published")
+                .scalar_subquery()
+                for kind in kinds
+            )
+        )
+    ).one()
+    return dict(zip(kinds, row, strict=True))
+
+
+def get_public(kind: str, slug: str) -> Document | None:
+    """A published or withdrawn document with its attachments, or None."""
+    return db.session.scalar(
+        sa.select(Document)
+        .options(selectinload(Document.attachments))
+        .where(
+            Document.kind == kind,
+            Document.slug == slug,
+            Document.status.in_(("published", "withdrawn")),
+        )
+    )
+
+
+def neighbours(doc: Document) -> tuple[Document | None, Document | None]:
+    """The previous (older) and next (newer) published documents of the same kind."""
+    if doc.status != "published" or doc.published_at is None:
+        return None, None
+    key = sa.tuple_(Document.published_at, Document.id)
+    here = sa.tuple_(sa.literal(doc.published_at, Document.published_at.type), sa.literal(doc.id))
+    base = (
+        sa.select(Document)
+        .options(load_only(Document.id, Document.kind, Document.slug, Document.title))
+        .where(Document.kind == doc.kind, Document.status == "published")
+    )
+    older = db.session.scalar(
+        base.where(key < here).order_by(Document.published_at.desc(), Document.id.desc()).limit(1)
+    )
+    newer = db.session.scalar(
+        base.where(key > here).order_by(Document.published_at.asc(), Document.id.asc()).limit(1)
+    )
+    return older, newer
+
+
+def resolve_ref(ref: str | None) -> Document | None:
+    """The published document a ``kind/slug`` reference points to, if any."""
+    if not ref or "/" not in ref:
+        return None
+    kind, slug = ref.split("/", 1)
+    return db.session.scalar(
+        published()
+        .options(load_only(*LIST_COLUMNS))
+        .where(Document.kind == kind, Document.slug == slug)
+    )
+
+
+def referring(doc: Document, field_name: str) -> list[Document]:
+    """Published documents whose ``extra[field_name]`` points at ``doc`` (e.g. policy → 解读)."""
+    kinds = [ct.name for ct in content_types.REGISTRY.values() if field_name in ct.field_names]
+    if not kinds:
+        return []
+    return list(
+        db.session.scalars(
+            published()
+            .options(load_only(*LIST_COLUMNS))
+            .where(
+                Document.kind.in_(kinds),
+                Document.extra[field_name].as_string() == f"{doc.kind}/{doc.slug}",
+            )
+        ).all()
+    )
+
+
+def open_consultations(today: str) -> list[Document]:
+    """Published consultations open on ``today`` (ISO date), closing soonest first."""
+    opens = Document.extra["opens_on"].as_string()
+    closes = Document.extra["closes_on"].as_string()
+    return list(
+        db.session.scalars(
+            published()
+            .options(load_only(*LIST_COLUMNS))
+            .where(Document.kind == "consultation", opens <= today, closes >= today)
+            .order_by(closes.asc())
+        ).all()
+    )
+
+
+class ConsultationState(NamedTuple):
+    """Where a consultation stands: ``code`` (upcoming, open, closed, result), its 中文
+    label and, while open, the whole days left until ``closes_on`` (0 on the last day)."""
+
+    code: str
+    label: str
+    days_left: int | None
+
+
+def consultation_state(extra: dict[str, Any], on: str | date | None = None) -> ConsultationState:
+    """The state of a consultation with these fields on ``on`` (default: today, Beijing time).
+
+    Opening and closing days are inclusive. A closed consultation whose ``result_summary``
+    is filled in has published its result (结果反馈).
+    """
+    day = on if isinstance(on, date) else date.fromisoformat(on) if on else timeutil.today()
+    opens, closes = extra.get("opens_on"), extra.get("closes_on")
+    if not opens or not closes:
+        return ConsultationState("upcoming", "未开始", None)
+    if day < date.fromisoformat(opens):
+        return ConsultationState("upcoming", "未开始", None)
+    if day <= date.fromisoformat(closes):
+        return ConsultationState("open", "征集中", (date.fromisoformat(closes) - day).days)
+    if extra.get("result_summary"):
+        return ConsultationState("result", "已公布结果", None)
+    return ConsultationState("closed", "已结束", None)

@@ -1,0 +1,138 @@
+"""Database models: documents, their attachments and revision history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.columns import UTCDateTime
+from portal.documents import content_types
+from portal.extensions import db
+from portal.states import DocumentStatus, status_type
+from portal.timeutil import utcnow
+
+
+class Document(db.Model):
+    """One published (or not yet published) item of any kind."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "slug", name="uq_document_kind_slug"),
+        sa.Index("ix_document_kind_status_published", "kind", "status", "published_at"),
+        sa.Index("ix_document_status_published", "status", "published_at"),
+        sa.Index(
+            "ix_document_kind_topic_status_published", "kind", "topic", "status", "published_at"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    slug: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    publisher: Mapped[str] = mapped_column(sa.String(100))
+    index_no: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    topic: Mapped[str] = mapped_column(sa.String(20))
+    tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    illustrative: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    status: Mapped[DocumentStatus] = mapped_column(
+        status_type(DocumentStatus, "document_status"), default=DocumentStatus.DRAFT
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
+    source_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="document",
+        order_by="Attachment.position",
+        cascade="all, delete-orphan",
+    )
+    revisions: Mapped[list[DocumentRevision]] = relationship(
+        back_populates="document",
+        order_by="DocumentRevision.number",
+        cascade="all, delete-orphan",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Document {self.kind}/{self.slug} {self.status}>"
+
+    @property
+    def content_type(self) -> content_types.ContentType:
+        return content_types.get(self.kind)
+
+    @property
+    def kind_label(self) -> str:
+        return self.content_type.label
+
+    @property
+    def topic_code(self) -> str | None:
+        return content_types.TOPIC_CODE_BY_NAME.get(self.topic)
+
+    @property
+    def url(self) -> str:
+        from flask import url_for
+
+        return url_for("public.detail", kind=self.kind, slug=self.slug)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in {DocumentStatus.PUBLISHED, DocumentStatus.WITHDRAWN}
+
+
+class Attachment(db.Model):
+    """A file attached to a document, stored under the upload folder by content hash."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(100))
+    mime_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+
+    document: Mapped[Document] = relationship(back_populates="attachments")
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.filename} {self.size}B>"
+
+    @property
+    def url(self) -> str:
+        from flask import url_for
+
+        return url_for("public.attachment", attachment_id=self.id, filename=self.filename)
+
+
+class DocumentRevision(db.Model):
+    """One recorded change of a document: who did what, and the document as it then was."""
+
+    __tablename__ = "document_revision"
+    __table_args__ = (sa.UniqueConstraint("document_id", "number", name="uq_revision_doc_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(20))
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="revisions")
+
+    def __repr__(self) -> str:
+        return f"<DocumentRevision {self.document_id}#{self.number} {self.action}>"

@@ -1,0 +1,393 @@
+"""The publishing service: the only code that writes documents.
+
+Every change goes through ``create``, ``update``, ``submit``, ``publish`` or ``withdraw``.
+Each is one unit of work (``database.unit_of_work``: lock, re-read, check, write the
+document, a revision, an audit row and a change-log row, commit) and after the commit sends
+``document_changed`` so the search index and feeds follow (they subscribe to that signal;
+see ``portal.search`` and ``portal.feeds``). A caller that strings several changes together
+(the content loader, the editor's "save and submit") opens its own unit around them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+
+from portal import audit
+from portal.changelog import DocumentChange
+from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
+from portal.documents import content_types, uploads
+from portal.documents.models import Attachment, Document, DocumentRevision
+from portal.errors import InvalidTransition, ValidationError
+from portal.extensions import db
+from portal.markdown import render
+from portal.states import DocumentStatus
+from portal.timeutil import local_date, utcnow
+
+signals = Namespace()
+#: Sent after a committed change with ``document=`` and ``action=``
+#: (created, updated, submitted, published, withdrawn).
+document_changed = signals.signal("document-changed")
+#: Sent once per committed transaction that changed documents, with ``changes=`` the list
+#: of ``(document, action)``; derived stores (the search index) catch up on it.
+changes_committed = signals.signal("changes-committed")
+
+EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags", "body")
+#: Staff roles that may change a document once it is in review or published.
+REVIEW_ROLES = frozenset({"reviewer"})
+WITHDRAWN_CLOSED = "已撤回的信息不能再修改"
+REVIEWERS_ONLY = "已提交审核或已发布的信息只能由审核人员修改"
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """A file to attach: its title, where it is now on disk and the name to download it as
+    (default: the file's own name)."""
+
+    title: str
+    path: Path
+    filename: str | None = None
+
+
+def _snapshot(doc: Document) -> dict[str, Any]:
+    return {
+        "kind": doc.kind,
+        "slug": doc.slug,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "publisher": doc.publisher,
+        "index_no": doc.index_no,
+        "topic": doc.topic,
+        "tags": list(doc.tags or []),
+        "extra": dict(doc.extra or {}),
+        "illustrative": doc.illustrative,
+        "status": doc.status,
+        "published_at": doc.published_at.isoformat() if doc.published_at else None,
+        "attachments": [
+            {"title": a.title, "filename": a.filename, "sha256": a.sha256} for a in doc.attachments
+        ],
+    }
+
+
+def _record(doc: Document, action: str, actor: str, note: str | None = None) -> None:
+    # Neither the number nor the new row touches ``doc.revisions``: loading that collection
+    # would read every earlier snapshot (whole bodies) on each save.
+    if doc.id is None:  # a new document: its first revision
+        db.session.flush()
+        number = 1
+    else:
+        highest = db.session.scalar(
+            sa.select(sa.func.max(DocumentRevision.number)).where(
+                DocumentRevision.document_id == doc.id
+            )
+        )
+        number = (highest or 0) + 1
+    revision = DocumentRevision(
+        document_id=doc.id,
+        number=number,
+        action=action,
+        actor=actor,
+        note=note,
+        snapshot=_snapshot(doc),
+    )
+    if "revisions" in sa.inspect(doc).dict:  # already loaded by the caller: keep it current
+        doc.revisions.append(revision)
+    else:
+        db.session.add(revision)
+    detail = {"revision": number, "title": doc.title}
+    if note:
+        detail["note"] = note
+    audit.record(actor, action, "document", doc.id, **detail)
+
+
+def next_index_no(year: int) -> str:
+    """The next free 索引号 for ``year``: ``<统一社会信用代码>/<year>-<5-digit serial>``."""
+    prefix = f"{current_app.config['ORG_CREDIT_CODE']}/{year}-"
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Document.index_no)).where(Document.index_no.like(prefix + "%"))
+    )
+    serial = int(highest.rsplit("-", 1)[1]) + 1 if highest else 1
+    return f"{prefix}{serial:05d}"
+
+
+def new_slug() -> str:
+    """A slug for a document whose author gave none: today's date and a random part."""
+    return f"{local_date(utcnow()):%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def _apply(doc: Document, cleaned: dict[str, Any]) -> None:
+    doc.title = cleaned["title"]
+    doc.summary = cleaned.get("summary") or ""
+    doc.publisher = cleaned.get("publisher") or current_app.config["ORG_NAME"]
+    doc.topic = cleaned["topic"]
+    doc.tags = cleaned.get("tags") or []
+    doc.body = cleaned.get("body") or ""
+    doc.body_html = render(doc.body)
+    doc.extra = cleaned["extra"]
+    if cleaned.get("index_no"):
+        doc.index_no = cleaned["index_no"]
+
+
+def _validate(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    if kind not in content_types.REGISTRY:
+        raise ValidationError({"kind": f"信息类型：未知类型 {kind}"})
+    cleaned, errors = content_types.validate(kind, data)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_index_no_free(index_no: str | None, doc_id: int | None) -> None:
+    if not index_no:
+        return
+    clash = db.session.scalar(sa.select(Document.id).where(Document.index_no == index_no))
+    if clash is not None and clash != doc_id:
+        raise ValidationError({"index_no": "索引号：已被其他信息使用"})
+
+
+def _store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
+    """Copy files into the upload folder and make them the document's attachments, in order.
+
+    A stored file is named by its content hash plus the extension of its type as detected
+    from its bytes (never the uploader's name), and carries that detected MIME type. An
+    attachment that stays (same content and name) keeps its row, so its public URL lasts.
+    """
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    existing = {(a.sha256, a.filename): a for a in doc.attachments}
+    kept: list[Attachment] = []
+    for position, item in enumerate(files):
+        name = item.filename or item.path.name
+        file_type = uploads.sniff(item.path, name)
+        digest, size = _hash(item.path)
+        stored_name = f"{digest}{file_type.ext}"
+        target = upload_dir / stored_name
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(item.path, tmp)
+            tmp.replace(target)
+        row = existing.pop((digest, name), None) or Attachment(
+            filename=name, sha256=digest, size=size
+        )
+        row.position = position
+        row.title = item.title
+        row.stored_name = stored_name
+        row.mime_type = file_type.mime
+        kept.append(row)
+    doc.attachments[:] = kept
+
+
+def _hash(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+_PENDING_KEY = WRITES_KEY
+
+
+def _changed(doc: Document, action: str) -> Document:
+    """Log the change (in the same transaction) and announce it once the unit commits."""
+    db.session.flush()
+    db.session.add(DocumentChange(document_id=doc.id, action=action))
+    pending = db.session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = db.session.info[_PENDING_KEY] = []
+        after_commit(_announce)
+    pending.append((doc, action))
+    return doc
+
+
+def _announce() -> None:
+    """Tell subscribers about every document change of the transaction just committed."""
+    events = db.session.info.pop(_PENDING_KEY, [])
+    app = current_app._get_current_object()
+    for doc, action in events:
+        document_changed.send(app, document=doc, action=action)
+    batched = db.session.info.get(_BATCH_KEY)
+    if batched is not None:
+        batched.extend(events)
+    elif events:
+        changes_committed.send(app, changes=events)
+
+
+_BATCH_KEY = "portal.batched_document_events"
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Commit as usual inside, but send ``changes_committed`` once at the end (bulk loads)."""
+    db.session.info[_BATCH_KEY] = []
+    try:
+        yield
+    finally:
+        events = db.session.info.pop(_BATCH_KEY, [])
+        if events:
+            changes_committed.send(current_app._get_current_object(), changes=events)
+
+
+def may_edit(doc: Document, actor_role: str | None = None) -> bool:
+    """Whether ``doc`` may be changed now, by a member of staff with ``actor_role``."""
+    try:
+        check_editable(doc, actor_role=actor_role)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def check_editable(doc: Document, *, actor_role: str | None = None) -> None:
+    """Refuse a change to a withdrawn document, or to one in review or published unless a
+    reviewer makes it (an editor's change would go live unreviewed).
+
+    ``actor_role`` None is a change that is not a member of staff's (the content loader).
+    """
+    if doc.status == DocumentStatus.WITHDRAWN:
+        raise InvalidTransition(WITHDRAWN_CLOSED)
+    if (
+        actor_role is not None
+        and doc.status != DocumentStatus.DRAFT
+        and actor_role not in REVIEW_ROLES
+    ):
+        raise InvalidTransition(REVIEWERS_ONLY)
+
+
+def create(
+    kind: str,
+    slug: str,
+    data: dict[str, Any],
+    *,
+    actor: str,
+    illustrative: bool = False,
+    attachments: list[AttachmentFile] | None = None,
+    source_hash: str | None = None,
+    index_year: int | None = None,
+) -> Document:
+    """Create a draft document after validating every field of its kind.
+
+    An empty ``slug`` is replaced by a generated one (``new_slug``). A generated 索引号 uses
+    ``index_year`` (the document's own year when it is known, e.g. for an item imported with
+    its publication date), else the current year.
+    """
+    with unit_of_work():
+        cleaned = _validate(kind, data)
+        try:
+            slug = content_types.clean_slug(slug or new_slug())
+        except content_types.FieldError as exc:
+            raise ValidationError({"slug": f"标识：{exc}"}) from None
+        if db.session.scalar(
+            sa.select(Document.id).where(Document.kind == kind, Document.slug == slug)
+        ):
+            raise ValidationError({"slug": "标识：同类信息中已存在相同标识"})
+        _check_index_no_free(cleaned.get("index_no"), None)
+        doc = Document(kind=kind, slug=slug, status=DocumentStatus.DRAFT, illustrative=illustrative)
+        _apply(doc, cleaned)
+        doc.source_hash = source_hash
+        now = utcnow()
+        doc.created_at = doc.updated_at = now
+        if not doc.index_no:
+            doc.index_no = next_index_no(index_year or local_date(now).year)
+        db.session.add(doc)
+        if attachments:
+            _store_attachments(doc, attachments)
+        _record(doc, "created", actor)
+        return _changed(doc, "created")
+
+
+def update(
+    doc: Document,
+    data: dict[str, Any],
+    *,
+    actor: str,
+    illustrative: bool | None = None,
+    attachments: list[AttachmentFile] | None = None,
+    source_hash: str | None = None,
+    published_at: datetime | None = None,
+    note: str | None = None,
+    actor_role: str | None = None,
+) -> Document:
+    """Change a document's fields (any status but withdrawn); a published one stays published.
+
+    ``published_at`` corrects the publication date of a published document. A member of
+    staff passes ``actor_role``: editors may change drafts only (see ``check_editable``).
+    """
+    with unit_of_work():
+        reread(doc)
+        check_editable(doc, actor_role=actor_role)
+        merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
+        merged.update(doc.extra or {})
+        merged.update(data)
+        cleaned = _validate(doc.kind, merged)
+        _check_index_no_free(cleaned.get("index_no"), doc.id)
+        _apply(doc, cleaned)
+        if illustrative is not None:
+            doc.illustrative = illustrative
+        if attachments is not None:
+            _store_attachments(doc, attachments)
+        if source_hash is not None:
+            doc.source_hash = source_hash
+        if published_at is not None and doc.status == DocumentStatus.PUBLISHED:
+            doc.published_at = published_at
+        doc.updated_at = utcnow()
+        _record(doc, "updated", actor, note)
+        return _changed(doc, "updated")
+
+
+def submit(doc: Document, *, actor: str) -> Document:
+    """Send a draft to review."""
+    with unit_of_work():
+        reread(doc)
+        if doc.status != DocumentStatus.DRAFT:
+            raise InvalidTransition("只有草稿可以提交审核")
+        doc.status = DocumentStatus.IN_REVIEW
+        _record(doc, "submitted", actor)
+        return _changed(doc, "submitted")
+
+
+def publish(doc: Document, *, actor: str, published_at: datetime | None = None) -> Document:
+    """Make a draft or in-review document public, dated ``published_at`` (default now)."""
+    with unit_of_work():
+        reread(doc)
+        if doc.status not in {DocumentStatus.DRAFT, DocumentStatus.IN_REVIEW}:
+            raise InvalidTransition("该信息当前状态不能发布")
+        now = utcnow()
+        doc.status = DocumentStatus.PUBLISHED
+        doc.published_at = published_at or now
+        doc.updated_at = doc.published_at
+        _record(doc, "published", actor)
+        return _changed(doc, "published")
+
+
+def withdraw(doc: Document, *, reason: str, actor: str) -> Document:
+    """Withdraw a published document; the reason is shown on its page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "撤回原因：必填"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "撤回原因：不能超过 500 个字"})
+    with unit_of_work():
+        reread(doc)
+        if doc.status != DocumentStatus.PUBLISHED:
+            raise InvalidTransition("只有已发布的信息可以撤回")
+        now = utcnow()
+        doc.status = DocumentStatus.WITHDRAWN
+        doc.withdrawn_at = now
+        doc.withdrawn_reason = reason
+        doc.updated_at = now
+        _record(doc, "withdrawn", actor, reason)
+        return _changed(doc, "withdrawn")

@@ -1,0 +1,310 @@
+"""Staff inbox: public messages (网友留言) and information requests (依申请公开).
+
+Lists put open items first, the soonest due on top. Detail pages mask personal data until
+the handler asks to see it, which is logged. Every change goes through
+``interaction.services``; access is checked in ``blueprint.guard``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, g, render_template, request
+from flask_wtf import FlaskForm
+
+from portal.auth.blueprint import bp
+from portal.errors import ValidationError
+from portal.extensions import db
+from portal.interaction import deadlines, services
+from portal.interaction import inbox as inbox_data
+from portal.interaction.inbox import MESSAGE_VIEWS, REQUEST_VIEWS
+from portal.interaction.models import MESSAGE_CATEGORIES, InfoRequest, Message
+from portal.interaction.staff_forms import (
+    AnswerForm,
+    CloseForm,
+    ConsultForm,
+    ExtendForm,
+    PublishMessageForm,
+    SupplementForm,
+    UnpublishForm,
+)
+from portal.timeutil import local_date, utcnow
+from portal.web.args import page_arg
+from portal.web.forms import ActionForm
+from portal.web.notices import back_to
+
+NOT_TRACKING_NO = re.compile(r"[^0-9A-Za-z-]")
+
+
+def _today():
+    return local_date(utcnow())
+
+
+def _get(model: type[Message] | type[InfoRequest], item_id: int) -> Any:
+    item = db.session.get(model, item_id)  # the ``id`` converter keeps item_id in range
+    if item is None:
+        abort(404)
+    return item
+
+
+def _filters(views: dict[str, str]) -> dict[str, Any]:
+    """The list's query arguments, unknown values ignored; a bad page number is a 404."""
+    page = page_arg()
+    view = request.args.get("status", "open")
+    return {
+        "view": view if view in views else "open",
+        "q": NOT_TRACKING_NO.sub("", request.args.get("q", ""))[:20],
+        "page": page,
+        "per_page": current_app.config["PAGE_SIZE"],
+        "today": _today(),
+    }
+
+
+def _done(service: Callable[..., Any], item: Any, form: FlaskForm, **kwargs: Any) -> bool:
+    """Run a service action; on invalid input put its messages on ``form`` (the service
+    stored nothing)."""
+    try:
+        service(item, actor=g.staff.username, **kwargs)
+    except ValidationError as exc:
+        show_errors(form, exc.errors)
+        return False
+    return True
+
+
+def show_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Put a service's field errors on the form's fields (others above the form)."""
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def _csrf_only() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _back(endpoint: str, notice: str, **ids: int):
+    return back_to(endpoint, notice, **ids)
+
+
+# -- messages -------------------------------------------------------------------------
+
+
+@bp.get("/messages/")
+def messages():
+    """Messages to answer, the soonest due first, with the 5-working-day target."""
+    filters = _filters(MESSAGE_VIEWS)
+    category = request.args.get("category", "")
+    category = category if category in MESSAGE_CATEGORIES else ""
+    listing = inbox_data.message_list(category=category, **filters)
+    return render_template(
+        "admin/inbox/messages.html",
+        listing=listing,
+        filters=filters,
+        category=category,
+        views=MESSAGE_VIEWS,
+        categories=MESSAGE_CATEGORIES,
+    )
+
+
+def _message_page(message: Message, *, status: int = 200, revealed: bool = False, **forms):
+    forms = {
+        "answer": AnswerForm(formdata=None),
+        "unpublish": UnpublishForm(formdata=None),
+        "action": ActionForm(formdata=None),
+        **forms,
+    }
+    detail = inbox_data.message_detail(message, _today(), revealed=revealed)
+    return render_template(
+        "admin/inbox/message.html", message=message, detail=detail, forms=forms, revealed=revealed
+    ), status
+
+
+@bp.get("/messages/<id:message_id>")
+def message_detail(message_id: int):
+    """One message with its sender's details masked, its deadline and what can be done."""
+    return _message_page(_get(Message, message_id))
+
+
+@bp.post("/messages/<id:message_id>/reveal")
+def message_reveal(message_id: int):
+    """Show the sender's details in full on this one response; the reveal is logged."""
+    message = _get(Message, message_id)
+    _csrf_only()
+    fields = inbox_data.message_detail(message, _today(), revealed=True).sensitive
+    services.reveal_personal_data(message, fields=fields, actor=g.staff.username)
+    return _message_page(message, revealed=True)
+
+
+@bp.post("/messages/<id:message_id>/answer")
+def message_answer(message_id: int):
+    """Record the office's reply to a message."""
+    message = _get(Message, message_id)
+    form = AnswerForm()
+    if form.validate_on_submit() and _done(
+        services.answer_message,
+        message,
+        form,
+        reply=form.reply.data,
+        department=form.department.data,
+    ):
+        return _back("admin.message_detail", "答复已保存。", message_id=message.id)
+    return _message_page(message, status=400, answer=form)
+
+
+@bp.route("/messages/<id:message_id>/publish", methods=["GET", "POST"])
+def message_publish(message_id: int):
+    """Preview a message as it would be published (personal data masked and marked), let
+    the handler edit the public texts, and publish them on confirm."""
+    message = _get(Message, message_id)
+    preview = services.message_preview(message)
+    if request.method == "GET":
+        form = PublishMessageForm(
+            formdata=None, **{name: text.masked for name, text in preview.items()}
+        )
+        return _publish_page(message, preview, form)
+    form = PublishMessageForm()
+    if form.validate_on_submit() and _done(
+        services.publish_message,
+        message,
+        form,
+        texts={name: form[name].data for name in services.MESSAGE_PUBLIC_FIELDS},
+    ):
+        return _back("admin.message_detail", "留言已公开。", message_id=message.id)
+    return _publish_page(message, preview, form, 400)
+
+
+def _publish_page(message: Message, preview: dict, form: PublishMessageForm, status: int = 200):
+    return render_template(
+        "admin/inbox/publish.html", message=message, preview=preview, form=form
+    ), status
+
+
+@bp.post("/messages/<id:message_id>/unpublish")
+def message_unpublish(message_id: int):
+    """Take a message off the public list, with a reason."""
+    message = _get(Message, message_id)
+    form = UnpublishForm()
+    if form.validate_on_submit() and _done(
+        services.unpublish_message, message, form, reason=form.reason.data
+    ):
+        return _back("admin.message_detail", "留言已取消公开。", message_id=message.id)
+    return _message_page(message, status=400, unpublish=form)
+
+
+# -- information requests -------------------------------------------------------------
+
+
+@bp.get("/requests/")
+def requests():
+    """Information requests, the soonest statutory deadline first."""
+    filters = _filters(REQUEST_VIEWS)
+    listing = inbox_data.request_list(**filters)
+    return render_template(
+        "admin/inbox/requests.html", listing=listing, filters=filters, views=REQUEST_VIEWS
+    )
+
+
+def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = False, **forms):
+    today = _today()
+    forms = {
+        "extend": ExtendForm(formdata=None),
+        "supplement": SupplementForm(formdata=None),
+        "consult": ConsultForm(formdata=None),
+        "resume": ActionForm(formdata=None),
+        "close": CloseForm(formdata=None),
+        "action": ActionForm(formdata=None),
+        **forms,
+    }
+    return render_template(
+        "admin/inbox/request.html",
+        item=item,
+        detail=inbox_data.request_detail(item, today, revealed=revealed),
+        forms=forms,
+        revealed=revealed,
+        can_supplement=deadlines.can_request_supplement(item, today),
+        max_extension=deadlines.MAX_EXTENSION,
+    ), status
+
+
+@bp.get("/requests/<id:request_id>")
+def request_detail(request_id: int):
+    """One request with the applicant's details masked, its clock and what can be done."""
+    return _request_page(_get(InfoRequest, request_id))
+
+
+@bp.post("/requests/<id:request_id>/reveal")
+def request_reveal(request_id: int):
+    """Show the applicant's details in full on this one response; the reveal is logged."""
+    item = _get(InfoRequest, request_id)
+    _csrf_only()
+    fields = inbox_data.request_detail(item, _today(), revealed=True).sensitive
+    services.reveal_personal_data(item, fields=fields, actor=g.staff.username)
+    return _request_page(item, revealed=True)
+
+
+@bp.post("/requests/<id:request_id>/extend")
+def request_extend(request_id: int):
+    """Extend the deadline once, with the reason and who approved it."""
+    item = _get(InfoRequest, request_id)
+    form = ExtendForm()
+    if form.validate_on_submit() and _done(
+        services.extend_request,
+        item,
+        form,
+        days=form.day_count,
+        reason=form.reason.data,
+        approver=form.approver.data,
+    ):
+        return _back("admin.request_detail", "已延期，答复期限已更新。", request_id=item.id)
+    return _request_page(item, status=400, extend=form)
+
+
+@bp.post("/requests/<id:request_id>/supplement")
+def request_supplement(request_id: int):
+    """Tell the applicant what to complete (补正); the clock stops until it arrives."""
+    item = _get(InfoRequest, request_id)
+    form = SupplementForm()
+    if form.validate_on_submit() and _done(
+        services.request_supplement, item, form, note=form.note.data
+    ):
+        return _back("admin.request_detail", "已登记补正告知，计时停止。", request_id=item.id)
+    return _request_page(item, status=400, supplement=form)
+
+
+@bp.post("/requests/<id:request_id>/consult")
+def request_consult(request_id: int):
+    """Record that a third party is being consulted; that time does not count."""
+    item = _get(InfoRequest, request_id)
+    form = ConsultForm()
+    if form.validate_on_submit() and _done(
+        services.start_consultation, item, form, note=form.note.data
+    ):
+        return _back("admin.request_detail", "已登记征求第三方意见，计时暂停。", request_id=item.id)
+    return _request_page(item, status=400, consult=form)
+
+
+@bp.post("/requests/<id:request_id>/resume")
+def request_resume(request_id: int):
+    """The supplement or the third party's opinion arrived: the clock runs again."""
+    item = _get(InfoRequest, request_id)
+    form = ActionForm()
+    if form.validate_on_submit() and _done(services.resume, item, form):
+        return _back("admin.request_detail", "已恢复计时，答复期限已更新。", request_id=item.id)
+    return _request_page(item, status=400, resume=form)
+
+
+@bp.post("/requests/<id:request_id>/close")
+def request_close(request_id: int):
+    """Answer the request with its outcome, as counted in the annual report."""
+    item = _get(InfoRequest, request_id)
+    form = CloseForm()
+    if form.validate_on_submit() and _done(
+        services.close_request, item, form, outcome=form.outcome.data, reply=form.reply.data
+    ):
+        return _back("admin.request_detail", "申请已办结。", request_id=item.id)
+    return _request_page(item, status=400, close=form)

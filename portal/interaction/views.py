@@ -1,0 +1,186 @@
+"""Residents ask: the message box, information requests and tracking."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from portal import search
+from portal.errors import expired_form
+from portal.extensions import limiter
+from portal.interaction import deadlines, services
+from portal.interaction.forms import MessageForm, RequestForm, TrackForm
+from portal.interaction.models import (
+    MESSAGE_STATUSES,
+    OUTCOMES,
+    REQUEST_STATUSES,
+    InfoRequest,
+    Message,
+)
+from portal.interaction.queries import message_stats
+from portal.states import MessageStatus
+from portal.timeutil import local_date, utcnow
+from portal.web.args import page_arg
+from portal.web.pagination import paginate
+
+bp = Blueprint("interaction", __name__)
+PER_PAGE = 20
+
+
+def _message_rate() -> str:
+    return current_app.config["MESSAGE_RATE"]
+
+
+def _request_rate() -> str:
+    return current_app.config["REQUEST_RATE"]
+
+
+@bp.get("/messages/")
+def messages():
+    """Answered messages the office made public, newest first, with this year's figures."""
+    public = sa.and_(Message.published.is_(True), Message.status == MessageStatus.ANSWERED)
+    listing = paginate(
+        sa.select(Message).where(public).order_by(Message.replied_at.desc(), Message.id.desc()),
+        page_arg(),
+        PER_PAGE,
+        count=sa.select(sa.func.count(Message.id)).where(public),
+    )
+    return render_template(
+        "interaction/messages.html",
+        items=listing.items,
+        page=listing.page,
+        pages=listing.pages,
+        total=listing.total,
+        stats=message_stats(local_date(utcnow()).year),
+        days_taken=deadlines.working_days_taken,
+    )
+
+
+#: Pages holding a resident's own data (what they typed, a receipt, a tracking result):
+#: never kept by a browser or proxy, so the back button or a shared computer shows nothing.
+NO_STORE = {"interaction.new_message", "interaction.new_request", "interaction.track"}
+
+
+@bp.after_request
+def no_store(response):
+    if request.endpoint in NO_STORE:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/messages/new", methods=["GET", "POST"])
+@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+def new_message():
+    """Leave a message; the confirmation shows a tracking number and query code."""
+    form = MessageForm()
+    if form.validate_on_submit():
+        fields = {
+            name: form[name].data
+            for name in ("subject", "content", "category", "name", "contact", "consent")
+        }
+        submission = services.submit_message(
+            fields, form_token=form.form_token.data, quarantine=form.trap()
+        )
+        return render_template("interaction/submitted.html", submission=submission, what="留言")
+    return _message_form(form, 400 if request.method == "POST" else 200)
+
+
+def _message_form(form: MessageForm, status: int):
+    form.prepare()
+    return render_template("interaction/message_form.html", form=form), status
+
+
+@expired_form("interaction.new_message")
+def expired_message():
+    """The message form again, as typed, after its page expired (nothing was stored)."""
+    form = MessageForm()
+    form.expired = True
+    return _message_form(form, 400)
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@limiter.limit(_request_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+def new_request():
+    """Apply for government information (依申请公开)."""
+    form = RequestForm()
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in services.REQUEST_FIELDS}
+        if fields["applicant_type"] == "organisation":
+            fields["id_type"] = "统一社会信用代码"
+        else:
+            fields["organisation_type"] = None
+        submission = services.submit_request(
+            fields, form_token=form.form_token.data, quarantine=form.trap()
+        )
+        return render_template("interaction/submitted.html", submission=submission, what="申请")
+    return _request_form(form, 400 if request.method == "POST" else 200)
+
+
+def _request_form(form: RequestForm, status: int):
+    form.prepare()
+    return render_template("interaction/request_form.html", form=form), status
+
+
+@expired_form("interaction.new_request")
+def expired_request():
+    """The request form again, as typed, after its page expired (nothing was stored)."""
+    form = RequestForm()
+    form.expired = True
+    return _request_form(form, 400)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def track():
+    """Look up a message or request with its tracking number and query code."""
+    form = TrackForm()
+    item = None
+    not_found = False
+    if form.validate_on_submit():
+        item = services.track(form.tracking_no.data, form.code.data)
+        not_found = item is None
+    return _track_page(
+        form, item, not_found, 400 if request.method == "POST" and form.errors else 200
+    )
+
+
+def _track_page(form: TrackForm, item: Message | InfoRequest | None, not_found: bool, status: int):
+    response = render_template(
+        "interaction/track.html",
+        form=form,
+        item=item,
+        not_found=not_found,
+        is_request=isinstance(item, InfoRequest),
+        message_statuses=MESSAGE_STATUSES,
+        request_statuses=REQUEST_STATUSES,
+        outcomes=OUTCOMES,
+    )
+    return response, status
+
+
+@expired_form("interaction.track")
+def expired_track():
+    """The tracking form again, as typed, after its page expired."""
+    form = TrackForm()
+    form.expired = True
+    return _track_page(form, None, False, 400)
+
+
+@bp.post("/messages/suggest")
+def suggest():
+    """Published FAQs and documents matching a subject being typed (JSON, for the form).
+
+    A POST (with the form's CSRF token in a header) keeps what residents type out of URLs
+    and so out of access logs.
+    """
+    body = request.get_json(silent=True)
+    q = body.get("q") if isinstance(body, dict) else None
+    q = q[:50] if isinstance(q, str) else ""
+    results = search.search(q, per_page=5) if len(q.strip()) >= 2 else None
+    hits = results.hits if results else []
+    return jsonify(
+        [
+            {"title": hit.document.title, "url": hit.document.url, "kind": hit.document.kind_label}
+            for hit in hits
+        ]
+    )

@@ -1,0 +1,94 @@
+"""The search page: ``/search?q=&kind=&from=&to=&sort=&page=``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request
+
+from portal import search
+from portal.documents import content_types
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.search.analysis import MAX_QUERY_CHARS
+
+bp = Blueprint("search", __name__)
+
+POPULAR_TOPICS = ("政府信息公开", "行政复议", "劳资纠纷", "法律明白人", "违法建筑", "垃圾分类")
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if 1949 <= day.year <= 2100 else None
+
+
+def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
+    """Read the query string; odd values are dropped with a note, never an error."""
+    notes: dict[str, str] = {}
+    q = request.args.get("q", "")[: MAX_QUERY_CHARS * 10]
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in content_types.REGISTRY:
+        notes["kind"] = "信息类型无效，已忽略"
+        kind = None
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    if request.args.get("from") and date_from is None:
+        notes["from"] = "开始日期格式应为 YYYY-MM-DD，已忽略"
+    if request.args.get("to") and date_to is None:
+        notes["to"] = "结束日期格式应为 YYYY-MM-DD，已忽略"
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
+    sort = request.args.get("sort", "relevance")
+    if sort not in {"relevance", "date"}:
+        sort = "relevance"
+    raw_page = request.args.get("page", "1")
+    if not re.fullmatch(r"[0-9]{1,4}", raw_page) or not 1 <= int(raw_page) <= 1000:
+        abort(404)
+    return (
+        search.SearchRequest(
+            q=q,
+            kind=kind,
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            page=int(raw_page),
+            per_page=current_app.config["SEARCH_PAGE_SIZE"],
+        ),
+        notes,
+    )
+
+
+def _faqs(limit: int = 6) -> list[Document]:
+    return list(
+        db.session.scalars(
+            sa.select(Document)
+            .where(Document.kind == "faq", Document.status == "published")
+            .order_by(Document.published_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+@bp.get("/search")
+def results():
+    """Search every published item; suggest topics and FAQs when nothing is found."""
+    search_request, notes = parse_request()
+    found = search.search(**search_request.__dict__)
+    if found.total and search_request.page > found.pages:
+        abort(404)
+    return render_template(
+        "search.html",
+        found=found,
+        req=search_request,
+        notes=notes,
+        search_query=search_request.q,
+        popular=POPULAR_TOPICS,
+        faqs=_faqs() if not found.total else [],
+    )

@@ -1,0 +1,252 @@
+"""Rendered public pages kept per worker until the published documents change.
+
+Home, list, detail and search pages are a function of the published documents, the query
+string and today's date (open consultations; search also of the index position). Each
+request asks the database for the newest change-log id — one step down the primary key —
+and serves the page rendered for that position if this worker has it. The publishing
+service writes a change-log row in the same transaction as every change, so the moment a
+document is withdrawn on any worker or host, the next request sees a new position and the
+page is rendered afresh: nothing withdrawn is ever served from here.
+
+Pages that read anything else (a session, a CSRF token, consultation opinions) are not kept:
+a response is stored only when nothing read or wrote the session during the request and no
+cookie was set. (Flask marks the session ``accessed`` whenever the ``session`` proxy is used,
+so the check reads the request context's own attribute instead of the proxy.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, request
+from flask.globals import request_ctx
+from werkzeug.http import parse_etags, quote_etag
+
+from portal import security
+from portal.changelog import DocumentChange
+from portal.extensions import db
+from portal.timeutil import local_date, utcnow
+
+ENDPOINTS = {"public.home", "public.listing", "public.detail", "search.results"}
+#: Browsers revalidate every time (a 304 from this cache is cheap), so nobody sees a
+#: withdrawn item again; nginx's micro-cache in front (docs/deploy.md) may keep a page
+#: for ``MICRO_CACHE_SECONDS`` (``X-Accel-Expires``, which nginx reads and removes).
+CACHE_CONTROL = "public, no-cache"
+MICRO_CACHE_SECONDS = "1"
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    content_type: str
+    etag: str
+
+
+class PageCache:
+    """A least-recently-used map of rendered pages, bounded by their total size.
+
+    Keys start with the request's address (``path_key``: scheme, host, path and query);
+    ``paths`` counts the keys per address, so the WSGI front (``CachedPages``) asks the
+    database for the change-log position only for addresses that have a page here.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.pages: OrderedDict[tuple, Page] = OrderedDict()
+        self.paths: dict[str, int] = {}
+        self.lock = Lock()
+
+    def get(self, key: tuple) -> Page | None:
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: Page) -> None:
+        if len(page.body) > self.max_bytes // 8:
+            return
+        with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self._forget(key, old)
+            self.pages[key] = page
+            self.size += len(page.body)
+            self.paths[key[0]] = self.paths.get(key[0], 0) + 1
+            while self.size > self.max_bytes:
+                self._forget(*self.pages.popitem(last=False))
+
+    def _forget(self, key: tuple, page: Page) -> None:
+        self.size -= len(page.body)
+        left = self.paths[key[0]] - 1
+        if left:
+            self.paths[key[0]] = left
+        else:
+            del self.paths[key[0]]
+
+
+_POSITION_SQL = f"SELECT max(id) FROM {DocumentChange.__tablename__}"
+
+
+def change_position(engine: sa.Engine) -> int:
+    """The newest change-log id, read on a pooled connection of its own.
+
+    Not through the ORM session: this runs on every public request and the session path
+    costs about 15 times more (350 µs against 22 µs on SQLite here). The connection is in
+    autocommit (or returned to the pool, which ends its transaction), so it always sees the
+    latest commit of any process.
+    """
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(_POSITION_SQL)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        raw.close()
+    return (row[0] if row else None) or 0
+
+
+def path_key(environ: dict) -> str:
+    """The page's whole address as the WSGI server gave it: scheme, host, path and query.
+
+    The scheme and host belong to the key because a page's absolute links (the canonical
+    URL without ``PORTAL_BASE_URL``) are built from them: a page rendered for one name is
+    never served under another. Only names the app accepts (``TRUSTED_HOSTS``) are ever
+    stored, so a made-up ``Host`` finds nothing here and goes on to the app, which refuses
+    it with a 400. The raw header is used, exactly as the app checked it.
+    """
+    host = environ.get("HTTP_HOST") or (
+        f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    )
+    return (
+        f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+        f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    )
+
+
+class CachedPages:
+    """WSGI front of the app: a GET for a page this worker has, at the current change-log
+    position, is answered here without entering Flask (no routing, request context or
+    hooks) — with the same headers the app would send, including a fresh CSP nonce.
+    Everything else goes to the app, which renders the page and keeps it (``_store``).
+    """
+
+    def __init__(self, app: Flask, cache: PageCache):
+        self.wsgi_app = app.wsgi_app
+        self.app = app
+        self.cache = cache
+        self.https_base = str(app.config.get("BASE_URL", "")).startswith("https://")
+        self._engine: sa.Engine | None = None
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The app's engine, looked up once (disposing it after a fork keeps the object)."""
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def __call__(self, environ: dict, start_response):
+        if environ.get("REQUEST_METHOD") == "GET":
+            path = path_key(environ)
+            if path in self.cache.paths:
+                key = (path, local_date(utcnow()), change_position(self.engine))
+                page = self.cache.get(key)
+                if page is not None:
+                    return self._answer(environ, start_response, page)
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ: dict, start_response, page: Page):
+        https = self.https_base or environ.get("wsgi.url_scheme") == "https"
+        headers = [
+            ("Content-Type", page.content_type),
+            ("ETag", quote_etag(page.etag)),
+            ("X-Accel-Expires", MICRO_CACHE_SECONDS),  # before Cache-Control: see below
+            ("Cache-Control", CACHE_CONTROL),
+            *security.hardening_headers(security.new_nonce(), https),
+        ]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(page.etag):
+            start_response("304 NOT MODIFIED", headers)
+            return [b""]
+        headers.append(("Content-Length", str(len(page.body))))
+        start_response("200 OK", headers)
+        return [page.body]
+
+
+def _key() -> tuple | None:
+    if request.method != "GET" or request.endpoint not in ENDPOINTS:
+        return None
+    view_args = request.view_args or {}
+    if view_args.get("kind") == "consultation" and request.endpoint == "public.detail":
+        return None  # shows opinions and, while open, a form
+    key: tuple = (path_key(request.environ), local_date(utcnow()), change_position(db.engine))
+    if request.endpoint == "search.results":
+        from portal.search import get_index
+        from portal.search.query import catch_up
+
+        index = get_index()
+        catch_up(index)  # a page served from here runs no search that would catch up
+        key += (index.applied_change_id(),)
+    return key
+
+
+def _serve() -> Response | None:
+    key = _key()
+    if key is None:
+        return None
+    page = current_app.extensions["portal.pagecache"].get(key)
+    if page is None:
+        g.page_key = key  # render, then keep it (``_store``)
+        return None
+    if page.etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(page.body, content_type=page.content_type)
+    _cache_headers(response, page.etag)
+    return response
+
+
+def _cache_headers(response: Response, etag: str) -> None:
+    response.set_etag(etag)
+    # First: nginx before 1.23 ignores X-Accel-Expires that follows "Cache-Control: no-cache".
+    response.headers.pop("Cache-Control", None)
+    response.headers["X-Accel-Expires"] = MICRO_CACHE_SECONDS
+    response.headers["Cache-Control"] = CACHE_CONTROL
+
+
+def _store(response: Response) -> Response:
+    key = g.pop("page_key", None)
+    opened = request_ctx._session  # not the ``session`` proxy: that would mark it accessed
+    if (
+        key is None
+        or response.status_code != 200
+        or response.direct_passthrough
+        or (opened is not None and (opened.accessed or opened.modified))
+        or "Set-Cookie" in response.headers
+        or security.nonce_used()  # the next response's CSP will carry another nonce
+    ):
+        return response
+    body = response.get_data()
+    etag = hashlib.blake2b(repr(key).encode() + body, digest_size=12).hexdigest()
+    current_app.extensions["portal.pagecache"].put(
+        key, Page(body, response.content_type or "text/html; charset=utf-8", etag)
+    )
+    _cache_headers(response, etag)
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Keep rendered public pages per worker (``PORTAL_PAGE_CACHE_MB``; 0 turns it off)."""
+    megabytes = app.config["PAGE_CACHE_MB"]
+    if megabytes <= 0:
+        return
+    cache = app.extensions["portal.pagecache"] = PageCache(int(megabytes * 1024 * 1024))
+    app.before_request(_serve)
+    app.after_request(_store)
+    app.wsgi_app = CachedPages(app, cache)  # type: ignore[method-assign]

@@ -49,6 +49,7 @@ def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> Non
     from flask_migrate import upgrade
 
     from portal import create_app
+    from portal.auth.actor import SYSTEM, Actor
     from portal.database import unit_of_work
     from portal.documents import publishing
     from portal.timeutil import parse_local
@@ -84,8 +85,10 @@ def build_database(url: str, upload_dir: str, total: int, index_dir: str) -> Non
                 **BASE_FIELDS[kind],
             }
             day = f"20{rng.randint(21, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            doc = publishing.create(kind, f"bench-{n}", data, actor="bench")
-            publishing.publish(doc, actor="bench", published_at=parse_local(day))
+            doc = publishing.create(kind, f"bench-{n}", data, actor=Actor("bench", SYSTEM.roles))
+            publishing.publish(
+                doc, actor=Actor("bench", SYSTEM.roles), published_at=parse_local(day)
+            )
             if n % 500 == 499:
                 units.close()
                 units = ExitStack()

@@ -169,9 +169,12 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
     from flask_migrate import upgrade
 
     from portal import search as portal_search
+    from portal.auth.actor import SYSTEM, Actor
     from portal.database import unit_of_work
     from portal.documents import content_types, publishing
     from portal.timeutil import parse_local
+
+    bench = Actor("bench", SYSTEM.roles)
 
     publishing.changes_committed.disconnect(portal_search._on_changes_committed)
     rng = random.Random(RNG_SEED)
@@ -208,8 +211,8 @@ def load_corpus(app: Flask, total: int) -> tuple[float, int]:
                 **kind_fields(kind, rng, pool, n, day),
             }
             published = parse_local(f"{day} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}")
-            doc = publishing.create(kind, f"bench-{n}", data, actor="bench")
-            publishing.publish(doc, actor="bench", published_at=published)
+            doc = publishing.create(kind, f"bench-{n}", data, actor=bench)
+            publishing.publish(doc, actor=bench, published_at=published)
             if n % 500 == 499:
                 units.close()
                 units = ExitStack()
@@ -392,8 +395,12 @@ class PublishCycle:
 def publish_cycle(app: Flask, total: int) -> PublishCycle:
     """Publish one document with the search sync connected; time until search finds it."""
     from portal import search as portal_search
+    from portal.auth.actor import SYSTEM, Actor
+    from portal.database import unit_of_work
     from portal.documents import publishing
     from portal.search.index import get_index
+
+    bench = Actor("bench", SYSTEM.roles)
 
     publishing.changes_committed.connect(portal_search._on_changes_committed, weak=False)
     word = f"xqz{RNG_SEED}{total}"
@@ -419,10 +426,9 @@ def publish_cycle(app: Flask, total: int) -> PublishCycle:
         index.sync = timed_sync  # type: ignore[method-assign]
         try:
             started = time.perf_counter()
-            doc = publishing.create(
-                "news", f"bench-probe-{total}", data, actor="bench", commit=False
-            )
-            publishing.publish(doc, actor="bench", commit=True)
+            with unit_of_work():  # created and published in one commit, as before
+                doc = publishing.create("news", f"bench-probe-{total}", data, actor=bench)
+                publishing.publish(doc, actor=bench)
             published = time.perf_counter()
             doc_id = doc.id
         finally:

@@ -8,20 +8,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import admin, consultations, database, documents, search, security, web
 from portal import config as portal_config
-from portal.api import views as api_views
-from portal.cli import register_cli
-from portal.consultations import views as consultations_views
-from portal.documents import views as documents_views
+from portal import database, security, web
 from portal.errors import register_error_handlers
 from portal.extensions import csrf, db, limiter, migrate
-from portal.feeds import views as feeds_views
-from portal.interaction import views as interaction_views
-from portal.opendata import views as opendata_views
-from portal.ops import views as ops_views
-from portal.reports import views as reports_views
-from portal.search import views as search_views
 from portal.web import pagecache
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -50,6 +40,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    # The areas, imported here as flaskr does: importing one module of the portal never
+    # imports every area (tests/test_imports.py checks each imports on its own).
+    from portal import admin, consultations, documents, search
+    from portal.api import views as api_views
+    from portal.cli import register_cli
+    from portal.consultations import views as consultations_views
+    from portal.documents import views as documents_views
+    from portal.feeds import views as feeds_views
+    from portal.interaction import views as interaction_views
+    from portal.opendata import views as opendata_views
+    from portal.ops import views as ops_views
+    from portal.reports import views as reports_views
+    from portal.search import views as search_views
 
     web.init_app(app)
     documents.init_app(app)

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from portal import search as portal_search
 from portal.auth import accounts
+from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
 from portal.documents import loader
 from portal.errors import ValidationError
@@ -53,7 +54,7 @@ def register_cli(app: Flask) -> None:
     @deadlines_group.command("refresh")
     def refresh_deadlines() -> None:
         """Recompute open requests' due dates (run after entering a holiday arrangement)."""
-        changed = interaction_services.refresh_deadlines()
+        changed = interaction_services.refresh_deadlines(actor=SYSTEM)
         click.echo(f"{changed} open request(s) got a new due date.")
 
     @app.cli.group("search")

@@ -17,6 +17,7 @@ from portal.documents import publishing
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.timeutil import parse_local
+from tests.actors import staff
 from tests.staff import user_maker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,13 +141,13 @@ def make_doc(app: Flask, ctx: None) -> Callable[..., Document]:
             **BASE_FIELDS[kind],
             **fields,
         }
-        doc = publishing.create(kind, slug or f"{kind}-{n}", data, actor="test")
+        doc = publishing.create(kind, slug or f"{kind}-{n}", data, actor=staff("test"))
         if status == "in_review":
-            publishing.submit(doc, actor="test")
+            publishing.submit(doc, actor=staff("test"))
         elif status in {"published", "withdrawn"}:
-            publishing.publish(doc, actor="test", published_at=parse_local(published_at))
+            publishing.publish(doc, actor=staff("test"), published_at=parse_local(published_at))
             if status == "withdrawn":
-                publishing.withdraw(doc, reason="信息已过时", actor="test")
+                publishing.withdraw(doc, reason="信息已过时", actor=staff("test"))
         return doc
 
     return _make

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyotp
 
 from portal.auth import accounts
+from portal.auth.actor import Actor
 from portal.consultations import services as consultation_services
 from portal.consultations.models import Opinion
 from portal.interaction import services
@@ -62,9 +63,10 @@ def login_as(app, staff: Staff):
     return client
 
 
-def publish_as_previewed(item, actor: str = "handler") -> str:
-    """Publish a message or an opinion with the texts its preview shows (the handler
-    confirms them unchanged); returns what the preview said it masked."""
+def publish_as_previewed(item, name: str = "handler") -> str:
+    """Publish a message or an opinion with the texts its preview shows (a handler called
+    ``name`` confirms them unchanged); returns what the preview said it masked."""
+    actor = Actor.staff(name, "handler")
     if isinstance(item, Opinion):
         preview = consultation_services.opinion_preview(item)
         consultation_services.publish_opinion(item, content=preview.masked, actor=actor)

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import InfoRequest, Message
 from portal.timeutil import parse_local
+from tests.actors import staff
 from tests.conftest import BASE_FIELDS
 from tests.staff import PASSWORD, csrf, login, login_as, logout
 from tests.synthetic_ids import make_id
@@ -258,13 +259,15 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
 
         def document(slug: str, **options):
             fields = {"title": "矩阵测试", "topic": "综合政务", "body": "第一版"}
-            doc = publishing.create("news", slug, fields, actor="test", **options)
-            publishing.update(doc, {"body": "第二版"}, actor="test")  # two revisions to compare
+            doc = publishing.create("news", slug, fields, actor=staff("test"), **options)
+            publishing.update(
+                doc, {"body": "第二版"}, actor=staff("test")
+            )  # two revisions to compare
             return doc
 
         doc = document("matrix", attachments=[publishing.AttachmentFile("附件", pdf)])
         published = document("matrix-published")
-        publishing.publish(published, actor="test")
+        publishing.publish(published, actor=staff("test"))
         workflow = document("matrix-workflow")
         message = services.submit_message(
             {"subject": "路灯不亮", "content": "东晓路路灯坏了。", "category": "城市管理"},
@@ -282,7 +285,9 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
         answered = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == publishable.tracking_no)
         )
-        services.answer_message(answered, reply="已修复。", department="城管办", actor="test")
+        services.answer_message(
+            answered, reply="已修复。", department="城管办", actor=staff("test")
+        )
         request_ = services.submit_request(
             {
                 "applicant_type": "person",
@@ -307,9 +312,9 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
                 "opens_on": "2000-01-01",
                 "closes_on": "2099-12-31",
             },
-            actor="test",
+            actor=staff("test"),
         )
-        publishing.publish(consultation, actor="test")
+        publishing.publish(consultation, actor=staff("test"))
         opinion = consultations.submit_opinion(
             consultation,
             {"content": "建议增加社区普法讲座。", "consent": True},
@@ -389,9 +394,12 @@ def test_dashboard_counts(app, make_user):
         from portal.documents import publishing
 
         doc = publishing.create(
-            "news", "wait", {"title": "待审", "topic": "综合政务", **BASE_FIELDS["news"]}, actor="e"
+            "news",
+            "wait",
+            {"title": "待审", "topic": "综合政务", **BASE_FIELDS["news"]},
+            actor=staff("e"),
         )
-        publishing.submit(doc, actor="e")
+        publishing.submit(doc, actor=staff("e"))
     client = app.test_client()
     login(client, "editor1")
     html = client.get("/admin/").get_data(as_text=True)
@@ -455,9 +463,9 @@ def test_dashboard_warns_before_inspection_marks_the_site_down(app, make_user):
                 kind,
                 f"{kind}-old",
                 {"title": "旧信息", "topic": "综合政务", **BASE_FIELDS[kind]},
-                actor="t",
+                actor=staff("t"),
             )
-            publishing.publish(doc, actor="t", published_at=parse_local(days_ago(age)))
+            publishing.publish(doc, actor=staff("t"), published_at=parse_local(days_ago(age)))
         sub = services.submit_message(
             {"subject": "路灯", "content": "路灯坏了", "category": "城市管理"}, form_token="old"
         )

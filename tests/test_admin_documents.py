@@ -17,6 +17,7 @@ from portal.documents.models import Attachment, Document, DocumentRevision
 from portal.errors import InvalidTransition
 from portal.extensions import db
 from tests import browser_support
+from tests.actors import staff
 from tests.conftest import BASE_FIELDS
 from tests.staff import csrf, login_as
 
@@ -272,8 +273,8 @@ def test_an_editor_cannot_change_a_document_in_review_or_published(
     with app.app_context():
         doc = db.session.get(Document, doc_id)
         with pytest.raises(InvalidTransition, match=refused):
-            publishing.update(doc, {"title": "改"}, actor="editor1", actor_role="editor")
-        publishing.update(doc, {"title": "审核人员修改"}, actor="reviewer1", actor_role="reviewer")
+            publishing.update(doc, {"title": "改"}, actor=staff("editor1", "editor"))
+        publishing.update(doc, {"title": "审核人员修改"}, actor=staff("reviewer1", "reviewer"))
     assert fetch(app, doc_id)["title"] == "审核人员修改"
 
 
@@ -452,9 +453,12 @@ def test_list_runs_a_bounded_number_of_statements(app, editor, count_queries):
         with app.app_context():
             for i in range(n):
                 doc = publishing.create(
-                    "news", f"n-{n}-{i}", {"title": f"动态{i}", "topic": "综合政务"}, actor="t"
+                    "news",
+                    f"n-{n}-{i}",
+                    {"title": f"动态{i}", "topic": "综合政务"},
+                    actor=staff("t"),
                 )
-                publishing.update(doc, {"summary": "改"}, actor="t")
+                publishing.update(doc, {"summary": "改"}, actor=staff("t"))
 
     make(2)
     with count_queries() as few:
@@ -696,8 +700,8 @@ def test_a_huge_rewrite_is_summarised_not_compared_line_by_line(app, editor):
     old = "\n".join(lines)[:200_000]
     new = "\n".join(reversed(lines))[:200_000]
     with app.app_context():
-        doc = publishing.create("news", "long", {**form_for("news"), "body": old}, actor="t")
-        publishing.update(doc, {"body": new}, actor="t")
+        doc = publishing.create("news", "long", {**form_for("news"), "body": old}, actor=staff("t"))
+        publishing.update(doc, {"body": new}, actor=staff("t"))
         doc_id = doc.id
     response = editor.get(f"/admin/documents/{doc_id}/diff")
     html = response.get_data(as_text=True)
@@ -710,8 +714,10 @@ def test_a_long_diff_shows_at_most_500_rows(app, editor):
     old = "\n".join(f"旧的第{i}行" for i in range(1_500))
     new = "\n".join(f"新的第{i}行" for i in range(1_500))
     with app.app_context():
-        doc = publishing.create("news", "rewritten", {**form_for("news"), "body": old}, actor="t")
-        publishing.update(doc, {"body": new}, actor="t")
+        doc = publishing.create(
+            "news", "rewritten", {**form_for("news"), "body": old}, actor=staff("t")
+        )
+        publishing.update(doc, {"body": new}, actor=staff("t"))
         doc_id = doc.id
     html = editor.get(f"/admin/documents/{doc_id}/diff").get_data(as_text=True)
     shown = len(re.findall(r'<tr class="diff-(?:del|ins|gap)">', html))
@@ -722,7 +728,9 @@ def test_saving_and_the_history_read_no_revision_snapshots(app, editor, count_qu
     doc_id = create(editor, body="第一版")
     with app.app_context():
         for i in range(2, 5):
-            publishing.update(db.session.get(Document, doc_id), {"body": f"第{i}版"}, actor="t")
+            publishing.update(
+                db.session.get(Document, doc_id), {"body": f"第{i}版"}, actor=staff("t")
+            )
     url = f"/admin/documents/{doc_id}/edit"
     values = form_for("news", body="第五版")
     del values["slug"]

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.interaction import calendar, deadlines, services
 from portal.interaction.models import InfoRequest, Message, RequestEvent
 from portal.timeutil import local_date, local_midnight_utc, utcnow
+from tests.actors import staff
 from tests.clock import frozen
 from tests.staff import csrf, login_as
 from tests.synthetic_ids import make_id
@@ -163,7 +164,10 @@ def test_request_list_is_sorted_by_due_date_with_due_soon_and_overdue_flagged(ap
     done = add_request(app, "done", due=now - timedelta(days=30))
     with app.app_context():
         services.close_request(
-            db.session.get(InfoRequest, done), outcome="disclosed", reply="已公开。", actor="x"
+            db.session.get(InfoRequest, done),
+            outcome="disclosed",
+            reply="已公开。",
+            actor=staff("x"),
         )
     numbers = {i: tracking_no(app, InfoRequest, i) for i in (far, late, soon, done)}
 
@@ -265,13 +269,16 @@ def test_no_full_id_number_or_mobile_on_any_staff_list_or_detail_page(app, handl
     with app.app_context():
         m = db.session.get(Message, message)
         services.answer_message(
-            m, reply=f"王小明：已处理，请拨打{OTHER_MOBILE}。", department="执法队", actor="x"
+            m,
+            reply=f"王小明：已处理，请拨打{OTHER_MOBILE}。",
+            department="执法队",
+            actor=staff("x"),
         )
         services.close_request(
             db.session.get(InfoRequest, item),
             outcome="disclosed",
             reply=f"已通过邮件发送，如有疑问致电{OTHER_MOBILE}。",
-            actor="x",
+            actor=staff("x"),
         )
     pages = [
         "/admin/messages/",
@@ -536,7 +543,7 @@ def test_an_invalid_resume_shows_the_reason_and_stores_nothing(app, handler):
         services.start_consultation(
             db.session.get(InfoRequest, item),
             note="征求意见",
-            actor="h",
+            actor=staff("h"),
             on=today() + timedelta(days=1),
         )
     before = audit_rows(app)
@@ -574,10 +581,10 @@ def test_a_paused_clock_is_neither_overdue_nor_due_soon(app, handler):
     with app.app_context():
         item = db.session.get(InfoRequest, waiting)
         services.request_supplement(
-            item, note="请写明文件名称", actor="h", on=item.receipt_date + timedelta(days=1)
+            item, note="请写明文件名称", actor=staff("h"), on=item.receipt_date + timedelta(days=1)
         )
         item = db.session.get(InfoRequest, consulting)
-        services.start_consultation(item, note="征求意见", actor="h", on=item.receipt_date)
+        services.start_consultation(item, note="征求意见", actor=staff("h"), on=item.receipt_date)
     numbers = {i: tracking_no(app, InfoRequest, i) for i in (waiting, consulting, late)}
 
     dashboard = handler.get("/admin/").get_data(as_text=True)

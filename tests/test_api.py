@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import Message
 from portal.timeutil import SHANGHAI
+from tests.actors import staff
 from tests.staff import publish_as_previewed
 
 ALL_KINDS = list(content_types.REGISTRY)
@@ -72,7 +73,10 @@ def published_message(token: str, **overrides) -> Message:
     sub = services.submit_message(message_data(**overrides), form_token=token)
     message = db.session.scalar(sa.select(Message).where(Message.tracking_no == sub.tracking_no))
     services.answer_message(
-        message, reply="已安排执法队处理，王小明您好。", department="综合行政执法队", actor="s"
+        message,
+        reply="已安排执法队处理，王小明您好。",
+        department="综合行政执法队",
+        actor=staff("s"),
     )
     publish_as_previewed(message, "s")
     return message
@@ -234,7 +238,9 @@ def test_detail_has_all_public_metadata_attachments_and_sanitised_body(client, m
         tags=["占道经营"],
         body='处罚决定。\n\n<script>alert("x")</script>[链接](javascript:alert(1))',
     )
-    publishing.update(doc, {}, actor="e", attachments=[publishing.AttachmentFile("决定书", source)])
+    publishing.update(
+        doc, {}, actor=staff("e"), attachments=[publishing.AttachmentFile("决定书", source)]
+    )
     payload = get_json(client, "/api/v1/documents/enforcement/case-1")
     assert payload["status"] == "published"
     assert payload["withdrawn_at"] is None and payload["withdrawn_reason"] is None
@@ -311,7 +317,7 @@ def test_list_queries_are_bounded_and_skip_bodies(client, make_doc, count_querie
     for n in range(12):
         doc = make_doc(ALL_KINDS[n % len(ALL_KINDS)])
         attachments = [publishing.AttachmentFile(f"附件{i}", source) for i in range(3)]
-        publishing.update(doc, {}, actor="e", attachments=attachments)
+        publishing.update(doc, {}, actor=staff("e"), attachments=attachments)
     with count_queries() as statements:
         assert len(get_json(client, "/api/v1/documents?per_page=50")["items"]) == 12
     assert len(statements) <= 3
@@ -353,7 +359,7 @@ def test_messages_are_published_answers_with_personal_data_masked(client, ctx):
     message = db.session.scalar(
         sa.select(Message).where(Message.tracking_no == answered.tracking_no)
     )
-    services.answer_message(message, reply="答复", department="党政办", actor="s")
+    services.answer_message(message, reply="答复", department="党政办", actor=staff("s"))
     response = client.get("/api/v1/messages")
     payload = response.get_json()
     assert payload["total"] == 1
@@ -459,7 +465,7 @@ def test_etag_answers_304_until_a_publish_changes_it(client, make_doc, url):
     assert draft_made.status_code == 200  # any change moves the log; a cheap, safe tag
     doc = make_doc("policy", status="in_review")
     etag = client.get(url).headers["ETag"]
-    publishing.publish(doc, actor="r")
+    publishing.publish(doc, actor=staff("r"))
     after = client.get(url, headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
 
@@ -470,7 +476,7 @@ def test_detail_etag_and_other_urls_have_other_tags(client, make_doc):
     listing = client.get("/api/v1/documents")
     assert detail.headers["ETag"] != listing.headers["ETag"]
     assert client.get("/api/v1/documents?page=1").headers["ETag"] != listing.headers["ETag"]
-    publishing.update(doc, {"title": "新标题"}, actor="e")
+    publishing.update(doc, {"title": "新标题"}, actor=staff("e"))
     changed = client.get(
         "/api/v1/documents/news/a", headers={"If-None-Match": detail.headers["ETag"]}
     )
@@ -485,7 +491,7 @@ def test_messages_etag_follows_message_changes(client, ctx):
     assert response.status_code == 200 and response.get_json()["total"] == 1
     etag = response.headers["ETag"]
     message = db.session.scalar(sa.select(Message))
-    services.unpublish_message(message, actor="s", reason="当事人要求")
+    services.unpublish_message(message, actor=staff("s"), reason="当事人要求")
     response = client.get("/api/v1/messages", headers={"If-None-Match": etag})
     assert response.status_code == 200 and response.get_json()["total"] == 0
 
@@ -555,7 +561,9 @@ def api_schema(app, make_doc, tmp_path):
     source.write_text("项目,金额\n预算,100\n", encoding="utf-8")
     for kind in ALL_KINDS:
         doc = make_doc(kind, slug=f"{kind}-a", title=f"垃圾分类{kind}")
-    publishing.update(doc, {}, actor="e", attachments=[publishing.AttachmentFile("表", source)])
+    publishing.update(
+        doc, {}, actor=staff("e"), attachments=[publishing.AttachmentFile("表", source)]
+    )
     make_doc("news", slug="news-gone", status="withdrawn")
     make_doc("news", slug="news-draft", status="draft")
     published_message("t-1")

@@ -20,6 +20,7 @@ from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.timeutil import SHANGHAI, parse_local
+from tests.actors import staff
 from tests.staff import csrf, login_as, publish_as_previewed
 from tests.synthetic_ids import make_id
 
@@ -60,10 +61,10 @@ def new_consultation(app, slug: str = "pufa", questions=(), **fields):
         **fields,
     }
     with app.app_context():
-        doc = publishing.create("consultation", slug, data, actor="editor")
-        publishing.publish(doc, actor="reviewer", published_at=parse_local(OPENS))
+        doc = publishing.create("consultation", slug, data, actor=staff("editor"))
+        publishing.publish(doc, actor=staff("reviewer"), published_at=parse_local(OPENS))
         if questions:
-            services.set_questions(doc, list(questions), actor="reviewer", actor_role="reviewer")
+            services.set_questions(doc, list(questions), actor=staff("reviewer", "reviewer"))
         return doc.id
 
 
@@ -207,12 +208,14 @@ def test_withdrawn_or_draft_consultations_take_no_opinions(app, client, clock):
     new_consultation(app)
     fields = form_fields(client, "/consultation/pufa")
     with app.app_context():
-        publishing.withdraw(db.session.scalar(sa.select(Document)), reason="重新起草", actor="r")
+        publishing.withdraw(
+            db.session.scalar(sa.select(Document)), reason="重新起草", actor=staff("r")
+        )
         draft = publishing.create(
             "consultation",
             "draft",
             {"title": "草稿征集", "topic": "综合政务", "opens_on": OPENS, "closes_on": CLOSES},
-            actor="e",
+            actor=staff("e"),
         )
         assert draft.status == "draft"
     response = client.post("/consultation/pufa/opinions", data={**fields, **opinion_data()})
@@ -492,7 +495,7 @@ def _fill(app, doc_id: int) -> None:
             opinion = services.submit_opinion(
                 doc, {"content": f"第{n}条意见内容。"}, raw_answers=raw, form_token=f"t{n}"
             )
-            services.adopt_opinion(opinion, decision=decision, note="", actor="handler")
+            services.adopt_opinion(opinion, decision=decision, note="", actor=staff("handler"))
         # A quarantined opinion with answers counts nowhere.
         services.submit_opinion(
             doc,
@@ -520,14 +523,14 @@ def test_result_is_refused_while_open_and_with_undecided_opinions(app, clock, ct
     doc_id = new_consultation(app)
     doc = doc_of(doc_id)
     with pytest.raises(InvalidTransition, match="截止后才能公布结果"):
-        services.publish_result(doc, summary="结果", actor="reviewer")
+        services.publish_result(doc, summary="结果", actor=staff("reviewer"))
     services.submit_opinion(doc, {"content": "一条未处理的意见。"}, raw_answers={}, form_token="u")
     clock("2024-07-02")
     with pytest.raises(ValidationError) as info:
-        services.publish_result(doc, summary="结果", actor="reviewer")
+        services.publish_result(doc, summary="结果", actor=staff("reviewer"))
     assert "还有 1 条意见没有登记采纳情况" in info.value.errors["adoption"]
     with pytest.raises(ValidationError) as info:
-        services.publish_result(doc, summary="  ", actor="reviewer")
+        services.publish_result(doc, summary="  ", actor=staff("reviewer"))
     assert info.value.errors == {"result_summary": "结果反馈：必填"}
     doc = doc_of(doc_id)
     assert "result_summary" not in doc.extra and len(doc.revisions) == 2  # created, published
@@ -624,7 +627,7 @@ def test_dashboard_warns_ten_working_days_after_close_without_a_result(app, make
     with app.app_context():
         (alert,) = inspection.unpublished_results(date(2024, 7, 15))
         assert alert.severe
-        services.publish_result(doc_of(doc_id), summary="未收到意见。", actor="reviewer")
+        services.publish_result(doc_of(doc_id), summary="未收到意见。", actor=staff("reviewer"))
         assert not inspection.unpublished_results(date(2024, 7, 15))
     assert warning not in reviewer.get("/admin/").get_data(as_text=True)
 
@@ -659,7 +662,7 @@ def test_questions_of_a_closed_consultation_never_change(app, make_user, clock):
     with app.app_context():
         assert len(queries.questions(doc_of(doc_id))) == 1
         with pytest.raises(InvalidTransition):
-            services.set_questions(doc_of(doc_id), [], actor="x", actor_role=None)
+            services.set_questions(doc_of(doc_id), [], actor=staff("x", "reviewer"))
 
 
 # -- opinions masked for staff, revealed only by handlers, on the record (point 7) -------

@@ -12,6 +12,7 @@ from portal.documents import content_types, publishing
 from portal.feeds import builder as feeds
 from portal.timeutil import utcnow
 from portal.web import conditional
+from tests.actors import staff
 
 KIND_FEEDS = [
     f"/feeds/{name}.{fmt}" for name in ["all", *content_types.REGISTRY] for fmt in ("rss", "atom")
@@ -40,7 +41,10 @@ def site(make_doc, tmp_path):
     source = tmp_path / "明细.csv"
     source.write_text("项目,金额\n", encoding="utf-8")
     publishing.update(
-        docs["finance"], {}, actor="e", attachments=[publishing.AttachmentFile("明细", source)]
+        docs["finance"],
+        {},
+        actor=staff("e"),
+        attachments=[publishing.AttachmentFile("明细", source)],
     )
     return docs
 
@@ -94,12 +98,12 @@ def test_edit_keeps_id_and_moves_updated_withdraw_removes(client, make_doc):
     make_doc("news", title="较新的动态", published_at="2024-02-01")
     _, before = parse(client, "/feeds/news.atom")
     entry_id = next(e.id for e in before.entries if e.title == "较早的动态")
-    publishing.update(old, {"title": "较早的动态（更正）"}, actor="e")
+    publishing.update(old, {"title": "较早的动态（更正）"}, actor=staff("e"))
     _, after = parse(client, "/feeds/news.atom")
     edited = next(e for e in after.entries if e.id == entry_id)
     assert edited.title == "较早的动态（更正）"
     assert edited.updated_parsed > edited.published_parsed
-    publishing.withdraw(old, reason="有误", actor="r")
+    publishing.withdraw(old, reason="有误", actor=staff("r"))
     _, gone = parse(client, "/feeds/news.atom")
     assert entry_id not in {e.id for e in gone.entries}
 

@@ -25,6 +25,7 @@ from portal.errors import InvalidTransition
 from portal.extensions import db
 from portal.interaction import services
 from portal.interaction.models import InfoRequest, Message, RequestEvent
+from tests.actors import staff
 from tests.staff import publish_as_previewed
 
 ACTIONS = ("extend", "supplement", "publish_message", "publish_opinion", "publish_document")
@@ -33,16 +34,18 @@ ACTIONS = ("extend", "supplement", "publish_message", "publish_opinion", "publis
 def _act(action: str, item_id: int) -> None:
     if action == "extend":
         item = db.session.get(InfoRequest, item_id)
-        services.extend_request(item, days=10, reason="需调阅档案", approver="主任", actor="h")
+        services.extend_request(
+            item, days=10, reason="需调阅档案", approver="主任", actor=staff("h")
+        )
     elif action == "supplement":
         item = db.session.get(InfoRequest, item_id)
-        services.request_supplement(item, note="请写明文件名称", actor="h")
+        services.request_supplement(item, note="请写明文件名称", actor=staff("h"))
     elif action == "publish_message":
         publish_as_previewed(db.session.get(Message, item_id), "h")
     elif action == "publish_opinion":
         publish_as_previewed(db.session.get(Opinion, item_id), "h")
     else:
-        publishing.publish(db.session.get(Document, item_id), actor="r")
+        publishing.publish(db.session.get(Document, item_id), actor=staff("r"))
 
 
 def _worker(config: dict[str, Any], action: str, item_id: int, barrier, results) -> None:
@@ -94,7 +97,7 @@ def _setup(action: str) -> int:
         message = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == sub.tracking_no)
         )
-        services.answer_message(message, reply="已修复。", department="城管办", actor="h")
+        services.answer_message(message, reply="已修复。", department="城管办", actor=staff("h"))
         return message.id
     kind = "consultation" if action == "publish_opinion" else "news"
     fields = {"opens_on": "2000-01-01", "closes_on": "2099-12-31"} if kind == "consultation" else {}
@@ -102,11 +105,11 @@ def _setup(action: str) -> int:
         kind,
         "race",
         {"title": "竞争测试", "topic": "综合政务", "body": "正文。", **fields},
-        actor="e",
+        actor=staff("e"),
     )
     if action == "publish_document":
         return doc.id
-    publishing.publish(doc, actor="r")
+    publishing.publish(doc, actor=staff("r"))
     opinion = consultations.submit_opinion(
         doc, {"content": "建议多办讲座。", "consent": True}, raw_answers={}, form_token="race"
     )

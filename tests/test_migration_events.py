@@ -17,6 +17,7 @@ from portal.documents import publishing
 from portal.extensions import db
 from portal.interaction import calendar
 from portal.interaction.models import InfoRequest
+from tests.actors import staff
 
 INSERT = sa.text(
     "INSERT INTO info_request (tracking_no, code_hash, form_token, applicant_type, name, "
@@ -112,8 +113,10 @@ def test_old_request_rows_become_events_that_replay_to_the_stored_due_date(tmp_p
                 conn.execute(INSERT, row)
         # A document with its revisions and change log: its table is rebuilt (SQLite) to
         # add the CHECK constraint, which must not take its children with it.
-        doc = publishing.create("news", "kept", {"title": "保留", "topic": "综合政务"}, actor="e")
-        publishing.publish(doc, actor="r")
+        doc = publishing.create(
+            "news", "kept", {"title": "保留", "topic": "综合政务"}, actor=staff("e")
+        )
+        publishing.publish(doc, actor=staff("r"))
         children = _children()
         db.session.remove()
         upgrade(directory=directory)

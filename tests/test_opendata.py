@@ -26,6 +26,7 @@ from portal.opendata import views as opendata_views
 from portal.timeutil import local_midnight_utc, to_local, utcnow
 from portal.web import conditional
 from portal.web.filters import format_size
+from tests.actors import staff
 from tests.staff import publish_as_previewed
 
 BOM = b"\xef\xbb\xbf"
@@ -81,7 +82,9 @@ def public_message(subject: str, content: str, *, name: str, contact: str, token
         form_token=token,
     )
     message = db.session.scalar(sa.select(Message).where(Message.form_token == token))
-    services.answer_message(message, reply="已安排处理。", department="城管办", actor="staff")
+    services.answer_message(
+        message, reply="已安排处理。", department="城管办", actor=staff("staff")
+    )
     publish_as_previewed(message, "staff")
 
 
@@ -226,7 +229,7 @@ def test_unpublishing_a_message_changes_the_messages_export(client, ctx):
     public_message("井盖松动", "路口井盖松动。", name="赵六", contact="13700001111", token="m-3")
     first = client.get("/open-data/messages.csv")
     message = db.session.scalar(sa.select(Message))
-    services.unpublish_message(message, actor="staff", reason="测试")
+    services.unpublish_message(message, actor=staff("staff"), reason="测试")
     again = client.get("/open-data/messages.csv", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200
     assert "井盖松动" not in again.get_data(as_text=True)
@@ -536,6 +539,6 @@ def test_withdrawn_item_leaves_exports_and_sitemap(client, make_doc, ctx):
     doc = make_doc("notice", title="即将撤回的通知")
     assert "即将撤回的通知" in client.get("/open-data/notice.csv").get_data(as_text=True)
     assert f"/notice/{doc.slug}<" in client.get("/sitemap.xml").get_data(as_text=True)
-    publishing.withdraw(doc, reason="已过期", actor="test")
+    publishing.withdraw(doc, reason="已过期", actor=staff("test"))
     assert "即将撤回的通知" not in client.get("/open-data/notice.csv").get_data(as_text=True)
     assert f"/notice/{doc.slug}<" not in client.get("/sitemap.xml").get_data(as_text=True)

@@ -40,6 +40,7 @@ from portal.interaction.models import InfoRequest, Message
 from portal.ops import backup, health, retention, serving
 from portal.search.index import get_index
 from portal.timeutil import local_date, utcnow
+from tests.actors import staff
 from tests.conftest import BASE_FIELDS, ROOT
 from tests.staff import publish_as_previewed
 from tests.synthetic_ids import make_id
@@ -586,19 +587,22 @@ def populate(app: Flask, folder: Path) -> dict:
             "news",
             "illegal-buildings",
             {"title": "东晓街道违法建筑治理进展", **common},
-            actor="test",
+            actor=staff("test"),
             attachments=[publishing.AttachmentFile("治理方案", pdf, "治理方案.pdf")],
         )
-        publishing.publish(news, actor="test")
+        publishing.publish(news, actor=staff("test"))
         policy = publishing.create(
             "policy",
             "plan-2024",
             {"title": "违法建筑治理工作方案", **common, **BASE_FIELDS["policy"]},
-            actor="test",
+            actor=staff("test"),
         )
-        publishing.publish(policy, actor="test")
+        publishing.publish(policy, actor=staff("test"))
         publishing.create(
-            "faq", "draft-faq", {"title": "草稿问答", **common, **BASE_FIELDS["faq"]}, actor="test"
+            "faq",
+            "draft-faq",
+            {"title": "草稿问答", **common, **BASE_FIELDS["faq"]},
+            actor=staff("test"),
         )
         message = services.submit_message(
             {
@@ -614,7 +618,9 @@ def populate(app: Flask, folder: Path) -> dict:
         row = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == message.tracking_no)
         )
-        services.answer_message(row, reply="已处理。", department="城市管理办公室", actor="h")
+        services.answer_message(
+            row, reply="已处理。", department="城市管理办公室", actor=staff("h")
+        )
         publish_as_previewed(row, "h")
         request = services.submit_request(
             {
@@ -634,7 +640,7 @@ def populate(app: Flask, folder: Path) -> dict:
         item = db.session.scalar(
             sa.select(InfoRequest).where(InfoRequest.tracking_no == request.tracking_no)
         )
-        services.close_request(item, outcome="disclosed", reply="已提供。", actor="h")
+        services.close_request(item, outcome="disclosed", reply="已提供。", actor=staff("h"))
         return {
             "documents": {
                 ("news", "illegal-buildings"),
@@ -847,9 +853,9 @@ def test_backup_and_restore_on_postgresql(pg_scratch, tmp_path):
                     "news",
                     "after-restore",
                     {"title": "恢复后新增", "summary": "", "topic": "综合政务", "body": "正文"},
-                    actor="t",
+                    actor=staff("t"),
                 ),
-                actor="t",
+                actor=staff("t"),
             )
     finally:
         close_app(source)
@@ -896,7 +902,9 @@ def add_request(*, organisation: bool = False, quarantine: str | None = None, cl
         sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
     )
     if close and not quarantine:
-        services.close_request(item, outcome="disclosed", reply=f"{NAME}：已提供。", actor="h")
+        services.close_request(
+            item, outcome="disclosed", reply=f"{NAME}：已提供。", actor=staff("h")
+        )
     return item, sub
 
 
@@ -916,7 +924,7 @@ def add_message(*, publish: bool = False, answer: bool = True, quarantine: str |
     item = db.session.scalar(sa.select(Message).where(Message.tracking_no == sub.tracking_no))
     if answer and not quarantine:
         services.answer_message(
-            item, reply=f"{MESSAGE_NAME}您好，已处理。", department="城管办", actor="h"
+            item, reply=f"{MESSAGE_NAME}您好，已处理。", department="城管办", actor=staff("h")
         )
         if publish:
             publish_as_previewed(item, "h")

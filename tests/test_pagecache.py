@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from flask import request, session
+
 from portal import create_app
 from portal.documents import publishing
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.web.pagecache import Page, PageCache
+from tests.actors import staff
 
 
 def text(response) -> str:
@@ -43,7 +46,7 @@ def test_a_withdrawn_item_disappears_at_once_from_every_cached_page(app, client,
     doc = make_doc(slug="news-gone", title="即将撤回的通知")
     for path in ("/", "/news/", "/news/news-gone", "/search?q=撤回"):
         assert "即将撤回的通知" in text(client.get(path)), path
-    publishing.withdraw(doc, reason="信息有误", actor="t")
+    publishing.withdraw(doc, reason="信息有误", actor=staff("t"))
     for path in ("/", "/news/", "/search?q=撤回"):
         assert "即将撤回的通知" not in text(client.get(path)), path
     assert "信息有误" in client.get("/news/news-gone").get_data(as_text=True)
@@ -65,7 +68,7 @@ def test_a_change_made_by_another_worker_is_seen(app, client, make_doc, tmp_path
     )
     with other.app_context():
         doc = db.session.query(Document).filter_by(slug="news-other").one()
-        publishing.withdraw(doc, reason="已过期", actor="t")
+        publishing.withdraw(doc, reason="已过期", actor=staff("t"))
         other.extensions["portal.search"].close()
         db.session.remove()
         db.engine.dispose()
@@ -167,4 +170,39 @@ def test_a_base_url_decides_every_absolute_link_whatever_the_host(app, make_doc,
     finally:
         based.extensions["portal.search"].close()
         with based.app_context():
+            db.engine.dispose()
+
+
+def test_a_page_that_reads_the_session_is_not_kept(app, make_doc, tmp_path):
+    """What the cache relies on in Flask: the session the app's session interface opens is
+    the one the request uses, and using it through ``flask.session`` (even only reading)
+    sets its ``accessed`` flag. Should a Flask upgrade change either, a page showing what
+    one visitor's session holds could be served to the next: this test then fails."""
+    make_doc(slug="news-session")
+    peeking = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SEARCH_INDEX": str(tmp_path / "peeking-index"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
+    )
+
+    @peeking.before_request
+    def peek() -> None:
+        if "peek" in request.args:
+            session.get("uid")  # a read, as a page showing who is signed in would do
+
+    try:
+        client = peeking.test_client()
+        kept = client.get("/news/news-session")
+        assert "ETag" in kept.headers and "Cookie" not in kept.headers.get("Vary", "")
+        for _ in range(2):
+            peeked = client.get("/news/news-session?peek=1")
+            assert peeked.status_code == 200 and "ETag" not in peeked.headers
+            assert "Cookie" in peeked.headers["Vary"]  # Flask saw the read too
+    finally:
+        peeking.extensions["portal.search"].close()
+        with peeking.app_context():
             db.engine.dispose()

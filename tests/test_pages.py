@@ -7,6 +7,7 @@ import re
 import pytest
 
 from portal.documents import content_types, publishing
+from tests.actors import staff
 from tests.conftest import BASE_FIELDS
 
 ALL_KINDS = sorted(content_types.REGISTRY)
@@ -158,7 +159,7 @@ def test_attachments_are_listed_with_size_and_downloadable(client, make_doc, tmp
     source.write_text("项目,金额\n预算,100\n", encoding="utf-8")
     doc = make_doc("finance")
     publishing.update(
-        doc, {}, actor="e", attachments=[publishing.AttachmentFile("资金明细", source)]
+        doc, {}, actor=staff("e"), attachments=[publishing.AttachmentFile("资金明细", source)]
     )
     html = client.get(f"/finance/{doc.slug}").get_data(as_text=True)
     assert "资金明细" in html and "（CSV，" in html

@@ -10,6 +10,7 @@ from portal.documents import publishing
 from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
+from tests.actors import staff
 from tests.conftest import BASE_FIELDS
 
 
@@ -19,9 +20,9 @@ def data(kind: str, **overrides):
 
 @pytest.mark.parametrize("kind", sorted(BASE_FIELDS))
 def test_every_kind_can_be_created_and_published(ctx, kind):
-    doc = publishing.create(kind, f"{kind}-one", data(kind), actor="editor")
+    doc = publishing.create(kind, f"{kind}-one", data(kind), actor=staff("editor"))
     assert doc.status == "draft" and doc.published_at is None
-    publishing.publish(doc, actor="reviewer")
+    publishing.publish(doc, actor=staff("reviewer"))
     assert doc.status == "published" and doc.published_at is not None
     assert [r.action for r in doc.revisions] == ["created", "published"]
     assert doc.revisions[0].actor == "editor" and doc.revisions[1].actor == "reviewer"
@@ -62,21 +63,24 @@ def test_invalid_fields_are_rejected_with_chinese_message_and_nothing_stored(
     ctx, kind, overrides, field, message
 ):
     with pytest.raises(ValidationError) as info:
-        publishing.create(kind, "bad", data(kind, **overrides), actor="editor")
+        publishing.create(kind, "bad", data(kind, **overrides), actor=staff("editor"))
     assert message in info.value.errors[field]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
 
 
 def test_person_party_is_stored_by_surname_only(ctx):
     doc = publishing.create(
-        "enforcement", "p", data("enforcement", party="王小明", party_type="person"), actor="e"
+        "enforcement",
+        "p",
+        data("enforcement", party="王小明", party_type="person"),
+        actor=staff("e"),
     )
     assert doc.extra["party"] == "王某"
 
 
 def test_index_numbers_follow_the_official_format_and_count_up(ctx, app):
-    first = publishing.create("news", "a", data("news"), actor="e")
-    second = publishing.create("notice", "b", data("notice"), actor="e")
+    first = publishing.create("news", "a", data("news"), actor=staff("e"))
+    second = publishing.create("notice", "b", data("notice"), actor=staff("e"))
     code = app.config["ORG_CREDIT_CODE"]
     year = first.created_at.year
     assert first.index_no == f"{code}/{year}-00001"
@@ -85,24 +89,26 @@ def test_index_numbers_follow_the_official_format_and_count_up(ctx, app):
 
 def test_given_index_number_is_kept_and_must_be_unique(ctx, app):
     code = app.config["ORG_CREDIT_CODE"]
-    publishing.create("news", "a", data("news", index_no=f"{code}/2024-00042"), actor="e")
+    publishing.create("news", "a", data("news", index_no=f"{code}/2024-00042"), actor=staff("e"))
     with pytest.raises(ValidationError) as info:
-        publishing.create("news", "b", data("news", index_no=f"{code}/2024-00042"), actor="e")
+        publishing.create(
+            "news", "b", data("news", index_no=f"{code}/2024-00042"), actor=staff("e")
+        )
     assert "索引号" in info.value.errors["index_no"]
 
 
 def test_duplicate_slug_in_same_kind_is_refused(ctx):
-    publishing.create("news", "same", data("news"), actor="e")
+    publishing.create("news", "same", data("news"), actor=staff("e"))
     with pytest.raises(ValidationError) as info:
-        publishing.create("news", "same", data("news"), actor="e")
+        publishing.create("news", "same", data("news"), actor=staff("e"))
     assert "标识" in info.value.errors["slug"]
-    publishing.create("notice", "same", data("notice"), actor="e")  # other kind is fine
+    publishing.create("notice", "same", data("notice"), actor=staff("e"))  # other kind is fine
 
 
 def test_update_records_a_revision_and_rerenders_body(ctx):
-    doc = publishing.create("news", "a", data("news"), actor="e")
-    publishing.publish(doc, actor="r")
-    publishing.update(doc, {"body": "新的**正文**"}, actor="e2", note="更正")
+    doc = publishing.create("news", "a", data("news"), actor=staff("e"))
+    publishing.publish(doc, actor=staff("r"))
+    publishing.update(doc, {"body": "新的**正文**"}, actor=staff("e2"), note="更正")
     assert doc.status == "published"
     assert "<strong>正文</strong>" in doc.body_html
     last = doc.revisions[-1]
@@ -111,43 +117,46 @@ def test_update_records_a_revision_and_rerenders_body(ctx):
 
 
 def test_withdraw_needs_a_reason_and_keeps_it(ctx):
-    doc = publishing.create("news", "a", data("news"), actor="e")
-    publishing.publish(doc, actor="r")
+    doc = publishing.create("news", "a", data("news"), actor=staff("e"))
+    publishing.publish(doc, actor=staff("r"))
     with pytest.raises(ValidationError) as info:
-        publishing.withdraw(doc, reason="  ", actor="r")
+        publishing.withdraw(doc, reason="  ", actor=staff("r"))
     assert info.value.errors["reason"] == "撤回原因：必填"
-    publishing.withdraw(doc, reason="政策已废止", actor="r")
+    publishing.withdraw(doc, reason="政策已废止", actor=staff("r"))
     assert doc.status == "withdrawn" and doc.withdrawn_reason == "政策已废止"
     assert doc.revisions[-1].action == "withdrawn"
 
 
 def test_workflow_transitions_are_enforced(ctx):
-    doc = publishing.create("news", "a", data("news"), actor="e")
+    doc = publishing.create("news", "a", data("news"), actor=staff("e"))
     with pytest.raises(InvalidTransition):
-        publishing.withdraw(doc, reason="原因", actor="r")
-    publishing.submit(doc, actor="e")
+        publishing.withdraw(doc, reason="原因", actor=staff("r"))
+    publishing.submit(doc, actor=staff("e"))
     assert doc.status == "in_review"
     with pytest.raises(InvalidTransition):
-        publishing.submit(doc, actor="e")
-    publishing.publish(doc, actor="r")
+        publishing.submit(doc, actor=staff("e"))
+    publishing.publish(doc, actor=staff("r"))
     with pytest.raises(InvalidTransition):
-        publishing.publish(doc, actor="r")
-    publishing.withdraw(doc, reason="原因", actor="r")
+        publishing.publish(doc, actor=staff("r"))
+    publishing.withdraw(doc, reason="原因", actor=staff("r"))
     with pytest.raises(InvalidTransition):
-        publishing.update(doc, {"title": "改"}, actor="e")
+        publishing.update(doc, {"title": "改"}, actor=staff("e"))
 
 
 def test_subscribers_hear_about_changes_only_after_commit(ctx):
     heard: list[tuple[str, str, bool]] = []
 
-    def listener(sender, document, action):
-        committed = db.session.scalar(sa.select(Document.status).where(Document.id == document.id))
-        heard.append((document.slug, action, committed == document.status))
+    def listener(sender, changes):
+        for document, action in changes:
+            committed = db.session.scalar(
+                sa.select(Document.status).where(Document.id == document.id)
+            )
+            heard.append((document.slug, action, committed == document.status))
 
     # Two changes in one unit of work: heard of only after its commit.
-    with publishing.document_changed.connected_to(listener), unit_of_work():
-        doc = publishing.create("news", "a", data("news"), actor="e")
-        publishing.publish(doc, actor="r")
+    with publishing.changes_committed.connected_to(listener), unit_of_work():
+        doc = publishing.create("news", "a", data("news"), actor=staff("e"))
+        publishing.publish(doc, actor=staff("r"))
         assert heard == []
     assert heard == [("a", "created", True), ("a", "published", True)]
 
@@ -163,7 +172,7 @@ def test_control_characters_are_stripped_from_every_text_field(ctx):
             doc_number="深罗东办\x00〔2024〕1号",
             tags=["标\x00签"],
         ),
-        actor="e",
+        actor=staff("e"),
     )
     assert doc.title == "标题含控制"
     assert doc.body == "正文"

@@ -28,6 +28,7 @@ from portal.reports import annual
 from portal.reports.figures import set_review_figures
 from portal.reports.models import REVIEW_FIELDS, ReviewLitigationFigures
 from portal.timeutil import local_date, parse_local, utcnow
+from tests.actors import staff
 from tests.clock import frozen
 from tests.staff import csrf, login_as
 from tests.synthetic_ids import make_id
@@ -95,7 +96,9 @@ def add_request(
     )
     if closed:
         with frozen(parse_local(closed)):
-            services.close_request(item, outcome=outcome, reply="已按申请提供。", actor="handler")
+            services.close_request(
+                item, outcome=outcome, reply="已按申请提供。", actor=staff("handler")
+            )
     return item
 
 
@@ -116,7 +119,9 @@ def add_message(received: str, replied: str | None, *, quarantine: str | None = 
     item.received_at = parse_local(received)
     db.session.commit()
     if replied:
-        services.answer_message(item, reply="已安排处理。", department="城市管理办公室", actor="h")
+        services.answer_message(
+            item, reply="已安排处理。", department="城市管理办公室", actor=staff("h")
+        )
         item.replied_at = parse_local(replied)
         db.session.commit()
     return item
@@ -174,7 +179,9 @@ def ledger(make_doc):
         make_doc("news", status="in_review")
         make_doc("news", status="withdrawn", published_at="2024-04-01 10:00")
 
-    publishing.update(db.session.get(Document, abolished.id), {"validity": "废止"}, actor="test")
+    publishing.update(
+        db.session.get(Document, abolished.id), {"validity": "废止"}, actor=staff("test")
+    )
     db.session.execute(
         sa.update(DocumentRevision)
         .where(DocumentRevision.document_id == abolished.id, DocumentRevision.action == "updated")
@@ -304,20 +311,24 @@ def test_a_stopped_clock_makes_no_request_late_or_overdue(ctx):
         item = add_request(received)  # due in April 2024
         if consult:
             services.start_consultation(
-                item, note="征求第三方意见", actor="h", on=item.receipt_date
+                item, note="征求第三方意见", actor=staff("h"), on=item.receipt_date
             )
         else:
             services.request_supplement(
-                item, note="请写明文件名称", actor="h", on=item.receipt_date
+                item, note="请写明文件名称", actor=staff("h"), on=item.receipt_date
             )
         return item
 
     paused("2024-03-04 10:00")  # still waiting for the 补正
     paused("2024-03-05 10:00", consult=True)  # still waiting for the third party
     gave_up = paused("2024-03-06 10:00")  # closed now: never completed
-    services.close_request(gave_up, outcome="other.no_supplement", reply="视为放弃。", actor="h")
+    services.close_request(
+        gave_up, outcome="other.no_supplement", reply="视为放弃。", actor=staff("h")
+    )
     withdrawn = paused("2024-03-07 10:00")  # closed now, while waiting for the 补正
-    services.close_request(withdrawn, outcome="other.other", reply="申请人撤回申请。", actor="h")
+    services.close_request(
+        withdrawn, outcome="other.other", reply="申请人撤回申请。", actor=staff("h")
+    )
     sentence = annual.build(2024).summary.sentence
     assert sentence.endswith(
         "受理依申请公开4条、网友留言0条，已答复依申请公开2条；正在办理依申请公开2条。"
@@ -482,7 +493,7 @@ def test_review_figures_are_validated_stored_and_audited(ctx):
         set_review_figures(
             2024,
             figures(review_upheld="-1", suit_direct_other="abc", suit_after_review_pending=""),
-            actor="chief",
+            actor=staff("chief"),
         )
     assert info.value.errors == {
         "review_upheld": "行政复议·结果维持：请填写不小于 0 的整数",
@@ -490,15 +501,17 @@ def test_review_figures_are_validated_stored_and_audited(ctx):
         "suit_after_review_pending": "复议后起诉·尚未审结：必填，没有请填 0",
     }
     with pytest.raises(ValidationError) as info:
-        set_review_figures(2024, figures(review_other=100_000), actor="chief")
+        set_review_figures(2024, figures(review_other=100_000), actor=staff("chief"))
     assert info.value.errors["review_other"] == "行政复议·其他结果：应为 0 至 99999 之间的整数"
     with pytest.raises(NotFound):
-        set_review_figures(1999, figures(), actor="chief")
+        set_review_figures(1999, figures(), actor=staff("chief"))
     assert db.session.scalar(sa.select(sa.func.count(ReviewLitigationFigures.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id))) == 0
 
-    set_review_figures(2024, figures(review_upheld=2, review_pending="1"), actor="chief")
-    set_review_figures(2024, figures(review_upheld=3, suit_direct_corrected=1), actor="chief")
+    set_review_figures(2024, figures(review_upheld=2, review_pending="1"), actor=staff("chief"))
+    set_review_figures(
+        2024, figures(review_upheld=3, suit_direct_corrected=1), actor=staff("chief")
+    )
     review = annual.build(2024).review
     assert review.entered
     assert review.values == {

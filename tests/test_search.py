@@ -17,6 +17,7 @@ from portal.errors import ValidationError
 from portal.extensions import db
 from portal.search import analysis
 from portal.search.index import SearchIndex, get_index
+from tests.actors import staff
 
 
 @pytest.fixture
@@ -77,11 +78,11 @@ def test_publish_update_withdraw_follow_in_search(ctx, make_doc):
     doc = make_doc("news", title="东晓街道开展有限空间专项整治", body="检查仓储企业4家。")
     assert found("有限空间") == [doc.slug]
     publishing.update(
-        doc, {"body": "检查燃气用户，整改隐患297处。", "title": "燃气安全检查"}, actor="e"
+        doc, {"body": "检查燃气用户，整改隐患297处。", "title": "燃气安全检查"}, actor=staff("e")
     )
     assert found("燃气") == [doc.slug]
     assert found("有限空间") == []
-    publishing.withdraw(doc, reason="重复发布", actor="r")
+    publishing.withdraw(doc, reason="重复发布", actor=staff("r"))
     assert found("燃气") == []
     assert search.verify().ok
 
@@ -97,7 +98,7 @@ def test_stale_index_never_shows_a_withdrawn_item(ctx, make_doc, monkeypatch):
     assert found("废止") == [doc.slug]
     # The index misses the withdrawal (its update is lost), yet results are re-read.
     monkeypatch.setattr(SearchIndex, "sync", lambda self, **kw: 0)
-    publishing.withdraw(doc, reason="已废止", actor="r")
+    publishing.withdraw(doc, reason="已废止", actor=staff("r"))
     assert found("废止") == []
     monkeypatch.undo()
     report = search.verify()
@@ -108,7 +109,7 @@ def test_result_cache_never_serves_a_withdrawn_item(ctx, make_doc):
     docs = [make_doc("news", title=f"垃圾分类宣传第{i}场") for i in range(3)]
     assert len(found("垃圾分类")) == 3
     assert len(found("垃圾分类")) == 3  # cached
-    publishing.withdraw(docs[0], reason="信息有误", actor="r")
+    publishing.withdraw(docs[0], reason="信息有误", actor=staff("r"))
     assert docs[0].slug not in found("垃圾分类")
 
 
@@ -157,7 +158,7 @@ def test_verify_finds_drift_and_fix_repairs_it(ctx, runner, make_doc, monkeypatc
     changed = make_doc("news", title="会被修改的信息")
     monkeypatch.setattr(SearchIndex, "sync", lambda self, **kw: 0)
     missing = make_doc("news", title="索引里没有的信息")
-    publishing.update(changed, {"title": "已经修改的信息"}, actor="e")
+    publishing.update(changed, {"title": "已经修改的信息"}, actor=staff("e"))
     monkeypatch.undo()
     report = search.verify()
     assert (report.missing, report.stale, report.extra) == ([missing.id], [changed.id], [])
@@ -208,7 +209,7 @@ def test_corrupt_index_is_rebuilt_not_a_crash(ctx, make_doc, app, other_index):
 def test_refresh_after_many_small_commits_and_merges_counts_each_document_once(ctx, make_doc):
     docs = [make_doc("news", title=f"第{i}条动态") for i in range(30)]
     for doc in docs[:10]:
-        publishing.update(doc, {"body": "更新后的内容"}, actor="e")
+        publishing.update(doc, {"body": "更新后的内容"}, actor=staff("e"))
     with get_index().searcher() as (_, searcher):
         assert searcher.doc_count() == 30 + 1  # plus the change-log state record
     assert len(found("更新后的内容", per_page=50)) == 10
@@ -235,9 +236,9 @@ def _publish_in_child(database_url: str, index_dir: str, upload_dir: str, worker
                 "news",
                 f"w{worker}-n{n}",
                 {"title": f"并发发布测试 {worker} {n}", "topic": "综合政务", "body": "并发"},
-                actor=f"worker-{worker}",
+                actor=staff(f"worker-{worker}"),
             )
-            publishing.publish(doc, actor=f"worker-{worker}")
+            publishing.publish(doc, actor=staff(f"worker-{worker}"))
 
 
 def test_two_processes_publishing_concurrently_lose_nothing(app, ctx, database_url):
@@ -396,7 +397,7 @@ def test_pagination_of_results(ctx, make_doc):
 
 
 def test_a_document_the_index_cannot_take_does_not_stop_indexing(ctx, make_doc, monkeypatch):
-    from portal.search import index as index_module
+    from portal.search import schema as index_module
 
     original = index_module.document_fields
 
@@ -427,7 +428,7 @@ def test_dates_outside_the_supported_range_are_refused(ctx):
                 "issued_on": "1800-01-01",
                 "validity": "有效",
             },
-            actor="e",
+            actor=staff("e"),
         )
 
 
@@ -439,9 +440,9 @@ def test_results_cached_for_one_index_are_not_served_for_another(app, tmp_path):
 
     with app.app_context():
         doc = publishing.create(
-            "news", "boat", {"title": "龙舟竞渡活动", "topic": "综合政务"}, actor="t"
+            "news", "boat", {"title": "龙舟竞渡活动", "topic": "综合政务"}, actor=staff("t")
         )
-        publishing.publish(doc, actor="t")
+        publishing.publish(doc, actor=staff("t"))
         assert found("龙舟") == ["boat"]
         doc_id = doc.id
     empty_database(app)  # a new database whose ids start again
@@ -457,9 +458,9 @@ def test_results_cached_for_one_index_are_not_served_for_another(app, tmp_path):
     try:
         with second.app_context():
             other = publishing.create(
-                "news", "horse", {"title": "赛马活动", "topic": "综合政务"}, actor="t"
+                "news", "horse", {"title": "赛马活动", "topic": "综合政务"}, actor=staff("t")
             )
-            publishing.publish(other, actor="t")
+            publishing.publish(other, actor=staff("t"))
             # On SQLite the id is handed out again, which is what made a stale hit look real.
             assert other.id == doc_id or db.engine.dialect.name != "sqlite"
             assert found("龙舟") == []

@@ -1,9 +1,10 @@
-"""The ``/admin/`` blueprint and its one access check.
+"""The staff blueprint (``/admin/``) and its one access check, the first of two gates.
 
 Every back-office page is listed in ``ACCESS`` with the roles that may open it; ``guard``
-runs before each request of the blueprint and refuses anything not listed. Views live in
-``views`` (sign-in, dashboard, accounts), ``documents`` (editing and publishing),
-``inbox`` (messages and information requests) and ``audit_log``.
+runs before each request of the blueprint and refuses anything not listed. Pages that act
+take their roles from the permission the service behind them requires
+(``actor.GRANTS``), so the page and the service — the last gate — never disagree. Each
+area hangs its staff screens on ``bp`` (see ``portal.admin.STAFF_SCREENS``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
+from portal.auth.actor import GRANTS, Actor, Permission
 from portal.auth.models import ROLES, User
 from portal.extensions import db
 from portal.web.forms import ActionForm
@@ -19,10 +21,20 @@ from portal.web.forms import ActionForm
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 EVERYONE = frozenset(ROLES)
-WRITERS = frozenset({"editor", "reviewer"})
-REVIEWERS = frozenset({"reviewer"})
-HANDLERS = frozenset({"handler"})
 ADMINS = frozenset({"admin"})
+
+
+def granted(permission: Permission) -> frozenset[str]:
+    """The staff roles that hold ``permission`` (the portal's own ``system`` role aside)."""
+    return GRANTS[permission] & EVERYONE
+
+
+WRITERS = granted(Permission.WRITE_DOCUMENTS)
+REVIEWERS = granted(Permission.REVIEW_DOCUMENTS)
+HANDLERS = granted(Permission.HANDLE_MESSAGES)
+REQUEST_HANDLERS = granted(Permission.HANDLE_REQUESTS)
+REVEALERS = granted(Permission.REVEAL_PERSONAL_DATA)
+MODERATORS = granted(Permission.MODERATE_OPINIONS)
 
 #: Which roles may open each back-office page. Pages not listed here are refused.
 ACCESS: dict[str, frozenset[str]] = {
@@ -31,7 +43,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.users": ADMINS,
     "admin.audit": ADMINS,
     # annual report: Table 四 (复议/诉讼) figures are typed in by reviewers or admins
-    "admin.report_figures": frozenset({"reviewer", "admin"}),
+    "admin.report_figures": granted(Permission.ENTER_REPORT_FIGURES),
     # documents: editors write and submit, reviewers also publish and withdraw
     "admin.documents": WRITERS,
     "admin.document_new": WRITERS,
@@ -49,25 +61,25 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.message_answer": HANDLERS,
     "admin.message_publish": HANDLERS,
     "admin.message_unpublish": HANDLERS,
-    "admin.message_reveal": HANDLERS,
-    "admin.requests": HANDLERS,
-    "admin.request_detail": HANDLERS,
-    "admin.request_extend": HANDLERS,
-    "admin.request_supplement": HANDLERS,
-    "admin.request_consult": HANDLERS,
-    "admin.request_resume": HANDLERS,
-    "admin.request_close": HANDLERS,
-    "admin.request_reveal": HANDLERS,
+    "admin.message_reveal": REVEALERS,
+    "admin.requests": REQUEST_HANDLERS,
+    "admin.request_detail": REQUEST_HANDLERS,
+    "admin.request_extend": REQUEST_HANDLERS,
+    "admin.request_supplement": REQUEST_HANDLERS,
+    "admin.request_consult": REQUEST_HANDLERS,
+    "admin.request_resume": REQUEST_HANDLERS,
+    "admin.request_close": REQUEST_HANDLERS,
+    "admin.request_reveal": REVEALERS,
     # consultations: editors and reviewers set the questions, handlers moderate opinions,
     # reviewers publish the result (结果反馈)
     "admin.consultations": frozenset({"editor", "reviewer", "handler"}),
     "admin.consultation_detail": frozenset({"editor", "reviewer", "handler"}),
-    "admin.consultation_questions": WRITERS,
-    "admin.consultation_result": REVIEWERS,
-    "admin.opinion_publish": HANDLERS,
-    "admin.opinion_hide": HANDLERS,
-    "admin.opinion_adopt": HANDLERS,
-    "admin.opinion_reveal": HANDLERS,
+    "admin.consultation_questions": granted(Permission.SET_QUESTIONS),
+    "admin.consultation_result": granted(Permission.PUBLISH_RESULTS),
+    "admin.opinion_publish": MODERATORS,
+    "admin.opinion_hide": MODERATORS,
+    "admin.opinion_adopt": MODERATORS,
+    "admin.opinion_reveal": REVEALERS,
 }
 PUBLIC = {"admin.login"}
 
@@ -93,7 +105,14 @@ def guard():
     if user.role not in ACCESS.get(request.endpoint or "", frozenset()):
         abort(403)
     g.staff = user
+    g.actor = Actor.staff(user.username, user.role, user_id=user.id)
     return None
+
+
+def current_actor() -> Actor:
+    """The signed-in member of staff, as the services are told who acts."""
+    actor: Actor = g.actor
+    return actor
 
 
 def _current_user() -> User | None:

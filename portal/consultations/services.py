@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal import audit, timeutil
+from portal.auth.actor import Actor, Permission, require
 from portal.consultations import queries
 from portal.consultations.models import ADOPTION, QUESTION_TYPES, Opinion, Question
 from portal.database import reread, unit_of_work
@@ -200,7 +201,7 @@ def _clean_question(item: dict[str, Any], n: int, errors: dict[str, str], key: s
     )
 
 
-def check_questions_editable(doc: Document, *, actor_role: str | None) -> None:
+def check_questions_editable(doc: Document, actor: Actor) -> None:
     """Refuse a change to the questions that would go live unreviewed or change what was
     asked: a closed consultation's never change, a published one's only by a reviewer
     (as for any published document), and none once opinions have arrived."""
@@ -211,20 +212,19 @@ def check_questions_editable(doc: Document, *, actor_role: str | None) -> None:
         state.code not in {"upcoming", "open"} or (doc.extra or {}).get("result_summary")
     ):
         raise InvalidTransition("征集已经截止，问题不能再修改")
-    publishing.check_editable(doc, actor_role=actor_role)
+    publishing.check_editable(doc, actor)
     if queries.received(doc):
         raise InvalidTransition("已经收到意见，问题不能再修改（修改会使已收到的回答无法统计）")
 
 
-def set_questions(
-    doc: Document, items: list[dict[str, Any]], *, actor: str, actor_role: str | None
-) -> list[Question]:
+def set_questions(doc: Document, items: list[dict[str, Any]], *, actor: Actor) -> list[Question]:
     """Replace the consultation's questions (see ``check_questions_editable`` for when).
 
     Each item has ``text``, ``kind`` (single, multiple, text), ``options`` (a list, or
     one per line) and ``required``. Errors are keyed ``questions-<i>-<field>`` by the
-    item's position in ``items``. ``actor_role`` None is the content loader's change.
+    item's position in ``items``.
     """
+    require(actor, Permission.SET_QUESTIONS)
     if len(items) > MAX_QUESTIONS:
         raise ValidationError({"questions": f"最多设置 {MAX_QUESTIONS} 个问题"})
     errors: dict[str, str] = {}
@@ -234,14 +234,16 @@ def set_questions(
     if errors:
         raise ValidationError(errors)
     with unit_of_work():
-        check_questions_editable(reread(doc), actor_role=actor_role)
+        check_questions_editable(reread(doc), actor)
         for old in queries.questions(doc):
             db.session.delete(old)
         db.session.flush()
         for question in new:
             question.document_id = doc.id
             db.session.add(question)
-        audit.record(actor, "questions_set", "document", doc.id, count=len(new), title=doc.title)
+        audit.record(
+            actor.name, "questions_set", "document", doc.id, count=len(new), title=doc.title
+        )
     return new
 
 
@@ -273,9 +275,10 @@ def opinion_preview(opinion: Opinion) -> publication.PublicText:
     return publication.prepare(opinion.content, label="意见内容", **own_details(opinion))
 
 
-def publish_opinion(opinion: Opinion, *, content: str, actor: str) -> None:
+def publish_opinion(opinion: Opinion, *, content: str, actor: Actor) -> None:
     """Show an opinion on the consultation page with the public text the handler confirmed
     (masked in the preview, maybe edited); refused while it still holds personal data."""
+    require(actor, Permission.MODERATE_OPINIONS)
     cleaned = publication.check_texts(
         {"content": content}, OPINION_PUBLIC_FIELDS, **own_details(opinion)
     )
@@ -289,7 +292,7 @@ def publish_opinion(opinion: Opinion, *, content: str, actor: str) -> None:
         opinion.moderated_at = utcnow()
         edited = {"edited": "意见内容"} if cleaned["content"] != automatic.masked else {}
         audit.record(
-            actor,
+            actor.name,
             "opinion_publish",
             "opinion",
             opinion.id,
@@ -298,14 +301,18 @@ def publish_opinion(opinion: Opinion, *, content: str, actor: str) -> None:
         )
 
 
-def reveal_opinion(opinion: Opinion, *, actor: str) -> None:
+def reveal_opinion(opinion: Opinion, *, actor: Actor) -> None:
     """Log that ``actor`` saw an opinion's sender and text in full (never the values)."""
+    require(actor, Permission.REVEAL_PERSONAL_DATA)
     with unit_of_work():
-        audit.record(actor, "reveal", "opinion", opinion.id, fields=["name", "contact", "content"])
+        audit.record(
+            actor.name, "reveal", "opinion", opinion.id, fields=["name", "contact", "content"]
+        )
 
 
-def hide_opinion(opinion: Opinion, *, reason: str, actor: str) -> None:
+def hide_opinion(opinion: Opinion, *, reason: str, actor: Actor) -> None:
     """Keep an opinion off the public page (or take it off), with a reason for the log."""
+    require(actor, Permission.MODERATE_OPINIONS)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "不公开原因：必填"})
@@ -319,11 +326,12 @@ def hide_opinion(opinion: Opinion, *, reason: str, actor: str) -> None:
         opinion.public_content = None
         opinion.hidden_reason = reason
         opinion.moderated_at = utcnow()
-        audit.record(actor, "opinion_hide", "opinion", opinion.id, reason=reason)
+        audit.record(actor.name, "opinion_hide", "opinion", opinion.id, reason=reason)
 
 
-def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: str) -> None:
+def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: Actor) -> None:
     """Record whether the office adopted an opinion (采纳 / 部分采纳 / 未采纳)."""
+    require(actor, Permission.MODERATE_OPINIONS)
     errors = {}
     if decision not in ADOPTION:
         errors["decision"] = "采纳情况：请选择采纳、部分采纳或未采纳"
@@ -338,18 +346,19 @@ def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: str) -> 
             raise InvalidTransition("该意见被系统拦截，不计入结果")
         opinion.adoption = decision
         opinion.adoption_note = note or None
-        audit.record(actor, "opinion_adopt", "opinion", opinion.id, decision=ADOPTION[decision])
+        audit.record(
+            actor.name, "opinion_adopt", "opinion", opinion.id, decision=ADOPTION[decision]
+        )
 
 
 # -- staff: the result ----------------------------------------------------------------
 
 
-def publish_result(
-    doc: Document, *, summary: str, actor: str, actor_role: str | None = None
-) -> Document:
+def publish_result(doc: Document, *, summary: str, actor: Actor) -> Document:
     """Publish (or correct) the result of a closed consultation: the summary and how many
     opinions were adopted, through the publishing service. Every counted opinion must
     have an adoption decision first."""
+    require(actor, Permission.PUBLISH_RESULTS)
     with unit_of_work():
         reread(doc)
         if doc.kind != "consultation" or doc.status != DocumentStatus.PUBLISHED:
@@ -375,7 +384,7 @@ def publish_result(
             **counts.as_fields(),
         }
         audit.record(
-            actor,
+            actor.name,
             "result_publish",
             "document",
             doc.id,
@@ -385,4 +394,4 @@ def publish_result(
             rejected=counts.rejected,
         )
         note = "公布征集结果" if first else "更正征集结果"
-        return publishing.update(doc, data, actor=actor, actor_role=actor_role, note=note)
+        return publishing.update(doc, data, actor=actor, note=note)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, render_template, request
 
 from portal import timeutil
-from portal.auth.blueprint import bp
+from portal.auth.blueprint import bp, current_actor
 from portal.consultations import queries, services
 from portal.consultations.models import ADOPTION, OPINION_STATUSES, Opinion
 from portal.consultations.staff_forms import (
@@ -188,7 +188,7 @@ def _detail_page(doc: Document, revealed: int | None = None):
         content=lambda o: o.content if o.id == revealed else masked_content(o),
         revealed=revealed,
         action=ActionForm(formdata=None),
-        editable=publishing.may_edit(doc, g.staff.role),
+        editable=publishing.may_edit(doc, current_actor()),
     )
 
 
@@ -198,7 +198,7 @@ def opinion_reveal(opinion_id: int):
     item = _opinion(opinion_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.reveal_opinion(item, actor=g.staff.username)
+    services.reveal_opinion(item, actor=current_actor())
     return _detail_page(_consultation(item.document_id), revealed=item.id)
 
 
@@ -236,8 +236,7 @@ def consultation_questions(consultation_id: int):
         saved = services.set_questions(
             doc,
             [entries[i].item() for i in slots],
-            actor=g.staff.username,
-            actor_role=g.staff.role,
+            actor=current_actor(),
         )
     except InvalidTransition as exc:
         form.form_errors.append(str(exc))
@@ -289,9 +288,7 @@ def consultation_result(consultation_id: int):
     if not form.validate_on_submit():
         return _result_page(doc, form, 400)
     try:
-        services.publish_result(
-            doc, summary=form.result_summary.data, actor=g.staff.username, actor_role=g.staff.role
-        )
+        services.publish_result(doc, summary=form.result_summary.data, actor=current_actor())
     except InvalidTransition as exc:
         form.form_errors.append(str(exc))
         return _result_page(doc, form, 409)
@@ -339,7 +336,7 @@ def opinion_publish(opinion_id: int):
     form = PublishOpinionForm()
     if form.validate_on_submit():
         try:
-            services.publish_opinion(item, content=form.content.data, actor=g.staff.username)
+            services.publish_opinion(item, content=form.content.data, actor=current_actor())
         except ValidationError as exc:
             form.content.errors = [*form.content.errors, *exc.errors.values()]
         else:
@@ -365,7 +362,7 @@ def opinion_hide(opinion_id: int):
     if not form.validate_on_submit():
         return _to_opinion(item, "未能设为不公开：" + "；".join(_messages(form)))
     try:
-        services.hide_opinion(item, reason=form.reason.data, actor=g.staff.username)
+        services.hide_opinion(item, reason=form.reason.data, actor=current_actor())
     except (InvalidTransition, ValidationError) as exc:
         return _to_opinion(item, "未能设为不公开：" + _reason(exc))
     return _to_opinion(item, "意见已设为不公开。")
@@ -380,7 +377,7 @@ def opinion_adopt(opinion_id: int):
         return _to_opinion(item, "未能登记：" + "；".join(_messages(form)))
     try:
         services.adopt_opinion(
-            item, decision=form.decision.data, note=form.note.data, actor=g.staff.username
+            item, decision=form.decision.data, note=form.note.data, actor=current_actor()
         )
     except (InvalidTransition, ValidationError) as exc:
         return _to_opinion(item, "未能登记：" + _reason(exc))

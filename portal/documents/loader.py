@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from portal.auth.actor import SYSTEM, Actor
 from portal.database import unit_of_work
 from portal.documents import content_types, publishing
 from portal.documents.models import Document
@@ -23,7 +24,8 @@ from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.timeutil import local_date
 
-ACTOR = "content-loader"
+#: The content loader acts as the portal itself, under the name its revisions carry.
+ACTOR = Actor("content-loader", SYSTEM.roles)
 CONTROL_KEYS = {"slug", "published_at", "status", "withdrawn_reason", "illustrative", "attachments"}
 
 

@@ -2,10 +2,12 @@
 
 Every change goes through ``create``, ``update``, ``submit``, ``publish`` or ``withdraw``.
 Each is one unit of work (``database.unit_of_work``: lock, re-read, check, write the
-document, a revision, an audit row and a change-log row, commit) and after the commit sends
-``document_changed`` so the search index and feeds follow (they subscribe to that signal;
-see ``portal.search`` and ``portal.feeds``). A caller that strings several changes together
-(the content loader, the editor's "save and submit") opens its own unit around them.
+document, a revision, an audit row and a change-log row, commit). Everything derived from
+documents follows the change log: this host's search index at once (``changes_committed``,
+sent after the commit), every other store and host by comparing its position with the log's
+(``portal.changelog``). A caller that strings several changes together (the content loader,
+the editor's "save and submit") opens its own unit around them. Each service first checks
+that its ``Actor`` may do this (``auth.actor.require``).
 """
 
 from __future__ import annotations
@@ -25,27 +27,23 @@ from blinker import Namespace
 from flask import current_app
 
 from portal import audit
+from portal.auth.actor import Actor, Permission, require
 from portal.changelog import DocumentChange
 from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
 from portal.documents import content_types, uploads
 from portal.documents.models import Attachment, Document, DocumentRevision
-from portal.errors import InvalidTransition, ValidationError
+from portal.errors import InvalidTransition, NotAuthorized, ValidationError
 from portal.extensions import db
 from portal.markdown import render
 from portal.states import DocumentStatus
 from portal.timeutil import local_date, utcnow
 
 signals = Namespace()
-#: Sent after a committed change with ``document=`` and ``action=``
-#: (created, updated, submitted, published, withdrawn).
-document_changed = signals.signal("document-changed")
 #: Sent once per committed transaction that changed documents, with ``changes=`` the list
 #: of ``(document, action)``; derived stores (the search index) catch up on it.
 changes_committed = signals.signal("changes-committed")
 
 EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags", "body")
-#: Staff roles that may change a document once it is in review or published.
-REVIEW_ROLES = frozenset({"reviewer"})
 WITHDRAWN_CLOSED = "已撤回的信息不能再修改"
 REVIEWERS_ONLY = "已提交审核或已发布的信息只能由审核人员修改"
 
@@ -81,7 +79,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
     }
 
 
-def _record(doc: Document, action: str, actor: str, note: str | None = None) -> None:
+def _record(doc: Document, action: str, actor: Actor, note: str | None = None) -> None:
     # Neither the number nor the new row touches ``doc.revisions``: loading that collection
     # would read every earlier snapshot (whole bodies) on each save.
     if doc.id is None:  # a new document: its first revision
@@ -98,7 +96,7 @@ def _record(doc: Document, action: str, actor: str, note: str | None = None) -> 
         document_id=doc.id,
         number=number,
         action=action,
-        actor=actor,
+        actor=actor.name,
         note=note,
         snapshot=_snapshot(doc),
     )
@@ -109,7 +107,7 @@ def _record(doc: Document, action: str, actor: str, note: str | None = None) -> 
     detail = {"revision": number, "title": doc.title}
     if note:
         detail["note"] = note
-    audit.record(actor, action, "document", doc.id, **detail)
+    audit.record(actor.name, action, "document", doc.id, **detail)
 
 
 def next_index_no(year: int) -> str:
@@ -218,8 +216,6 @@ def _announce() -> None:
     """Tell subscribers about every document change of the transaction just committed."""
     events = db.session.info.pop(_PENDING_KEY, [])
     app = current_app._get_current_object()
-    for doc, action in events:
-        document_changed.send(app, document=doc, action=action)
     batched = db.session.info.get(_BATCH_KEY)
     if batched is not None:
         batched.extend(events)
@@ -242,28 +238,25 @@ def batch() -> Iterator[None]:
             changes_committed.send(current_app._get_current_object(), changes=events)
 
 
-def may_edit(doc: Document, actor_role: str | None = None) -> bool:
-    """Whether ``doc`` may be changed now, by a member of staff with ``actor_role``."""
+def may_edit(doc: Document, actor: Actor) -> bool:
+    """Whether ``actor`` may change ``doc`` now."""
     try:
-        check_editable(doc, actor_role=actor_role)
-    except InvalidTransition:
+        check_editable(doc, actor)
+    except (InvalidTransition, NotAuthorized):
         return False
     return True
 
 
-def check_editable(doc: Document, *, actor_role: str | None = None) -> None:
+def check_editable(doc: Document, actor: Actor) -> None:
     """Refuse a change to a withdrawn document, or to one in review or published unless a
     reviewer makes it (an editor's change would go live unreviewed).
 
-    ``actor_role`` None is a change that is not a member of staff's (the content loader).
+    Anyone changing a document must be allowed to write documents at all.
     """
+    require(actor, Permission.WRITE_DOCUMENTS)
     if doc.status == DocumentStatus.WITHDRAWN:
         raise InvalidTransition(WITHDRAWN_CLOSED)
-    if (
-        actor_role is not None
-        and doc.status != DocumentStatus.DRAFT
-        and actor_role not in REVIEW_ROLES
-    ):
+    if doc.status != DocumentStatus.DRAFT and not actor.may(Permission.REVIEW_DOCUMENTS):
         raise InvalidTransition(REVIEWERS_ONLY)
 
 
@@ -272,7 +265,7 @@ def create(
     slug: str,
     data: dict[str, Any],
     *,
-    actor: str,
+    actor: Actor,
     illustrative: bool = False,
     attachments: list[AttachmentFile] | None = None,
     source_hash: str | None = None,
@@ -284,6 +277,7 @@ def create(
     ``index_year`` (the document's own year when it is known, e.g. for an item imported with
     its publication date), else the current year.
     """
+    require(actor, Permission.WRITE_DOCUMENTS)
     with unit_of_work():
         cleaned = _validate(kind, data)
         try:
@@ -313,22 +307,21 @@ def update(
     doc: Document,
     data: dict[str, Any],
     *,
-    actor: str,
+    actor: Actor,
     illustrative: bool | None = None,
     attachments: list[AttachmentFile] | None = None,
     source_hash: str | None = None,
     published_at: datetime | None = None,
     note: str | None = None,
-    actor_role: str | None = None,
 ) -> Document:
     """Change a document's fields (any status but withdrawn); a published one stays published.
 
-    ``published_at`` corrects the publication date of a published document. A member of
-    staff passes ``actor_role``: editors may change drafts only (see ``check_editable``).
+    ``published_at`` corrects the publication date of a published document. Editors may
+    change drafts only (see ``check_editable``).
     """
     with unit_of_work():
         reread(doc)
-        check_editable(doc, actor_role=actor_role)
+        check_editable(doc, actor)
         merged: dict[str, Any] = {name: getattr(doc, name) for name in EDITABLE_FIELDS}
         merged.update(doc.extra or {})
         merged.update(data)
@@ -348,8 +341,9 @@ def update(
         return _changed(doc, "updated")
 
 
-def submit(doc: Document, *, actor: str) -> Document:
+def submit(doc: Document, *, actor: Actor) -> Document:
     """Send a draft to review."""
+    require(actor, Permission.WRITE_DOCUMENTS)
     with unit_of_work():
         reread(doc)
         if doc.status != DocumentStatus.DRAFT:
@@ -359,8 +353,9 @@ def submit(doc: Document, *, actor: str) -> Document:
         return _changed(doc, "submitted")
 
 
-def publish(doc: Document, *, actor: str, published_at: datetime | None = None) -> Document:
+def publish(doc: Document, *, actor: Actor, published_at: datetime | None = None) -> Document:
     """Make a draft or in-review document public, dated ``published_at`` (default now)."""
+    require(actor, Permission.REVIEW_DOCUMENTS)
     with unit_of_work():
         reread(doc)
         if doc.status not in {DocumentStatus.DRAFT, DocumentStatus.IN_REVIEW}:
@@ -373,8 +368,9 @@ def publish(doc: Document, *, actor: str, published_at: datetime | None = None) 
         return _changed(doc, "published")
 
 
-def withdraw(doc: Document, *, reason: str, actor: str) -> Document:
+def withdraw(doc: Document, *, reason: str, actor: Actor) -> Document:
     """Withdraw a published document; the reason is shown on its page."""
+    require(actor, Permission.REVIEW_DOCUMENTS)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "撤回原因：必填"})

@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
-    g,
     render_template,
     request,
     send_file,
 )
 from sqlalchemy.orm import defer, selectinload
 
-from portal.auth.blueprint import bp
+from portal.auth.blueprint import bp, current_actor
 from portal.database import unit_of_work
 from portal.documents import content_types, publishing, revisions, uploads
 from portal.documents import staff_forms as forms
@@ -105,7 +104,7 @@ def documents():
 
 def _editable(doc: Document) -> bool:
     """May the signed-in member of staff change ``doc`` now? (Used to show the edit link.)"""
-    return publishing.may_edit(doc, g.staff.role)
+    return publishing.may_edit(doc, current_actor())
 
 
 def _render_editor(form, doc: Document | None, kind: str, status: int = 200, **context):
@@ -146,19 +145,18 @@ def _save(form, doc: Document | None, kind: str):
                 if doc is None:
                     slug = form.slug.data or ""
                     saved = publishing.create(
-                        kind, slug, data, actor=g.staff.username, attachments=attachments
+                        kind, slug, data, actor=current_actor(), attachments=attachments
                     )
                 else:
                     saved = publishing.update(
                         doc,
                         data,
-                        actor=g.staff.username,
-                        actor_role=g.staff.role,
+                        actor=current_actor(),
                         attachments=attachments,
                         note=form.note.data or None,
                     )
                 if submit:
-                    publishing.submit(saved, actor=g.staff.username)
+                    publishing.submit(saved, actor=current_actor())
         except ValidationError as exc:
             forms.show_errors(form, exc.errors)
             return _render_editor(form, doc, kind, 400, errors=exc.errors)
@@ -196,7 +194,7 @@ def document_edit(doc_id: int):
     """Change a draft, or (reviewers only) a document in review or published, which stays
     published; withdrawn ones are closed."""
     doc = _document(doc_id)
-    publishing.check_editable(doc, actor_role=g.staff.role)
+    publishing.check_editable(doc, current_actor())
     return _editor(doc, doc.kind)
 
 
@@ -232,7 +230,7 @@ def _workflow(doc_id: int, step, done: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     doc = _document(doc_id)
-    step(doc, actor=g.staff.username)
+    step(doc, actor=current_actor())
     return back_to("admin.document_history", done, doc_id=doc_id)
 
 
@@ -258,7 +256,7 @@ def document_withdraw(doc_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            publishing.withdraw(doc, reason=form.reason.data or "", actor=g.staff.username)
+            publishing.withdraw(doc, reason=form.reason.data or "", actor=current_actor())
         except ValidationError as exc:
             form.reason.errors = [exc.errors.get("reason", "撤回原因：无效")]
             status = 400

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
+from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
@@ -35,7 +36,6 @@ from portal.timeutil import local_date, today, utcnow
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 CODE_LENGTH = 8
 APPLICANT = "applicant"  # the actor of a request's "received" event
-SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _audit(actor: str, action: str, target: Message | InfoRequest, **detail: Any) -> None:
+def _audit(actor: Actor, action: str, target: Message | InfoRequest, **detail: Any) -> None:
     kind = "message" if isinstance(target, Message) else "request"
-    audit.record(actor, action, kind, target.id, **detail)
+    audit.record(actor.name, action, kind, target.id, **detail)
 
 
 def own_details(target: Message | InfoRequest) -> dict[str, Any]:
@@ -186,8 +186,9 @@ DUMMY_HASH = generate_password_hash("not-a-real-code")
 # -- staff: messages -----------------------------------------------------------------
 
 
-def answer_message(message: Message, *, reply: str, department: str, actor: str) -> Message:
+def answer_message(message: Message, *, reply: str, department: str, actor: Actor) -> Message:
     """Record the office's reply to a message (or correct it while it is not public)."""
+    require(actor, Permission.HANDLE_MESSAGES)
     errors = {}
     if not (reply or "").strip():
         errors["reply"] = "答复内容：必填"
@@ -232,10 +233,11 @@ def message_preview(message: Message) -> dict[str, publication.PublicText]:
     }
 
 
-def publish_message(message: Message, *, texts: dict[str, str], actor: str) -> None:
+def publish_message(message: Message, *, texts: dict[str, str], actor: Actor) -> None:
     """Publish an answered message with the public texts the handler confirmed (masked in
     the preview, maybe edited). The texts are stored as they are; any that still holds
     personal data is refused, and nothing is published."""
+    require(actor, Permission.HANDLE_MESSAGES)
     cleaned = publication.check_texts(texts, MESSAGE_PUBLIC_FIELDS, **own_details(message))
     with unit_of_work():
         reread(message)
@@ -250,8 +252,9 @@ def publish_message(message: Message, *, texts: dict[str, str], actor: str) -> N
         _audit(actor, "publish", message, **detail)
 
 
-def unpublish_message(message: Message, *, actor: str, reason: str) -> None:
+def unpublish_message(message: Message, *, actor: Actor, reason: str) -> None:
     """Take a message off the public list."""
+    require(actor, Permission.HANDLE_MESSAGES)
     with unit_of_work():
         reread(message)
         if not message.published:
@@ -260,8 +263,9 @@ def unpublish_message(message: Message, *, actor: str, reason: str) -> None:
         _audit(actor, "unpublish", message, reason=_for_audit(message, reason or ""))
 
 
-def reveal_personal_data(item: Message | InfoRequest, *, fields: list[str], actor: str) -> None:
+def reveal_personal_data(item: Message | InfoRequest, *, fields: list[str], actor: Actor) -> None:
     """Log that ``actor`` saw the full personal data of ``item``: which fields, never values."""
+    require(actor, Permission.REVEAL_PERSONAL_DATA)
     with unit_of_work():
         _audit(actor, "reveal", item, fields=fields)
 
@@ -270,11 +274,11 @@ def reveal_personal_data(item: Message | InfoRequest, *, fields: list[str], acto
 
 
 def _event(
-    item: InfoRequest, kind: RequestEventKind, *, actor: str, day: date, **fields: Any
+    item: InfoRequest, kind: RequestEventKind, *, actor: Actor, day: date, **fields: Any
 ) -> None:
     """Add an event to a request (inside its unit of work) and replay its clock; an event
     its status does not allow raises ``InvalidTransition`` and nothing is stored."""
-    item.events.append(RequestEvent(kind=kind, day=day, actor=actor, **fields))
+    item.events.append(RequestEvent(kind=kind, day=day, actor=actor.name, **fields))
     deadlines.refresh_request(item)
 
 
@@ -287,9 +291,10 @@ def _open_clock(item: InfoRequest):
 
 
 def extend_request(
-    item: InfoRequest, *, days: int, reason: str, approver: str, actor: str
+    item: InfoRequest, *, days: int, reason: str, approver: str, actor: Actor
 ) -> InfoRequest:
     """Extend the deadline once, by at most 20 working days, with a reason and approver."""
+    require(actor, Permission.HANDLE_REQUESTS)
     errors = {}
     if not 1 <= days <= MAX_EXTENSION:
         errors["days"] = f"延期天数：应为 1 至 {MAX_EXTENSION} 个工作日"
@@ -316,8 +321,11 @@ def extend_request(
     return item
 
 
-def request_supplement(item: InfoRequest, *, note: str, actor: str, on: date | None = None) -> None:
+def request_supplement(
+    item: InfoRequest, *, note: str, actor: Actor, on: date | None = None
+) -> None:
     """Ask the applicant to complete the request (补正); the clock stops until it arrives."""
+    require(actor, Permission.HANDLE_REQUESTS)
     if not (note or "").strip():
         raise ValidationError({"note": "补正内容：必填"})
     on = on or today()
@@ -330,8 +338,11 @@ def request_supplement(item: InfoRequest, *, note: str, actor: str, on: date | N
         _audit(actor, "request_supplement", item, on=on.isoformat(), note=_for_audit(item, note))
 
 
-def start_consultation(item: InfoRequest, *, note: str, actor: str, on: date | None = None) -> None:
+def start_consultation(
+    item: InfoRequest, *, note: str, actor: Actor, on: date | None = None
+) -> None:
     """Consulting a third party (Art. 32): the time it takes does not count."""
+    require(actor, Permission.HANDLE_REQUESTS)
     on = on or today()
     note = (note or "").strip()
     with unit_of_work():
@@ -342,8 +353,9 @@ def start_consultation(item: InfoRequest, *, note: str, actor: str, on: date | N
         _audit(actor, "consult", item, on=on.isoformat(), note=_for_audit(item, note))
 
 
-def resume(item: InfoRequest, *, actor: str, on: date | None = None) -> InfoRequest:
+def resume(item: InfoRequest, *, actor: Actor, on: date | None = None) -> InfoRequest:
     """The supplement arrived (the clock restarts) or the third party answered (it resumes)."""
+    require(actor, Permission.HANDLE_REQUESTS)
     on = on or today()
     with unit_of_work():
         pause = _open_clock(item).paused
@@ -361,8 +373,9 @@ def resume(item: InfoRequest, *, actor: str, on: date | None = None) -> InfoRequ
     return item
 
 
-def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: str) -> InfoRequest:
+def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: Actor) -> InfoRequest:
     """Answer the request with an outcome typed as in the annual report's Table 三."""
+    require(actor, Permission.HANDLE_REQUESTS)
     errors = {}
     if outcome not in OUTCOMES:
         errors["outcome"] = "办理结果：请选择"
@@ -380,9 +393,10 @@ def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: str) ->
     return item
 
 
-def refresh_deadlines() -> int:
+def refresh_deadlines(*, actor: Actor) -> int:
     """Replay every open request's events against the calendar as it now stands (after a
     year's holiday arrangement was entered); returns how many due dates changed."""
+    require(actor, Permission.MAINTAIN)
     changed = 0
     with unit_of_work():
         open_requests = db.session.scalars(
@@ -397,7 +411,7 @@ def refresh_deadlines() -> int:
             if item.due_date != before:
                 changed += 1
                 _audit(
-                    SYSTEM,
+                    actor,
                     "due_date_refreshed",
                     item,
                     before=before.isoformat(),

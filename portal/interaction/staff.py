@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_wtf import FlaskForm
 
-from portal.auth.blueprint import bp
+from portal.auth.blueprint import bp, current_actor
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import deadlines, services
@@ -66,7 +66,7 @@ def _done(service: Callable[..., Any], item: Any, form: FlaskForm, **kwargs: Any
     """Run a service action; on invalid input put its messages on ``form`` (the service
     stored nothing)."""
     try:
-        service(item, actor=g.staff.username, **kwargs)
+        service(item, actor=current_actor(), **kwargs)
     except ValidationError as exc:
         show_errors(form, exc.errors)
         return False
@@ -136,7 +136,7 @@ def message_reveal(message_id: int):
     message = _get(Message, message_id)
     _csrf_only()
     fields = inbox_data.message_detail(message, _today(), revealed=True).sensitive
-    services.reveal_personal_data(message, fields=fields, actor=g.staff.username)
+    services.reveal_personal_data(message, fields=fields, actor=current_actor())
     return _message_page(message, revealed=True)
 
 
@@ -243,7 +243,7 @@ def request_reveal(request_id: int):
     item = _get(InfoRequest, request_id)
     _csrf_only()
     fields = inbox_data.request_detail(item, _today(), revealed=True).sensitive
-    services.reveal_personal_data(item, fields=fields, actor=g.staff.username)
+    services.reveal_personal_data(item, fields=fields, actor=current_actor())
     return _request_page(item, revealed=True)
 
 

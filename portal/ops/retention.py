@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal import audit
+from portal.auth.actor import SYSTEM, Actor, Permission, require
 from portal.consultations.models import Opinion
 from portal.database import unit_of_work
 from portal.extensions import db
@@ -43,7 +44,6 @@ from portal.states import MessageStatus, RequestStatus
 from portal.timeutil import utcnow
 
 PURGED = "已删除"
-ACTOR = "system"
 BATCH = 500
 REQUEST_TEXTS = ("description", "purpose", "reply")  # and the notes of its events
 
@@ -87,8 +87,11 @@ class _DryRun(Exception):
     """Raised inside the unit of work of a dry run, so that it rolls back."""
 
 
-def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
+def purge(
+    *, actor: Actor = SYSTEM, dry_run: bool = False, now: datetime | None = None
+) -> PurgeReport:
     """Anonymise the personal data that is past its retention period (one unit of work)."""
+    require(actor, Permission.MAINTAIN)
     cutoffs = Cutoffs.at(now or utcnow())
     report = PurgeReport()
     try:
@@ -113,7 +116,7 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
                 raise _DryRun
             detail: dict[str, Any] = asdict(report)
             del detail["unanswered_kept"]
-            audit.record(ACTOR, "purge", "system", 0, **detail)
+            audit.record(actor.name, "purge", "system", 0, **detail)
     except _DryRun:
         pass
     return report

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from portal import audit
+from portal.auth.actor import Actor, Permission, require
 from portal.database import unit_of_work
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
@@ -54,13 +55,14 @@ def _clean(label: str, value: object) -> tuple[int | None, str | None]:
 
 
 def set_review_figures(
-    year: int, figures: Mapping[str, object], *, actor: str
+    year: int, figures: Mapping[str, object], *, actor: Actor
 ) -> ReviewLitigationFigures:
     """Save ``year``'s Table 四 figures (all twelve, non-negative integers) and audit it.
 
     Raises ``NotFound`` for a year outside 2000..this year and ``ValidationError`` (one
     Chinese message per bad field) without storing anything.
     """
+    require(actor, Permission.ENTER_REPORT_FIGURES)
     if not valid_year(year):
         raise NotFound(year)
     cleaned: dict[str, int] = {}
@@ -80,9 +82,11 @@ def set_review_figures(
             db.session.add(row)
         for name, number in cleaned.items():
             setattr(row, name, number)
-        row.updated_by = actor
+        row.updated_by = actor.name
         row.updated_at = utcnow()
-        audit.record(actor, "report_figures", "report", year, year=year, figures=_describe(cleaned))
+        audit.record(
+            actor.name, "report_figures", "report", year, year=year, figures=_describe(cleaned)
+        )
     return row
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, request
+from flask import abort, render_template, request
 from wtforms import StringField
 
-from portal.auth.blueprint import bp
+from portal.auth.blueprint import bp, current_actor
 from portal.errors import ValidationError
 from portal.reports import figures
 from portal.reports.models import REVIEW_FIELDS, REVIEW_GROUPS, REVIEW_RESULTS
@@ -36,7 +36,7 @@ def report_figures(year: int):
     if form.validate_on_submit():
         values = {name: form[name].data for name in REVIEW_FIELDS}
         try:
-            figures.set_review_figures(year, values, actor=g.staff.username)
+            figures.set_review_figures(year, values, actor=current_actor())
         except ValidationError as exc:
             for name, message in exc.errors.items():
                 form[name].errors = [message]

@@ -15,9 +15,10 @@ from flask import Flask
 from portal.documents import publishing
 from portal.search import analysis
 from portal.search.index import SearchIndex, VerifyReport, get_index
-from portal.search.query import SearchRequest, SearchResults
+from portal.search.query import SearchRequest, SearchResults, catch_up
 from portal.search.query import ranked_ids as _ranked_ids
 from portal.search.query import search as _search
+from portal.web import pagecache
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ def init_app(app: Flask) -> None:
     """Attach the search index to ``app``; nothing is read or written until first use."""
     app.extensions["portal.search"] = SearchIndex(Path(app.config["SEARCH_INDEX"]).resolve())
     analysis.configure(str(Path(app.instance_path) / "jieba.cache"))
+    publishing.changes_committed.connect(_on_changes_committed, weak=False)
+    pagecache.keep_pages("search.results", _page_key)
+
+
+def _page_key() -> tuple[int]:
+    """A kept search page also depends on this host's index: catch it up first (a page
+    served from the cache runs no search that would)."""
+    index = get_index()
+    catch_up(index)
+    return (index.applied_change_id(),)
 
 
 def _on_changes_committed(sender: Flask, changes: list[Any]) -> None:
@@ -46,9 +57,6 @@ def _on_changes_committed(sender: Flask, changes: list[Any]) -> None:
         index.sync()
     except Exception:  # the change is committed; the log lets any later sync apply it
         log.exception("search index update failed; it will catch up from the change log")
-
-
-publishing.changes_committed.connect(_on_changes_committed, weak=False)
 
 
 def search(q: str = "", **options: Any) -> SearchResults:

@@ -11,19 +11,22 @@ page is rendered afresh: nothing withdrawn is ever served from here.
 Pages that read anything else (a session, a CSRF token, consultation opinions) are not kept:
 a response is stored only when nothing read or wrote the session during the request and no
 cookie was set. (Flask marks the session ``accessed`` whenever the ``session`` proxy is used,
-so the check reads the request context's own attribute instead of the proxy.)
+so the check cannot look through the proxy: the session interface notes each session it
+opens, and the check reads that object's flags.)
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
-from flask.globals import request_ctx
+from flask.sessions import NullSession, SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from werkzeug.http import parse_etags, quote_etag
 
 from portal import security
@@ -31,7 +34,10 @@ from portal.changelog import DocumentChange
 from portal.extensions import db
 from portal.timeutil import local_date, utcnow
 
-ENDPOINTS = {"public.home", "public.listing", "public.detail", "search.results"}
+#: The endpoints whose pages are kept, each with what else its key depends on beyond the
+#: address, the date and the change log (None: this page is not kept). The areas that own
+#: them register them (``keep_pages``), so this layer never imports an area.
+ENDPOINTS: dict[str, Callable[[], tuple | None]] = {}
 #: Browsers revalidate every time (a 304 from this cache is cheap), so nobody sees a
 #: withdrawn item again; nginx's micro-cache in front (docs/deploy.md) may keep a page
 #: for ``MICRO_CACHE_SECONDS`` (``X-Accel-Expires``, which nginx reads and removes).
@@ -182,18 +188,16 @@ class CachedPages:
 def _key() -> tuple | None:
     if request.method != "GET" or request.endpoint not in ENDPOINTS:
         return None
-    view_args = request.view_args or {}
-    if view_args.get("kind") == "consultation" and request.endpoint == "public.detail":
-        return None  # shows opinions and, while open, a form
-    key: tuple = (path_key(request.environ), local_date(utcnow()), change_position(db.engine))
-    if request.endpoint == "search.results":
-        from portal.search import get_index
-        from portal.search.query import catch_up
+    more = ENDPOINTS[request.endpoint]()
+    if more is None:
+        return None
+    return (path_key(request.environ), local_date(utcnow()), change_position(db.engine), *more)
 
-        index = get_index()
-        catch_up(index)  # a page served from here runs no search that would catch up
-        key += (index.applied_change_id(),)
-    return key
+
+def keep_pages(endpoint: str, key: Callable[[], tuple | None] = tuple) -> None:
+    """Keep ``endpoint``'s rendered pages; ``key`` says what else they depend on (called
+    for each request; None when this page must not be kept)."""
+    ENDPOINTS[endpoint] = key
 
 
 def _serve() -> Response | None:
@@ -220,9 +224,28 @@ def _cache_headers(response: Response, etag: str) -> None:
     response.headers["Cache-Control"] = CACHE_CONTROL
 
 
+class _NotingSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, each one noted in ``g`` as it is opened.
+
+    ``SessionMixin.accessed`` is set by the request context whenever the session is used
+    through it, the ``session`` proxy included, so ``_store`` cannot ask the proxy without
+    marking the session accessed (and adding ``Vary: Cookie`` to every page). The session
+    interface is Flask's public hook for sessions; the object noted here is the one the
+    request uses, and its ``accessed`` and ``modified`` flags are read as they are.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        g.opened_session = session = super().open_session(app, request)
+        return session
+
+    def make_null_session(self, app: Flask) -> NullSession:
+        g.opened_session = session = super().make_null_session(app)
+        return session
+
+
 def _store(response: Response) -> Response:
     key = g.pop("page_key", None)
-    opened = request_ctx._session  # not the ``session`` proxy: that would mark it accessed
+    opened = g.pop("opened_session", None)  # see _NotingSessionInterface: not the proxy
     if (
         key is None
         or response.status_code != 200
@@ -247,6 +270,7 @@ def init_app(app: Flask) -> None:
     if megabytes <= 0:
         return
     cache = app.extensions["portal.pagecache"] = PageCache(int(megabytes * 1024 * 1024))
+    app.session_interface = _NotingSessionInterface()  # how ``_store`` sees the session
     app.before_request(_serve)
     app.after_request(_store)
     app.wsgi_app = CachedPages(app, cache)  # type: ignore[method-assign]

@@ -13,7 +13,7 @@ from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
 from portal.documents import loader
 from portal.errors import ValidationError
-from portal.interaction import services as interaction_services
+from portal.interaction import info_requests
 from portal.interaction.examples import load_examples
 from portal.ops import cli as ops_cli
 
@@ -54,7 +54,7 @@ def register_cli(app: Flask) -> None:
     @deadlines_group.command("refresh")
     def refresh_deadlines() -> None:
         """Recompute open requests' due dates (run after entering a holiday arrangement)."""
-        changed = interaction_services.refresh_deadlines(actor=SYSTEM)
+        changed = info_requests.refresh_deadlines(actor=SYSTEM)
         click.echo(f"{changed} open request(s) got a new due date.")
 
     @app.cli.group("search")

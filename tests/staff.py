@@ -11,7 +11,7 @@ from portal.auth import accounts
 from portal.auth.actor import Actor
 from portal.consultations import services as consultation_services
 from portal.consultations.models import Opinion
-from portal.interaction import services
+from portal.interaction import messages
 
 PASSWORD = "东晓街道-长久的口令-2026"
 
@@ -71,8 +71,8 @@ def publish_as_previewed(item, name: str = "handler") -> str:
         preview = consultation_services.opinion_preview(item)
         consultation_services.publish_opinion(item, content=preview.masked, actor=actor)
         return preview.notice
-    previews = services.message_preview(item)
-    services.publish_message(
+    previews = messages.message_preview(item)
+    messages.publish_message(
         item, texts={name: text.masked for name, text in previews.items()}, actor=actor
     )
     return "；".join(text.notice for text in previews.values() if text.notice)

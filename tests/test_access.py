@@ -11,7 +11,7 @@ from portal.consultations import services as consultations
 from portal.documents import publishing
 from portal.errors import NotAuthorized
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import handling, info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
 from portal.ops import retention
 from portal.reports.figures import set_review_figures
@@ -24,7 +24,7 @@ ADMIN = staff("a", "admin")
 
 
 def _message() -> Message:
-    sub = services.submit_message(
+    sub = submissions.submit_message(
         {"subject": "路灯不亮", "content": "东晓路路灯坏了一周。", "category": "城市管理"},
         form_token="m",
     )
@@ -32,7 +32,7 @@ def _message() -> Message:
 
 
 def _request() -> InfoRequest:
-    sub = services.submit_request(
+    sub = submissions.submit_request(
         {
             "applicant_type": "person",
             "name": "张三",
@@ -67,17 +67,17 @@ def test_messages_and_requests_are_handled_by_handlers_only(ctx):
     message, item = _message(), _request()
     for actor in (EDITOR, REVIEWER, ADMIN):
         with pytest.raises(NotAuthorized):
-            services.answer_message(message, reply="已处理。", department="城管办", actor=actor)
+            messages.answer_message(message, reply="已处理。", department="城管办", actor=actor)
         with pytest.raises(NotAuthorized):
-            services.extend_request(item, days=5, reason="调档", approver="主任", actor=actor)
+            info_requests.extend_request(item, days=5, reason="调档", approver="主任", actor=actor)
         with pytest.raises(NotAuthorized):
-            services.reveal_personal_data(item, fields=["name"], actor=actor)
-    services.answer_message(message, reply="已处理。", department="城管办", actor=HANDLER)
-    services.extend_request(item, days=5, reason="调档", approver="主任", actor=HANDLER)
+            handling.reveal_personal_data(item, fields=["name"], actor=actor)
+    messages.answer_message(message, reply="已处理。", department="城管办", actor=HANDLER)
+    info_requests.extend_request(item, days=5, reason="调档", approver="主任", actor=HANDLER)
     assert item.clock.extension_days == 5
     # The portal itself never reveals anyone's data: that is a person's act, on the record.
     with pytest.raises(NotAuthorized):
-        services.reveal_personal_data(item, fields=["name"], actor=SYSTEM)
+        handling.reveal_personal_data(item, fields=["name"], actor=SYSTEM)
 
 
 def test_maintenance_is_the_portal_s_own(ctx):
@@ -85,7 +85,7 @@ def test_maintenance_is_the_portal_s_own(ctx):
         with pytest.raises(NotAuthorized):
             retention.purge(actor=actor, dry_run=True)
         with pytest.raises(NotAuthorized):
-            services.refresh_deadlines(actor=actor)
+            info_requests.refresh_deadlines(actor=actor)
     assert retention.purge(actor=SYSTEM, dry_run=True).total == 0
 
 

@@ -18,7 +18,7 @@ from portal.auth.models import ROLES, User
 from portal.documents import publishing
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import messages, submissions
 from portal.interaction.models import InfoRequest, Message
 from portal.timeutil import parse_local
 from tests.actors import staff
@@ -269,11 +269,11 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
         published = document("matrix-published")
         publishing.publish(published, actor=staff("test"))
         workflow = document("matrix-workflow")
-        message = services.submit_message(
+        message = submissions.submit_message(
             {"subject": "路灯不亮", "content": "东晓路路灯坏了。", "category": "城市管理"},
             form_token="matrix-message",
         )
-        publishable = services.submit_message(
+        publishable = submissions.submit_message(
             {
                 "subject": "井盖松动",
                 "content": "东晓路井盖松动。",
@@ -285,10 +285,10 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
         answered = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == publishable.tracking_no)
         )
-        services.answer_message(
+        messages.answer_message(
             answered, reply="已修复。", department="城管办", actor=staff("test")
         )
-        request_ = services.submit_request(
+        request_ = submissions.submit_request(
             {
                 "applicant_type": "person",
                 "name": "张三",
@@ -466,7 +466,7 @@ def test_dashboard_warns_before_inspection_marks_the_site_down(app, make_user):
                 actor=staff("t"),
             )
             publishing.publish(doc, actor=staff("t"), published_at=parse_local(days_ago(age)))
-        sub = services.submit_message(
+        sub = submissions.submit_message(
             {"subject": "路灯", "content": "路灯坏了", "category": "城市管理"}, form_token="old"
         )
         message = db.session.scalar(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.audit import AuditRecord
 from portal.extensions import db
-from portal.interaction import calendar, deadlines, services
+from portal.interaction import calendar, deadlines, info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message, RequestEvent
 from portal.timeutil import local_date, local_midnight_utc, utcnow
 from tests.actors import staff
@@ -59,7 +59,7 @@ def add_message(app, key: str, *, received: date | None = None, **fields) -> int
     }
     quarantine = data.pop("quarantine", None)
     with app.app_context():
-        sub = services.submit_message(data, form_token=key, quarantine=quarantine)
+        sub = submissions.submit_message(data, form_token=key, quarantine=quarantine)
         message = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == sub.tracking_no)
         )
@@ -91,7 +91,7 @@ def add_request(
     if due is not None:
         received = working_days_before(due, deadlines.REQUEST_LIMIT)
     with app.app_context(), frozen(received or today()):
-        sub = services.submit_request(data, form_token=key, quarantine=quarantine)
+        sub = submissions.submit_request(data, form_token=key, quarantine=quarantine)
         item = db.session.scalar(
             sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
         )
@@ -163,7 +163,7 @@ def test_request_list_is_sorted_by_due_date_with_due_soon_and_overdue_flagged(ap
     soon = add_request(app, "soon", due=calendar.add_working_days(now, 2))
     done = add_request(app, "done", due=now - timedelta(days=30))
     with app.app_context():
-        services.close_request(
+        info_requests.close_request(
             db.session.get(InfoRequest, done),
             outcome="disclosed",
             reply="已公开。",
@@ -268,13 +268,13 @@ def test_no_full_id_number_or_mobile_on_any_staff_list_or_detail_page(app, handl
     )
     with app.app_context():
         m = db.session.get(Message, message)
-        services.answer_message(
+        messages.answer_message(
             m,
             reply=f"王小明：已处理，请拨打{OTHER_MOBILE}。",
             department="执法队",
             actor=staff("x"),
         )
-        services.close_request(
+        info_requests.close_request(
             db.session.get(InfoRequest, item),
             outcome="disclosed",
             reply=f"已通过邮件发送，如有疑问致电{OTHER_MOBILE}。",
@@ -540,7 +540,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
 def test_an_invalid_resume_shows_the_reason_and_stores_nothing(app, handler):
     item = add_request(app, "r")
     with app.app_context():  # a pause recorded as starting tomorrow (e.g. entered ahead)
-        services.start_consultation(
+        info_requests.start_consultation(
             db.session.get(InfoRequest, item),
             note="征求意见",
             actor=staff("h"),
@@ -580,11 +580,13 @@ def test_a_paused_clock_is_neither_overdue_nor_due_soon(app, handler):
     late = add_request(app, "late", due=now - timedelta(days=10))
     with app.app_context():
         item = db.session.get(InfoRequest, waiting)
-        services.request_supplement(
+        info_requests.request_supplement(
             item, note="请写明文件名称", actor=staff("h"), on=item.receipt_date + timedelta(days=1)
         )
         item = db.session.get(InfoRequest, consulting)
-        services.start_consultation(item, note="征求意见", actor=staff("h"), on=item.receipt_date)
+        info_requests.start_consultation(
+            item, note="征求意见", actor=staff("h"), on=item.receipt_date
+        )
     numbers = {i: tracking_no(app, InfoRequest, i) for i in (waiting, consulting, late)}
 
     dashboard = handler.get("/admin/").get_data(as_text=True)

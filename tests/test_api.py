@@ -27,7 +27,7 @@ from portal.changelog import DocumentChange
 from portal.documents import content_types, publishing
 from portal.documents.models import Document
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import messages, submissions
 from portal.interaction.models import Message
 from portal.timeutil import SHANGHAI
 from tests.actors import staff
@@ -70,9 +70,9 @@ def message_data(**overrides) -> dict:
 
 
 def published_message(token: str, **overrides) -> Message:
-    sub = services.submit_message(message_data(**overrides), form_token=token)
+    sub = submissions.submit_message(message_data(**overrides), form_token=token)
     message = db.session.scalar(sa.select(Message).where(Message.tracking_no == sub.tracking_no))
-    services.answer_message(
+    messages.answer_message(
         message,
         reply="已安排执法队处理，王小明您好。",
         department="综合行政执法队",
@@ -354,12 +354,12 @@ def test_kinds_and_topics_count_published_documents(client, make_doc):
 
 def test_messages_are_published_answers_with_personal_data_masked(client, ctx):
     published_message("t-1")
-    services.submit_message(message_data(subject="还没有答复的留言"), form_token="t-2")
-    answered = services.submit_message(message_data(subject="答复但未公开"), form_token="t-3")
+    submissions.submit_message(message_data(subject="还没有答复的留言"), form_token="t-2")
+    answered = submissions.submit_message(message_data(subject="答复但未公开"), form_token="t-3")
     message = db.session.scalar(
         sa.select(Message).where(Message.tracking_no == answered.tracking_no)
     )
-    services.answer_message(message, reply="答复", department="党政办", actor=staff("s"))
+    messages.answer_message(message, reply="答复", department="党政办", actor=staff("s"))
     response = client.get("/api/v1/messages")
     payload = response.get_json()
     assert payload["total"] == 1
@@ -389,8 +389,8 @@ def test_statistics_count_documents_messages_and_requests(client, make_doc, ctx)
     make_doc("policy", published_at="2024-07-01 09:00")
     make_doc("news", status="draft")
     published_message("t-1")
-    services.submit_message(message_data(), form_token="t-2")
-    services.submit_message(message_data(), form_token="t-3", quarantine="honeypot")
+    submissions.submit_message(message_data(), form_token="t-2")
+    submissions.submit_message(message_data(), form_token="t-3", quarantine="honeypot")
     stats = get_json(client, "/api/v1/statistics")
     documents = stats["documents"]
     assert documents["total"] == 3
@@ -491,7 +491,7 @@ def test_messages_etag_follows_message_changes(client, ctx):
     assert response.status_code == 200 and response.get_json()["total"] == 1
     etag = response.headers["ETag"]
     message = db.session.scalar(sa.select(Message))
-    services.unpublish_message(message, actor=staff("s"), reason="当事人要求")
+    messages.unpublish_message(message, actor=staff("s"), reason="当事人要求")
     response = client.get("/api/v1/messages", headers={"If-None-Match": etag})
     assert response.status_code == 200 and response.get_json()["total"] == 0
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from portal.admin import inspection
 from portal.admin.views import dashboard_counts
 from portal.extensions import db
-from portal.interaction import calendar, deadlines, services
+from portal.interaction import calendar, deadlines, info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message, RequestEvent
 from portal.ops import retention
 from portal.reports import annual
@@ -45,13 +45,13 @@ REQUEST = {
 
 def message(key: str, received: str) -> int:
     with frozen(received):
-        sub = services.submit_message(MESSAGE, form_token=key)
+        sub = submissions.submit_message(MESSAGE, form_token=key)
     return db.session.scalar(sa.select(Message.id).where(Message.tracking_no == sub.tracking_no))
 
 
 def request(key: str, received: str) -> InfoRequest:
     with frozen(received):
-        sub = services.submit_request(REQUEST, form_token=key)
+        sub = submissions.submit_request(REQUEST, form_token=key)
     return db.session.scalar(
         sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
     )
@@ -71,7 +71,7 @@ def cases(app, ctx) -> dict[str, int]:
         "m-answered": message("m-answered", "2025-09-01 10:00"),
     }
     with frozen("2025-09-12 16:00"):  # answered on the 9th working day: late
-        services.answer_message(
+        messages.answer_message(
             db.session.get(Message, ids["m-answered"]),
             reply="已修复。",
             department="城管办",
@@ -79,22 +79,22 @@ def cases(app, ctx) -> dict[str, int]:
         )
     plain = request("r-weekend", "2025-09-21 10:00")  # a Sunday: counts from 09-22
     supplement = request("r-supplement", "2025-09-01 10:00")
-    services.request_supplement(
+    info_requests.request_supplement(
         supplement, note="请写明文件名称", actor=staff("h"), on=date(2025, 9, 3)
     )
     consult = request("r-consult", "2025-09-01 11:00")
-    services.start_consultation(
+    info_requests.start_consultation(
         consult, note="征求第三方意见", actor=staff("h"), on=date(2025, 9, 10)
     )
     extended = request("r-extended", "2025-09-01 12:00")
     with frozen("2025-09-20"):
-        services.extend_request(
+        info_requests.extend_request(
             extended, days=20, reason="需调阅档案", approver="主任", actor=staff("h")
         )
     overdue = request("r-overdue", "2025-08-01 10:00")
     late = request("r-late", "2025-08-04 10:00")
     with frozen("2025-10-20"):
-        services.close_request(late, outcome="disclosed", reply="予以公开。", actor=staff("h"))
+        info_requests.close_request(late, outcome="disclosed", reply="予以公开。", actor=staff("h"))
     for name, item in (
         ("r-weekend", plain),
         ("r-supplement", supplement),
@@ -241,12 +241,18 @@ def test_supplement_window_is_one_rule_for_the_page_and_the_service(app, ctx, ma
 
 def test_a_request_life_is_its_events(ctx):
     item = request("r", "2025-09-01 10:00")
-    services.request_supplement(item, note="请写明文件名称", actor=staff("h"), on=date(2025, 9, 2))
-    services.resume(item, actor=staff("h"), on=date(2025, 9, 5))  # the clock restarts on 09-05
-    services.start_consultation(item, note="征求意见", actor=staff("h"), on=date(2025, 9, 8))
-    services.resume(item, actor=staff("h"), on=date(2025, 9, 9))  # two working days not counted
+    info_requests.request_supplement(
+        item, note="请写明文件名称", actor=staff("h"), on=date(2025, 9, 2)
+    )
+    info_requests.resume(item, actor=staff("h"), on=date(2025, 9, 5))  # the clock restarts on 09-05
+    info_requests.start_consultation(item, note="征求意见", actor=staff("h"), on=date(2025, 9, 8))
+    info_requests.resume(
+        item, actor=staff("h"), on=date(2025, 9, 9)
+    )  # two working days not counted
     with frozen("2025-09-15"):
-        services.extend_request(item, days=5, reason="需调档", approver="主任", actor=staff("h"))
+        info_requests.extend_request(
+            item, days=5, reason="需调档", approver="主任", actor=staff("h")
+        )
     kinds = [e.kind for e in db.session.scalars(sa.select(RequestEvent).order_by(RequestEvent.id))]
     assert kinds == [
         "received",

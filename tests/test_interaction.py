@@ -12,7 +12,7 @@ from portal import search
 from portal.audit import AuditRecord
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
 from portal.interaction.validators import credit_code_check_char, resident_id_check_char
 from tests.actors import staff
@@ -143,7 +143,7 @@ def test_honeypot_and_too_fast_forms_are_quarantined_but_look_normal(app, client
     reasons = db.session.scalars(sa.select(Message.quarantine_reason).order_by(Message.id)).all()
     assert reasons == ["honeypot", "too fast"]
     message = db.session.scalars(sa.select(Message)).first()
-    services.answer_message(message, reply="已处理", department="城管办", actor=staff("staff"))
+    messages.answer_message(message, reply="已处理", department="城管办", actor=staff("staff"))
     with pytest.raises(InvalidTransition):
         publish_as_previewed(message, "staff")
 
@@ -182,7 +182,7 @@ def test_public_list_shows_only_published_answers_with_masked_personal_data(clie
     )
     post_form("/messages/new", message_data(subject="未答复的留言内容"))
     first, _unanswered = db.session.scalars(sa.select(Message).order_by(Message.id)).all()
-    services.answer_message(
+    messages.answer_message(
         first, reply="已安排执法队处理。", department="综合行政执法队", actor=staff("staff")
     )
     told = publish_as_previewed(first, "staff")
@@ -199,12 +199,12 @@ def test_public_list_shows_only_published_answers_with_masked_personal_data(clie
 
 
 def test_message_without_consent_cannot_be_published(ctx):
-    sub = services.submit_message(
+    sub = submissions.submit_message(
         {"subject": "不同意公开", "content": "内容" * 10, "category": "其他", "consent": False},
         form_token="t-1",
     )
     message = db.session.scalar(sa.select(Message).where(Message.tracking_no == sub.tracking_no))
-    services.answer_message(message, reply="答复", department="党政办", actor=staff("staff"))
+    messages.answer_message(message, reply="答复", department="党政办", actor=staff("staff"))
     with pytest.raises(InvalidTransition):
         publish_as_previewed(message, "staff")
 
@@ -287,7 +287,7 @@ def test_organisation_request_with_valid_credit_code(post_form, ctx):
 def _request(on: date) -> InfoRequest:
     """A request received on ``on`` (the clock frozen at 10:00 that day)."""
     with frozen(on):
-        sub = services.submit_request(
+        sub = submissions.submit_request(
             {
                 "applicant_type": "person",
                 "name": "张三",
@@ -309,38 +309,40 @@ def test_extension_supplement_and_close_move_the_clock_and_are_audited(ctx):
     item = _request(date(2024, 9, 2))
     base = item.due_date
     with pytest.raises(ValidationError) as info:
-        services.extend_request(
+        info_requests.extend_request(
             item, days=25, reason="需要调档", approver="主任", actor=staff("staff")
         )
     assert "延期天数" in info.value.errors["days"]
-    services.extend_request(
+    info_requests.extend_request(
         item, days=20, reason="需要调阅档案", approver="主任", actor=staff("staff")
     )
     assert calendar.working_days_between(base, item.due_date) == 20
     with pytest.raises(InvalidTransition):  # only one extension per request
-        services.extend_request(item, days=5, reason="再延", approver="主任", actor=staff("staff"))
-    services.request_supplement(
+        info_requests.extend_request(
+            item, days=5, reason="再延", approver="主任", actor=staff("staff")
+        )
+    info_requests.request_supplement(
         item, note="请写明文件名称", actor=staff("staff"), on=date(2024, 9, 4)
     )
     assert item.status == "supplement"
     # Art. 30: the period runs afresh from the day the completed application arrives.
-    services.resume(item, actor=staff("staff"), on=date(2024, 9, 14))  # a Saturday
+    info_requests.resume(item, actor=staff("staff"), on=date(2024, 9, 14))  # a Saturday
     assert item.receipt_date == date(2024, 9, 14)  # 2024-09-14 was a 调休 working day
     assert item.due_date == calendar.due_date(date(2024, 9, 14), limit=20, extension_days=20)
-    services.start_consultation(
+    info_requests.start_consultation(
         item, note="征求第三方意见", actor=staff("staff"), on=date(2024, 9, 18)
     )
     before = item.due_date
-    services.resume(item, actor=staff("staff"), on=date(2024, 9, 27))
+    info_requests.resume(item, actor=staff("staff"), on=date(2024, 9, 27))
     assert calendar.working_days_between(before, item.due_date) == calendar.working_days_between(
         date(2024, 9, 17), date(2024, 9, 27)
     )
-    services.close_request(
+    info_requests.close_request(
         item, outcome="partly", reply="部分公开，详见附件。", actor=staff("staff")
     )
     assert item.status == "closed" and item.outcome_label == "部分公开"
     with pytest.raises(InvalidTransition):
-        services.extend_request(item, days=1, reason="x", approver="y", actor=staff("staff"))
+        info_requests.extend_request(item, days=1, reason="x", approver="y", actor=staff("staff"))
     actions = db.session.scalars(
         sa.select(AuditRecord.action).where(AuditRecord.target_type == "request")
     ).all()
@@ -350,13 +352,15 @@ def test_extension_supplement_and_close_move_the_clock_and_are_audited(ctx):
 def test_supplement_only_within_seven_working_days(ctx):
     item = _request(date(2024, 9, 2))
     with pytest.raises(InvalidTransition):
-        services.request_supplement(item, note="补正", actor=staff("staff"), on=date(2024, 9, 20))
+        info_requests.request_supplement(
+            item, note="补正", actor=staff("staff"), on=date(2024, 9, 20)
+        )
 
 
 def test_close_needs_a_typed_outcome(ctx):
     item = _request(date(2024, 9, 2))
     with pytest.raises(ValidationError) as info:
-        services.close_request(item, outcome="maybe", reply="", actor=staff("staff"))
+        info_requests.close_request(item, outcome="maybe", reply="", actor=staff("staff"))
     assert set(info.value.errors) == {"outcome", "reply"}
 
 
@@ -390,7 +394,7 @@ def test_requests_and_requester_data_never_public(client, post_form, ctx, make_d
         ),
     )
     message = db.session.scalars(sa.select(Message)).one()
-    services.answer_message(message, reply="已答复", department="党政办", actor=staff("staff"))
+    messages.answer_message(message, reply="已答复", department="党政办", actor=staff("staff"))
     publish_as_previewed(message, "staff")
     make_doc("news", title="普通新闻")
     pages = crawl(client)
@@ -460,7 +464,7 @@ def test_publishing_masks_the_reply_and_the_submitters_own_details(client, post_
         message_data(content="我是王先生，住在东晓，邮箱 wang@example.com 请回复。"),
     )
     message = db.session.scalars(sa.select(Message)).one()
-    services.answer_message(
+    messages.answer_message(
         message,
         reply="王先生：您反映的问题已处理，如有疑问请拨打13812345678。",
         department="执法队",
@@ -475,12 +479,12 @@ def test_publishing_masks_the_reply_and_the_submitters_own_details(client, post_
 
 def test_supplement_can_be_requested_only_once(ctx):
     item = _request(date(2024, 9, 2))
-    services.request_supplement(
+    info_requests.request_supplement(
         item, note="请写明文件名称", actor=staff("staff"), on=date(2024, 9, 3)
     )
-    services.resume(item, actor=staff("staff"), on=date(2024, 9, 5))
+    info_requests.resume(item, actor=staff("staff"), on=date(2024, 9, 5))
     with pytest.raises(InvalidTransition):
-        services.request_supplement(
+        info_requests.request_supplement(
             item, note="再次补正", actor=staff("staff"), on=date(2024, 9, 6)
         )
 
@@ -489,10 +493,10 @@ def test_closing_during_a_consultation_recomputes_the_due_date(ctx):
     from portal.interaction import calendar
 
     item = _request(date(2024, 9, 2))
-    services.start_consultation(
+    info_requests.start_consultation(
         item, note="征求第三方意见", actor=staff("staff"), on=date(2024, 9, 3)
     )
-    services.close_request(item, outcome="disclosed", reply="予以公开。", actor=staff("staff"))
+    info_requests.close_request(item, outcome="disclosed", reply="予以公开。", actor=staff("staff"))
     paused = calendar.working_days_between(date(2024, 9, 2), local_today())
     assert calendar.working_days_between(item.receipt_date, item.due_date) == 20 + paused
 

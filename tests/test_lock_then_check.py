@@ -23,7 +23,7 @@ from portal.documents import publishing
 from portal.documents.models import Document
 from portal.errors import InvalidTransition
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message, RequestEvent
 from tests.actors import staff
 from tests.staff import publish_as_previewed
@@ -34,12 +34,12 @@ ACTIONS = ("extend", "supplement", "publish_message", "publish_opinion", "publis
 def _act(action: str, item_id: int) -> None:
     if action == "extend":
         item = db.session.get(InfoRequest, item_id)
-        services.extend_request(
+        info_requests.extend_request(
             item, days=10, reason="需调阅档案", approver="主任", actor=staff("h")
         )
     elif action == "supplement":
         item = db.session.get(InfoRequest, item_id)
-        services.request_supplement(item, note="请写明文件名称", actor=staff("h"))
+        info_requests.request_supplement(item, note="请写明文件名称", actor=staff("h"))
     elif action == "publish_message":
         publish_as_previewed(db.session.get(Message, item_id), "h")
     elif action == "publish_opinion":
@@ -70,7 +70,7 @@ def _worker(config: dict[str, Any], action: str, item_id: int, barrier, results)
 
 def _setup(action: str) -> int:
     if action in {"extend", "supplement"}:
-        sub = services.submit_request(
+        sub = submissions.submit_request(
             {
                 "applicant_type": "person",
                 "name": "张三",
@@ -85,7 +85,7 @@ def _setup(action: str) -> int:
             sa.select(InfoRequest.id).where(InfoRequest.tracking_no == sub.tracking_no)
         )
     if action == "publish_message":
-        sub = services.submit_message(
+        sub = submissions.submit_message(
             {
                 "subject": "路灯不亮",
                 "content": "东晓路路灯坏了一周。",
@@ -97,7 +97,7 @@ def _setup(action: str) -> int:
         message = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == sub.tracking_no)
         )
-        services.answer_message(message, reply="已修复。", department="城管办", actor=staff("h"))
+        messages.answer_message(message, reply="已修复。", department="城管办", actor=staff("h"))
         return message.id
     kind = "consultation" if action == "publish_opinion" else "news"
     fields = {"opens_on": "2000-01-01", "closes_on": "2099-12-31"} if kind == "consultation" else {}

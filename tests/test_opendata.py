@@ -19,7 +19,7 @@ from portal import opendata
 from portal.changelog import DocumentChange
 from portal.documents import content_types, publishing
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import messages, submissions
 from portal.interaction.models import Message
 from portal.opendata import sitemap
 from portal.opendata import views as opendata_views
@@ -70,7 +70,7 @@ def site(make_doc):
 
 
 def public_message(subject: str, content: str, *, name: str, contact: str, token: str) -> None:
-    services.submit_message(
+    submissions.submit_message(
         {
             "subject": subject,
             "content": content,
@@ -82,7 +82,7 @@ def public_message(subject: str, content: str, *, name: str, contact: str, token
         form_token=token,
     )
     message = db.session.scalar(sa.select(Message).where(Message.form_token == token))
-    services.answer_message(
+    messages.answer_message(
         message, reply="已安排处理。", department="城管办", actor=staff("staff")
     )
     publish_as_previewed(message, "staff")
@@ -211,7 +211,7 @@ def test_messages_export_has_masked_public_messages_only(client, ctx):
         token="m-1",
     )
     unanswered = {"subject": "未答复留言", "content": "尚未答复。", "category": "其他"}
-    services.submit_message({**unanswered, "consent": True}, form_token="m-2")
+    submissions.submit_message({**unanswered, "consent": True}, form_token="m-2")
     header, rows = read_csv(client.get("/open-data/messages.csv"))
     assert header == [c.label for c in opendata.MESSAGE_COLUMNS]
     (row,) = rows
@@ -229,7 +229,7 @@ def test_unpublishing_a_message_changes_the_messages_export(client, ctx):
     public_message("井盖松动", "路口井盖松动。", name="赵六", contact="13700001111", token="m-3")
     first = client.get("/open-data/messages.csv")
     message = db.session.scalar(sa.select(Message))
-    services.unpublish_message(message, actor=staff("staff"), reason="测试")
+    messages.unpublish_message(message, actor=staff("staff"), reason="测试")
     again = client.get("/open-data/messages.csv", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200
     assert "井盖松动" not in again.get_data(as_text=True)

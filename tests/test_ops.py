@@ -35,7 +35,7 @@ from portal.config import normalize_database_url
 from portal.documents import publishing
 from portal.documents.models import Attachment, Document
 from portal.extensions import db
-from portal.interaction import calendar, services
+from portal.interaction import calendar, info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
 from portal.ops import backup, health, retention, serving
 from portal.search.index import get_index
@@ -55,7 +55,7 @@ MESSAGE_NAME, MESSAGE_PHONE = "王先生", "13812345678"
 def fast_query_codes(monkeypatch):
     """Query-code hashes at one round: scrypt is slow and the codes' strength is not tested."""
     monkeypatch.setattr(
-        services,
+        submissions,
         "generate_password_hash",
         lambda code: generate_password_hash(code, "pbkdf2:sha256:1"),
     )
@@ -527,7 +527,7 @@ def test_app_logs_never_carry_what_residents_typed(app, client, ctx, monkeypatch
     assert first.status_code == 200
     taken = db.session.scalar(sa.select(InfoRequest.tracking_no))
     # A clash on the tracking number makes the INSERT fail with every value as a parameter.
-    monkeypatch.setattr(services, "_next_tracking_no", lambda model, prefix: taken)
+    monkeypatch.setattr(submissions, "_next_tracking_no", lambda model, prefix: taken)
     second = client.post(
         "/requests/new",
         data={
@@ -604,7 +604,7 @@ def populate(app: Flask, folder: Path) -> dict:
             {"title": "草稿问答", **common, **BASE_FIELDS["faq"]},
             actor=staff("test"),
         )
-        message = services.submit_message(
+        message = submissions.submit_message(
             {
                 "subject": "违建投诉",
                 "content": "楼顶有违法建筑。",
@@ -618,11 +618,11 @@ def populate(app: Flask, folder: Path) -> dict:
         row = db.session.scalar(
             sa.select(Message).where(Message.tracking_no == message.tracking_no)
         )
-        services.answer_message(
+        messages.answer_message(
             row, reply="已处理。", department="城市管理办公室", actor=staff("h")
         )
         publish_as_previewed(row, "h")
-        request = services.submit_request(
+        request = submissions.submit_request(
             {
                 "applicant_type": "person",
                 "name": NAME,
@@ -640,7 +640,7 @@ def populate(app: Flask, folder: Path) -> dict:
         item = db.session.scalar(
             sa.select(InfoRequest).where(InfoRequest.tracking_no == request.tracking_no)
         )
-        services.close_request(item, outcome="disclosed", reply="已提供。", actor=staff("h"))
+        info_requests.close_request(item, outcome="disclosed", reply="已提供。", actor=staff("h"))
         return {
             "documents": {
                 ("news", "illegal-buildings"),
@@ -665,9 +665,9 @@ def check_restored(app: Flask, expected: dict) -> None:
         assert attachment.sha256 == expected["attachment"]
         stored = Path(app.config["UPLOAD_DIR"]) / attachment.stored_name
         assert stored.read_bytes() == PDF
-        message = services.track(*expected["message"])
+        message = submissions.track(*expected["message"])
         assert message is not None and message.name == MESSAGE_NAME and message.published
-        request = services.track(*expected["request"])
+        request = submissions.track(*expected["request"])
         assert request is not None and request.id_number == ID_NUMBER
         assert request.outcome == "disclosed"
         assert search.verify().ok
@@ -880,7 +880,7 @@ def test_restore_refuses_a_backup_of_the_other_database_kind(tmp_path, monkeypat
 
 def add_request(*, organisation: bool = False, quarantine: str | None = None, close: bool = True):
     token = f"ret-r-{organisation}-{quarantine}-{close}"
-    sub = services.submit_request(
+    sub = submissions.submit_request(
         {
             "applicant_type": "organisation" if organisation else "person",
             "organisation_type": "商业企业" if organisation else None,
@@ -902,14 +902,14 @@ def add_request(*, organisation: bool = False, quarantine: str | None = None, cl
         sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
     )
     if close and not quarantine:
-        services.close_request(
+        info_requests.close_request(
             item, outcome="disclosed", reply=f"{NAME}：已提供。", actor=staff("h")
         )
     return item, sub
 
 
 def add_message(*, publish: bool = False, answer: bool = True, quarantine: str | None = None):
-    sub = services.submit_message(
+    sub = submissions.submit_message(
         {
             "subject": "占道经营",
             "content": f"门口占道经营，请联系{MESSAGE_PHONE}。{MESSAGE_NAME}",
@@ -923,7 +923,7 @@ def add_message(*, publish: bool = False, answer: bool = True, quarantine: str |
     )
     item = db.session.scalar(sa.select(Message).where(Message.tracking_no == sub.tracking_no))
     if answer and not quarantine:
-        services.answer_message(
+        messages.answer_message(
             item, reply=f"{MESSAGE_NAME}您好，已处理。", department="城管办", actor=staff("h")
         )
         if publish:
@@ -1051,7 +1051,7 @@ def test_purge_waits_for_each_period_then_anonymises(app, client, ledger, monkey
     assert public.count('class="message"') == before_public.count('class="message"') == 1
     assert report_csv(client, year) == before_report
     person_id, person_sub = ledger["person"]
-    tracked = services.track(person_sub.tracking_no, person_sub.code)
+    tracked = submissions.track(person_sub.tracking_no, person_sub.code)
     assert tracked.id == person_id and tracked.status == "closed"
 
     audits = db.session.scalars(

@@ -22,7 +22,7 @@ from portal.documents import publishing
 from portal.documents.models import Document, DocumentRevision
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
-from portal.interaction import services
+from portal.interaction import info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
 from portal.reports import annual
 from portal.reports.figures import set_review_figures
@@ -62,7 +62,7 @@ def cells(*values: int) -> tuple[int, ...]:
 def fast_query_codes(monkeypatch):
     """Query-code hashes at one round: the codes are never checked here, and scrypt is slow."""
     monkeypatch.setattr(
-        services,
+        submissions,
         "generate_password_hash",
         lambda code: generate_password_hash(code, "pbkdf2:sha256:1"),
     )
@@ -90,20 +90,20 @@ def add_request(
         "delivery": "电子邮件",
     }
     with frozen(parse_local(received)):
-        sub = services.submit_request(data, form_token=f"r-{received}", quarantine=quarantine)
+        sub = submissions.submit_request(data, form_token=f"r-{received}", quarantine=quarantine)
     item = db.session.scalar(
         sa.select(InfoRequest).where(InfoRequest.tracking_no == sub.tracking_no)
     )
     if closed:
         with frozen(parse_local(closed)):
-            services.close_request(
+            info_requests.close_request(
                 item, outcome=outcome, reply="已按申请提供。", actor=staff("handler")
             )
     return item
 
 
 def add_message(received: str, replied: str | None, *, quarantine: str | None = None) -> Message:
-    sub = services.submit_message(
+    sub = submissions.submit_message(
         {
             "subject": "小区门口占道经营",
             "content": "每天傍晚小区门口有流动摊贩占道经营，希望处理。",
@@ -119,7 +119,7 @@ def add_message(received: str, replied: str | None, *, quarantine: str | None = 
     item.received_at = parse_local(received)
     db.session.commit()
     if replied:
-        services.answer_message(
+        messages.answer_message(
             item, reply="已安排处理。", department="城市管理办公室", actor=staff("h")
         )
         item.replied_at = parse_local(replied)
@@ -310,11 +310,11 @@ def test_a_stopped_clock_makes_no_request_late_or_overdue(ctx):
     def paused(received: str, *, consult: bool = False) -> InfoRequest:
         item = add_request(received)  # due in April 2024
         if consult:
-            services.start_consultation(
+            info_requests.start_consultation(
                 item, note="征求第三方意见", actor=staff("h"), on=item.receipt_date
             )
         else:
-            services.request_supplement(
+            info_requests.request_supplement(
                 item, note="请写明文件名称", actor=staff("h"), on=item.receipt_date
             )
         return item
@@ -322,11 +322,11 @@ def test_a_stopped_clock_makes_no_request_late_or_overdue(ctx):
     paused("2024-03-04 10:00")  # still waiting for the 补正
     paused("2024-03-05 10:00", consult=True)  # still waiting for the third party
     gave_up = paused("2024-03-06 10:00")  # closed now: never completed
-    services.close_request(
+    info_requests.close_request(
         gave_up, outcome="other.no_supplement", reply="视为放弃。", actor=staff("h")
     )
     withdrawn = paused("2024-03-07 10:00")  # closed now, while waiting for the 补正
-    services.close_request(
+    info_requests.close_request(
         withdrawn, outcome="other.other", reply="申请人撤回申请。", actor=staff("h")
     )
     sentence = annual.build(2024).summary.sentence

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import AuditRecord
 from portal.extensions import db
-from portal.interaction import deadlines, privacy, services
+from portal.interaction import deadlines, handling, privacy
 from portal.interaction.models import (
     MESSAGE_STATUSES,
     OUTCOMES,
@@ -67,7 +67,7 @@ class Masker:
     """Masks values for one page and remembers which fields held personal data."""
 
     revealed: bool = False
-    own: dict[str, Any] = field(default_factory=dict)  # ``services.own_details``
+    own: dict[str, Any] = field(default_factory=dict)  # ``handling.own_details``
     sensitive: list[str] = field(default_factory=list)
 
     def value(self, name: str, kind: str, value: str | None) -> Shown:
@@ -191,7 +191,7 @@ def message_list(
     rows = [
         Row(
             item=m,
-            excerpt=excerpt(m.subject, services.own_details(m)),
+            excerpt=excerpt(m.subject, handling.own_details(m)),
             who=applicant_name(m),
             contact=masked_contact(m.contact),
             status=MESSAGE_STATUSES.get(m.status, m.status),
@@ -239,7 +239,7 @@ def request_list(*, view: str, q: str, page: int, per_page: int, today: date) ->
     rows = [
         Row(
             item=r,
-            excerpt=excerpt(r.description, services.own_details(r)),
+            excerpt=excerpt(r.description, handling.own_details(r)),
             who=applicant_name(r),
             contact=masked_contact(r.phone),
             status=REQUEST_STATUSES.get(r.status, r.status),
@@ -293,7 +293,7 @@ def _sorted(events: list[Event]) -> list[Event]:
 
 def message_detail(message: Message, today: date, *, revealed: bool = False) -> Detail:
     """A message for its handler: facts, events, deadline and the record of actions."""
-    mask = Masker(revealed=revealed, own=services.own_details(message))
+    mask = Masker(revealed=revealed, own=handling.own_details(message))
     contact = message.contact or ""
     facts = [
         ("查询编号", Shown(message.tracking_no)),
@@ -333,7 +333,7 @@ def message_detail(message: Message, today: date, *, revealed: bool = False) -> 
 
 def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) -> Detail:
     """A request for its handler: applicant (masked), request, clock, outcome and actions."""
-    mask = Masker(revealed=revealed, own=services.own_details(item))
+    mask = Masker(revealed=revealed, own=handling.own_details(item))
     person = item.applicant_type == "person"
     clock = item.clock
     facts = [

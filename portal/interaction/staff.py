@@ -2,7 +2,8 @@
 
 Lists put open items first, the soonest due on top. Detail pages mask personal data until
 the handler asks to see it, which is logged. Every change goes through
-``interaction.services``; access is checked in ``blueprint.guard``.
+``interaction.messages``, ``interaction.info_requests`` and ``interaction.handling``;
+access is checked by ``auth.blueprint.guard`` and again inside each service.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from flask_wtf import FlaskForm
 from portal.auth.blueprint import bp, current_actor
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.interaction import deadlines, services
+from portal.interaction import deadlines, handling, info_requests
 from portal.interaction import inbox as inbox_data
+from portal.interaction import messages as message_actions
 from portal.interaction.inbox import MESSAGE_VIEWS, REQUEST_VIEWS
 from portal.interaction.models import MESSAGE_CATEGORIES, InfoRequest, Message
 from portal.interaction.staff_forms import (
@@ -136,7 +138,7 @@ def message_reveal(message_id: int):
     message = _get(Message, message_id)
     _csrf_only()
     fields = inbox_data.message_detail(message, _today(), revealed=True).sensitive
-    services.reveal_personal_data(message, fields=fields, actor=current_actor())
+    handling.reveal_personal_data(message, fields=fields, actor=current_actor())
     return _message_page(message, revealed=True)
 
 
@@ -146,7 +148,7 @@ def message_answer(message_id: int):
     message = _get(Message, message_id)
     form = AnswerForm()
     if form.validate_on_submit() and _done(
-        services.answer_message,
+        message_actions.answer_message,
         message,
         form,
         reply=form.reply.data,
@@ -161,7 +163,7 @@ def message_publish(message_id: int):
     """Preview a message as it would be published (personal data masked and marked), let
     the handler edit the public texts, and publish them on confirm."""
     message = _get(Message, message_id)
-    preview = services.message_preview(message)
+    preview = message_actions.message_preview(message)
     if request.method == "GET":
         form = PublishMessageForm(
             formdata=None, **{name: text.masked for name, text in preview.items()}
@@ -169,10 +171,10 @@ def message_publish(message_id: int):
         return _publish_page(message, preview, form)
     form = PublishMessageForm()
     if form.validate_on_submit() and _done(
-        services.publish_message,
+        message_actions.publish_message,
         message,
         form,
-        texts={name: form[name].data for name in services.MESSAGE_PUBLIC_FIELDS},
+        texts={name: form[name].data for name in message_actions.MESSAGE_PUBLIC_FIELDS},
     ):
         return _back("admin.message_detail", "留言已公开。", message_id=message.id)
     return _publish_page(message, preview, form, 400)
@@ -190,7 +192,7 @@ def message_unpublish(message_id: int):
     message = _get(Message, message_id)
     form = UnpublishForm()
     if form.validate_on_submit() and _done(
-        services.unpublish_message, message, form, reason=form.reason.data
+        message_actions.unpublish_message, message, form, reason=form.reason.data
     ):
         return _back("admin.message_detail", "留言已取消公开。", message_id=message.id)
     return _message_page(message, status=400, unpublish=form)
@@ -243,7 +245,7 @@ def request_reveal(request_id: int):
     item = _get(InfoRequest, request_id)
     _csrf_only()
     fields = inbox_data.request_detail(item, _today(), revealed=True).sensitive
-    services.reveal_personal_data(item, fields=fields, actor=current_actor())
+    handling.reveal_personal_data(item, fields=fields, actor=current_actor())
     return _request_page(item, revealed=True)
 
 
@@ -253,7 +255,7 @@ def request_extend(request_id: int):
     item = _get(InfoRequest, request_id)
     form = ExtendForm()
     if form.validate_on_submit() and _done(
-        services.extend_request,
+        info_requests.extend_request,
         item,
         form,
         days=form.day_count,
@@ -270,7 +272,7 @@ def request_supplement(request_id: int):
     item = _get(InfoRequest, request_id)
     form = SupplementForm()
     if form.validate_on_submit() and _done(
-        services.request_supplement, item, form, note=form.note.data
+        info_requests.request_supplement, item, form, note=form.note.data
     ):
         return _back("admin.request_detail", "已登记补正告知，计时停止。", request_id=item.id)
     return _request_page(item, status=400, supplement=form)
@@ -282,7 +284,7 @@ def request_consult(request_id: int):
     item = _get(InfoRequest, request_id)
     form = ConsultForm()
     if form.validate_on_submit() and _done(
-        services.start_consultation, item, form, note=form.note.data
+        info_requests.start_consultation, item, form, note=form.note.data
     ):
         return _back("admin.request_detail", "已登记征求第三方意见，计时暂停。", request_id=item.id)
     return _request_page(item, status=400, consult=form)
@@ -293,7 +295,7 @@ def request_resume(request_id: int):
     """The supplement or the third party's opinion arrived: the clock runs again."""
     item = _get(InfoRequest, request_id)
     form = ActionForm()
-    if form.validate_on_submit() and _done(services.resume, item, form):
+    if form.validate_on_submit() and _done(info_requests.resume, item, form):
         return _back("admin.request_detail", "已恢复计时，答复期限已更新。", request_id=item.id)
     return _request_page(item, status=400, resume=form)
 
@@ -304,7 +306,7 @@ def request_close(request_id: int):
     item = _get(InfoRequest, request_id)
     form = CloseForm()
     if form.validate_on_submit() and _done(
-        services.close_request, item, form, outcome=form.outcome.data, reply=form.reply.data
+        info_requests.close_request, item, form, outcome=form.outcome.data, reply=form.reply.data
     ):
         return _back("admin.request_detail", "申请已办结。", request_id=item.id)
     return _request_page(item, status=400, close=form)

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from portal import search
 from portal.errors import expired_form
 from portal.extensions import limiter
-from portal.interaction import deadlines, services
+from portal.interaction import deadlines, submissions
 from portal.interaction.forms import MessageForm, RequestForm, TrackForm
 from portal.interaction.models import (
     MESSAGE_STATUSES,
@@ -78,7 +78,7 @@ def new_message():
             name: form[name].data
             for name in ("subject", "content", "category", "name", "contact", "consent")
         }
-        submission = services.submit_message(
+        submission = submissions.submit_message(
             fields, form_token=form.form_token.data, quarantine=form.trap()
         )
         return render_template("interaction/submitted.html", submission=submission, what="留言")
@@ -104,12 +104,12 @@ def new_request():
     """Apply for government information (依申请公开)."""
     form = RequestForm()
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in services.REQUEST_FIELDS}
+        fields = {name: form[name].data for name in submissions.REQUEST_FIELDS}
         if fields["applicant_type"] == "organisation":
             fields["id_type"] = "统一社会信用代码"
         else:
             fields["organisation_type"] = None
-        submission = services.submit_request(
+        submission = submissions.submit_request(
             fields, form_token=form.form_token.data, quarantine=form.trap()
         )
         return render_template("interaction/submitted.html", submission=submission, what="申请")
@@ -137,7 +137,7 @@ def track():
     item = None
     not_found = False
     if form.validate_on_submit():
-        item = services.track(form.tracking_no.data, form.code.data)
+        item = submissions.track(form.tracking_no.data, form.code.data)
         not_found = item is None
     return _track_page(
         form, item, not_found, 400 if request.method == "POST" and form.errors else 200

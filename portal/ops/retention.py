@@ -38,7 +38,7 @@ from portal.auth.actor import SYSTEM, Actor, Permission, require
 from portal.consultations.models import Opinion
 from portal.database import unit_of_work
 from portal.extensions import db
-from portal.interaction import deadlines, privacy, services
+from portal.interaction import deadlines, handling, privacy
 from portal.interaction.models import InfoRequest, Message
 from portal.states import MessageStatus, RequestStatus
 from portal.timeutil import utcnow
@@ -199,7 +199,7 @@ def mask_text(text: str | None, own: dict[str, Any]) -> str | None:
 def _own(item: Message | InfoRequest | Opinion) -> dict[str, Any]:
     if isinstance(item, Opinion):
         return {"name": item.name, "contacts": [item.contact] if item.contact else []}
-    own = services.own_details(item)
+    own = handling.own_details(item)
     if own["name"] == PURGED:
         own["name"] = None
     return own

@@ -1,0 +1,146 @@
+"""What residents send: a message or an information request, stored once per form, and
+the tracking number and query code that let them follow it (``track``)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.database import unit_of_work
+from portal.extensions import db
+from portal.interaction import deadlines
+from portal.interaction.models import InfoRequest, Message, RequestEvent
+from portal.states import MessageStatus, RequestEventKind
+from portal.timeutil import local_date, utcnow
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+CODE_LENGTH = 8
+
+
+APPLICANT = "applicant"  # the actor of a request's "received" event
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a resident gets back: the tracking number and the query code (shown once)."""
+
+    tracking_no: str
+    code: str
+    quarantined: bool
+
+
+def query_code(form_token: str) -> str:
+    """The query code of a submission, derived from its form token and the secret key.
+
+    Deriving it lets a double-submitted form show the same confirmation again without the
+    code ever being stored (only its hash is).
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, form_token.encode(), hashlib.sha256).digest()
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:CODE_LENGTH])
+
+
+def _next_tracking_no(model: type[Message] | type[InfoRequest], prefix: str) -> str:
+    year = local_date(utcnow()).year
+    head = f"{prefix}-{year}-"
+    highest = db.session.scalar(
+        sa.select(sa.func.max(model.tracking_no)).where(model.tracking_no.like(head + "%"))
+    )
+    serial = int(highest.rsplit("-", 1)[1]) + 1 if highest else 1
+    return f"{head}{serial:06d}"
+
+
+def _existing(model: type[Message] | type[InfoRequest], form_token: str):
+    return db.session.scalar(sa.select(model).where(model.form_token == form_token))
+
+
+def submit_message(
+    data: dict[str, Any], *, form_token: str, quarantine: str | None = None
+) -> Submission:
+    """Store a resident's message once per form token; returns its tracking number and code."""
+    with unit_of_work():
+        existing = _existing(Message, form_token)
+        if existing is None:
+            existing = Message(
+                tracking_no=_next_tracking_no(Message, "LY"),
+                code_hash=generate_password_hash(query_code(form_token)),
+                form_token=form_token,
+                subject=data["subject"],
+                content=data["content"],
+                category=data["category"],
+                name=data.get("name") or None,
+                contact=data.get("contact") or None,
+                consent=bool(data.get("consent")),
+                status=MessageStatus.RECEIVED,
+                quarantined=quarantine is not None,
+                quarantine_reason=quarantine,
+            )
+            db.session.add(existing)
+    return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
+
+
+def submit_request(
+    data: dict[str, Any], *, form_token: str, quarantine: str | None = None
+) -> Submission:
+    """Store an information request once per form token and start its statutory clock."""
+    with unit_of_work():
+        existing = _existing(InfoRequest, form_token)
+        if existing is None:
+            now = utcnow()
+            existing = InfoRequest(
+                tracking_no=_next_tracking_no(InfoRequest, "YSQ"),
+                code_hash=generate_password_hash(query_code(form_token)),
+                form_token=form_token,
+                received_at=now,
+                quarantined=quarantine is not None,
+                quarantine_reason=quarantine,
+                **{k: data.get(k) or None for k in REQUEST_FIELDS},
+            )
+            existing.events.append(
+                RequestEvent(kind=RequestEventKind.RECEIVED, day=local_date(now), actor=APPLICANT)
+            )
+            deadlines.refresh_request(existing)
+            db.session.add(existing)
+    return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
+
+
+REQUEST_FIELDS = (
+    "applicant_type",
+    "organisation_type",
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "email",
+    "address",
+    "description",
+    "purpose",
+    "medium",
+    "delivery",
+)
+
+
+def track(tracking_no: str, code: str) -> Message | InfoRequest | None:
+    """The message or request with this number if the code matches; None otherwise.
+
+    A wrong code and an unknown number look the same, so numbers cannot be probed.
+    """
+    tracking_no = (tracking_no or "").strip().upper()
+    model = InfoRequest if tracking_no.startswith("YSQ-") else Message
+    item = db.session.scalar(sa.select(model).where(model.tracking_no == tracking_no))
+    code = (code or "").strip().upper()
+    if item is None:
+        check_password_hash(DUMMY_HASH, code)  # same work either way
+        return None
+    return item if check_password_hash(item.code_hash, code) else None
+
+
+DUMMY_HASH = generate_password_hash("not-a-real-code")

@@ -14,7 +14,7 @@ from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.columns import UTCDateTime
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 #: What each action is called on the audit page.
@@ -85,7 +85,7 @@ TARGET_TYPES = {
 }
 
 
-class AuditRecord(db.Model):
+class AuditRecord(Model):
     """One action: actor, action, target, details, UTC time and the client's IP address."""
 
     __tablename__ = "audit_record"

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.columns import UTCDateTime
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import SHANGHAI, utcnow
 
 
-class DocumentChange(db.Model):
+class DocumentChange(Model):
     """The change log: one row per committed document change, in commit order.
 
     Written by the publishing service in the same transaction as the change itself, so

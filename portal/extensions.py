@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -22,6 +24,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # mypy cannot take an attribute of an instance as a base class (python/mypy#8603), so it
+    # is shown what db.Model is built from: Flask-SQLAlchemy's model mixin over Base.
+    from flask_sqlalchemy.model import Model as _FSAModel
+
+    class Model(_FSAModel, Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model  # the base class of every model
 migrate = Migrate()
 csrf = CSRFProtect()
 # Per-client limits on resident forms; the client address is the socket peer unless

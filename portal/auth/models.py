@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.columns import UTCDateTime
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 ROLES = {
@@ -19,7 +19,7 @@ ROLES = {
 }
 
 
-class User(db.Model):
+class User(Model):
     """A member of staff who signs in to the back office."""
 
     __tablename__ = "staff_user"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.columns import UTCDateTime
-from portal.extensions import db
+from portal.extensions import Model
 from portal.states import OPINION_LABELS, OpinionStatus, status_type
 from portal.timeutil import utcnow
 
@@ -25,7 +25,7 @@ ADOPTION_FIELDS: dict[str, str] = {
 }
 
 
-class Question(db.Model):
+class Question(Model):
     """One structured question of a consultation: single choice, multiple choice or text."""
 
     __tablename__ = "consultation_question"
@@ -62,7 +62,7 @@ class Question(db.Model):
         return f"q{self.id}"
 
 
-class Opinion(db.Model):
+class Opinion(Model):
     """One resident's opinion on a consultation; public only once staff publish it, masked.
 
     ``answers`` maps a question id (as a string) to the chosen option index (single), a

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.columns import UTCDateTime
 from portal.documents import content_types
-from portal.extensions import db
+from portal.extensions import Model
 from portal.states import DocumentStatus, status_type
 from portal.timeutil import utcnow
 
 
-class Document(db.Model):
+class Document(Model):
     """One published (or not yet published) item of any kind."""
 
     __tablename__ = "document"
@@ -88,7 +88,7 @@ class Document(db.Model):
         return self.status in {DocumentStatus.PUBLISHED, DocumentStatus.WITHDRAWN}
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file attached to a document, stored under the upload folder by content hash."""
 
     __tablename__ = "attachment"
@@ -117,7 +117,7 @@ class Attachment(db.Model):
         return url_for("public.attachment", attachment_id=self.id, filename=self.filename)
 
 
-class DocumentRevision(db.Model):
+class DocumentRevision(Model):
     """One recorded change of a document: who did what, and the document as it then was."""
 
     __tablename__ = "document_revision"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.columns import UTCDateTime
-from portal.extensions import db
+from portal.extensions import Model
 from portal.interaction.clock import RequestClock, replay
 from portal.states import (
     MESSAGE_LABELS,
@@ -57,7 +57,7 @@ OUTCOMES: dict[str, str] = {
 }
 
 
-class Message(db.Model):
+class Message(Model):
     """A resident's public message; shown publicly only once answered and approved."""
 
     __tablename__ = "message"
@@ -93,7 +93,7 @@ class Message(db.Model):
         return f"<Message {self.tracking_no} {self.status}>"
 
 
-class InfoRequest(db.Model):
+class InfoRequest(Model):
     """An application for government information (政府信息公开条例 Art. 29); never public.
 
     Its life is ``events``; ``status``, ``receipt_date`` and ``due_date`` are what
@@ -161,7 +161,7 @@ class InfoRequest(db.Model):
         return self.clock.supplement_note
 
 
-class RequestEvent(db.Model):
+class RequestEvent(Model):
     """One thing that happened to an information request (Alaveteli's info_request_events).
 
     ``day`` is the day it took effect (Asia/Shanghai), which staff may give for something that

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.columns import UTCDateTime
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 # Column groups and result columns exactly as Table 四 of 国办公开办函〔2021〕30号 words them.
@@ -31,7 +31,7 @@ REVIEW_FIELDS: dict[str, str] = {
 }
 
 
-class ReviewLitigationFigures(db.Model):
+class ReviewLitigationFigures(Model):
     """One year's 行政复议 / 行政诉讼 figures about information disclosure (one row per year)."""
 
     __tablename__ = "review_litigation_figures"

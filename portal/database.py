@@ -17,10 +17,11 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
 
 from portal.extensions import db
 
-T = TypeVar("T")
+T = TypeVar("T", bound=DeclarativeBase)
 
 IMMEDIATE = "portal_immediate"
 _WRITE_LOCK_KEY = 0x5D0C  # advisory lock id shared by all portal writers

@@ -10,6 +10,7 @@ from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError, UnsupportedMediaType
+from werkzeug.wrappers import Response as BaseResponse
 
 
 class PortalError(Exception):
@@ -104,8 +105,8 @@ def json_error(
     code: int,
     message: str | None = None,
     field: str | None = None,
-    response: Response | None = None,
-) -> Response:
+    response: BaseResponse | None = None,
+) -> BaseResponse:
     """The API's one error shape: ``{"error": {"code", "message", "field"?}}``.
 
     ``response`` (e.g. a 405's, with its ``Allow`` header) is reused when given.

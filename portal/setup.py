@@ -24,10 +24,10 @@ def prepare_demo(app: Flask) -> None:
         upgrade(directory=app.extensions["migrate"].directory)
         root = Path(app.config["CONTENT_DIR"]).resolve()
         if root.is_dir():
-            report = loader.load_directory(root)
-            for line in report.errors:
+            loaded = loader.load_directory(root)
+            for line in loaded.errors:
                 click.echo(f"Content FAILED {line}", err=True)
-            click.echo(f"Content from {root}: {report.summary()}")
+            click.echo(f"Content from {root}: {loaded.summary()}")
             added = load_examples(root / "messages.yaml")
             if added:
                 click.echo(f"Added {added} example public messages (示例).")
@@ -39,8 +39,8 @@ def prepare_demo(app: Flask) -> None:
             click.echo(f"Building the search index in {index.root} ...")
             click.echo(f"Indexed {search.rebuild()} documents.")
         else:
-            report = search.verify()
-            if not report.ok:
+            checked = search.verify()
+            if not checked.ok:
                 click.echo("Search index out of step with the database; repairing.")
-                index.fix(report)
+                index.fix(checked)
     click.echo(f"Ready in {time.perf_counter() - started:.1f} s.")

@@ -66,17 +66,16 @@ def parse_local(value: date | datetime | str) -> datetime:
         parsed = datetime.combine(value, time(9, 0))
     elif isinstance(value, str):
         text = value.strip().replace("T", " ")
-        parsed = None
+        found: datetime | None = None
         for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
             try:
-                parsed = datetime.strptime(text, fmt)
+                found = datetime.strptime(text, fmt)
                 break
             except ValueError:
                 continue
-        if parsed is None:
+        if found is None:
             raise ValueError(value)
-        if len(text) == 10:
-            parsed = parsed.replace(hour=9)
+        parsed = found.replace(hour=9) if len(text) == 10 else found
     else:
         raise ValueError(value)
     if parsed.tzinfo is None:

@@ -7,7 +7,7 @@ ORM updates and deletes of audit records.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import abort, render_template, request
@@ -16,21 +16,10 @@ from portal.audit import ACTIONS, TARGET_TYPES, AuditRecord
 from portal.auth.blueprint import bp
 from portal.extensions import db
 from portal.timeutil import local_midnight_utc
-from portal.web.args import page_arg, text_arg
+from portal.web.args import date_arg, page_arg, text_arg
 from portal.web.pagination import Page
 
 PER_PAGE = 50
-
-
-def _day(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
 
 
 @bp.get("/audit")
@@ -40,7 +29,7 @@ def audit():
     action = request.args.get("action", "")
     target_type = request.args.get("target_type", "")
     target_id = request.args.get("target_id", "").strip()
-    since, until = _day("from"), _day("to")
+    since, until = date_arg("from", years=(2000, 2100)), date_arg("to", years=(2000, 2100))
     page = page_arg()
 
     conditions: list[sa.ColumnElement[bool]] = []

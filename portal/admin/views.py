@@ -34,7 +34,7 @@ def dashboard_counts() -> Dashboard:
     """What staff must act on, counted from the records by the deadline rules."""
     today = local_date(utcnow())
 
-    def count(model: type, *where: sa.ColumnElement[bool]) -> int:
+    def count(model: type[Document | Message | InfoRequest], *where: sa.ColumnElement[bool]) -> int:
         return db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)) or 0
 
     return Dashboard(

@@ -247,7 +247,7 @@ def _handler(operation: Operation, view: View) -> Callable[..., Response]:
             response.add_etag()
         if operation.conditional:
             response.headers["Cache-Control"] = CACHE_CONTROL
-            response = response.make_conditional(request)
+            response.make_conditional(request)  # in place
         return response
 
     return handle

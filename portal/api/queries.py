@@ -92,19 +92,7 @@ def list_documents(
     """A page of published documents (newest first, or best first for ``q``) and the total."""
     if filters.q and filters.q.strip():
         return _search_documents(filters, page, per_page)
-    conditions = _conditions(filters)
-    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
-    if (page - 1) * per_page >= total:
-        return [], total
-    items = db.session.scalars(
-        sa.select(Document)
-        .options(load_only(*LIST_COLUMNS))
-        .where(*conditions)
-        .order_by(Document.published_at.desc(), Document.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return list(items), total
+    return catalog.newest_first(_conditions(filters), page, per_page, LIST_COLUMNS)
 
 
 def topic_counts() -> dict[str, int]:
@@ -114,7 +102,9 @@ def topic_counts() -> dict[str, int]:
             sa.select(Document.topic, sa.func.count(Document.id))
             .where(Document.status == "published")
             .group_by(Document.topic)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {code: by_name.get(name, 0) for code, name in content_types.TOPICS}
 

@@ -88,7 +88,9 @@ def cross_origin(response):
 
 
 def _link(n: int, args: dict[str, Any]) -> str:
-    query = {k: request.args[k] for k in args if k != "page" and request.args.get(k, "") != ""}
+    query: dict[str, Any] = {
+        k: request.args[k] for k in args if k != "page" and request.args.get(k, "") != ""
+    }
     if n > 1:
         query["page"] = str(n)
     return absolute(url_for(request.endpoint or "", **(request.view_args or {}), **query))

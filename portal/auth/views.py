@@ -50,7 +50,9 @@ def login():
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data, form.code.data)
+        user = accounts.authenticate(
+            form.username.data or "", form.password.data or "", form.code.data or ""
+        )
         if user is not None:
             version = accounts.start_session(user)
             session.clear()
@@ -58,7 +60,7 @@ def login():
             _audit(user.username, "login", user.id)
             return redirect(_next_page(request.args.get("next", "")))
         failed = True
-        _audit("anonymous", "login_failed", username=form.username.data[:50])
+        _audit("anonymous", "login_failed", username=(form.username.data or "")[:50])
     status = 401 if failed else (400 if form.errors else 200)
     return render_template("admin/login.html", form=form, failed=failed), status
 

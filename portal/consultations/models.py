@@ -14,7 +14,7 @@ from portal.states import OPINION_LABELS, OpinionStatus, status_type
 from portal.timeutil import utcnow
 
 QUESTION_TYPES: dict[str, str] = {"single": "单选", "multiple": "多选", "text": "填空"}
-OPINION_STATUSES: dict[str, str] = dict(OPINION_LABELS)
+OPINION_STATUSES: dict[str, str] = dict(OPINION_LABELS.items())
 #: How the office dealt with an opinion, as the result (结果反馈) counts it.
 ADOPTION: dict[str, str] = {"adopted": "采纳", "partly": "部分采纳", "rejected": "未采纳"}
 #: The consultation's registry field holding each adoption count once the result is out.

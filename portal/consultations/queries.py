@@ -98,7 +98,9 @@ def adoption(doc: Document) -> Adoption:
             sa.select(Opinion.adoption, sa.func.count(Opinion.id))
             .where(Opinion.document_id == doc.id, COUNTED)
             .group_by(Opinion.adoption)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     undecided = sum(n for code, n in rows.items() if code not in ADOPTION)
     return Adoption(

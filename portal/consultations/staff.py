@@ -288,7 +288,7 @@ def consultation_result(consultation_id: int):
     if not form.validate_on_submit():
         return _result_page(doc, form, 400)
     try:
-        services.publish_result(doc, summary=form.result_summary.data, actor=current_actor())
+        services.publish_result(doc, summary=form.result_summary.data or "", actor=current_actor())
     except InvalidTransition as exc:
         form.form_errors.append(str(exc))
         return _result_page(doc, form, 409)
@@ -336,7 +336,7 @@ def opinion_publish(opinion_id: int):
     form = PublishOpinionForm()
     if form.validate_on_submit():
         try:
-            services.publish_opinion(item, content=form.content.data, actor=current_actor())
+            services.publish_opinion(item, content=form.content.data or "", actor=current_actor())
         except ValidationError as exc:
             form.content.errors = [*form.content.errors, *exc.errors.values()]
         else:
@@ -362,7 +362,7 @@ def opinion_hide(opinion_id: int):
     if not form.validate_on_submit():
         return _to_opinion(item, "未能设为不公开：" + "；".join(_messages(form)))
     try:
-        services.hide_opinion(item, reason=form.reason.data, actor=current_actor())
+        services.hide_opinion(item, reason=form.reason.data or "", actor=current_actor())
     except (InvalidTransition, ValidationError) as exc:
         return _to_opinion(item, "未能设为不公开：" + _reason(exc))
     return _to_opinion(item, "意见已设为不公开。")
@@ -377,7 +377,7 @@ def opinion_adopt(opinion_id: int):
         return _to_opinion(item, "未能登记：" + "；".join(_messages(form)))
     try:
         services.adopt_opinion(
-            item, decision=form.decision.data, note=form.note.data, actor=current_actor()
+            item, decision=form.decision.data, note=form.note.data or "", actor=current_actor()
         )
     except (InvalidTransition, ValidationError) as exc:
         return _to_opinion(item, "未能登记：" + _reason(exc))

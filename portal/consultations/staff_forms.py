@@ -19,7 +19,7 @@ from wtforms.validators import Length
 
 from portal.consultations.models import ADOPTION, QUESTION_TYPES
 from portal.consultations.services import MAX_QUESTIONS, REASON_MAX
-from portal.web.forms import ActionForm, options
+from portal.web.forms import ActionForm, PortalForm, options
 
 #: Empty question slots offered below the existing questions.
 BLANK_SLOTS = 3
@@ -50,7 +50,7 @@ class QuestionForm(Form):
 class QuestionsForm(ActionForm):
     questions = FieldList(FormField(QuestionForm), max_entries=MAX_QUESTIONS + BLANK_SLOTS)
 
-    class Meta:
+    class Meta(PortalForm.Meta):
         def bind_field(self, form, unbound_field, options):
             # FieldList and FormField take no filters (PortalForm adds one to every field); the
             # service strips control characters from each question itself.

@@ -38,7 +38,7 @@ def submit(slug: str):
                 doc,
                 form.fields(),
                 raw_answers=form.raw_answers(),
-                form_token=form.form_token.data,
+                form_token=form.form_token.data or "",
                 quarantine=form.trap(),
             )
         except InvalidTransition as exc:  # it closed while the form was being sent

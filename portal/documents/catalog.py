@@ -56,19 +56,34 @@ def list_documents(
     kind: str, *, page: int, per_page: int, year: int | None = None, topic: str | None = None
 ) -> Page:
     """Published documents of ``kind``, newest first; raises ``PageOutOfRange``."""
-    conditions = _filtered(kind, year, topic)
-    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
-    if page < 1 or (page - 1) * per_page >= max(total, 1):
+    if page < 1:
         raise PageOutOfRange(page)
+    items, total = newest_first(_filtered(kind, year, topic), page, per_page)
+    if (page - 1) * per_page >= max(total, 1):
+        raise PageOutOfRange(page)
+    return Page(items, page, per_page, total)
+
+
+def newest_first(
+    conditions: list[sa.ColumnElement[bool]],
+    page: int,
+    per_page: int,
+    columns: tuple[Any, ...] = LIST_COLUMNS,
+) -> tuple[list[Document], int]:
+    """Page ``page`` of the documents meeting ``conditions``, newest first (``columns``
+    only), and how many meet them; an empty list past the end."""
+    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
+    if (page - 1) * per_page >= total:
+        return [], total
     items = db.session.scalars(
         sa.select(Document)
-        .options(load_only(*LIST_COLUMNS))
+        .options(load_only(*columns))
         .where(*conditions)
         .order_by(Document.published_at.desc(), Document.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(list(items), page, per_page, total)
+    return list(items), total
 
 
 def filter_options(kind: str) -> dict[str, Any]:
@@ -84,7 +99,9 @@ def filter_options(kind: str) -> dict[str, Any]:
             sa.select(Document.topic, sa.func.count(Document.id))
             .where(Document.kind == kind, Document.status == "published")
             .group_by(Document.topic)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     topics = [
         (code, name, topic_counts[name])

@@ -36,7 +36,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
 TOPIC_BY_CODE = dict(TOPICS)
 TOPIC_CODE_BY_NAME = {name: code for code, name in TOPICS}
 
-STATUSES: dict[str, str] = dict(DOCUMENT_LABELS)
+STATUSES: dict[str, str] = dict(DOCUMENT_LABELS.items())
 
 
 class FieldError(ValueError):
@@ -119,7 +119,8 @@ class Field:
             raise FieldError("应为不小于 0 的金额")
         if number >= MAX_AMOUNT:
             raise FieldError("金额过大，请核对（单位为元）")
-        if number.as_tuple().exponent < -2:  # type: ignore[operator]
+        exponent = number.as_tuple().exponent  # an int: the number is finite
+        if isinstance(exponent, int) and exponent < -2:
             raise FieldError("金额最多两位小数")
         return f"{number:.2f}"
 

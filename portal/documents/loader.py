@@ -243,9 +243,10 @@ def _load_all(root: Path) -> LoadReport:
                 outcome = load_file(parsed)
         except (LoadError, ValidationError, InvalidTransition) as exc:
             report.failed += 1
-            message = exc.errors if isinstance(exc, ValidationError) else exc
-            if isinstance(message, dict):
-                message = "；".join(message.values())
+            if isinstance(exc, ValidationError):
+                message = "；".join(exc.errors.values())
+            else:
+                message = str(exc)
             report.errors.append(f"{relative}: {message}")
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)

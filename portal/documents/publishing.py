@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
+from flask.globals import app_ctx
 
 from portal import audit
 from portal.auth.actor import Actor, Permission, require
@@ -215,7 +216,7 @@ def _changed(doc: Document, action: str) -> Document:
 def _announce() -> None:
     """Tell subscribers about every document change of the transaction just committed."""
     events = db.session.info.pop(_PENDING_KEY, [])
-    app = current_app._get_current_object()
+    app = app_ctx.app
     batched = db.session.info.get(_BATCH_KEY)
     if batched is not None:
         batched.extend(events)
@@ -235,7 +236,7 @@ def batch() -> Iterator[None]:
     finally:
         events = db.session.info.pop(_BATCH_KEY, [])
         if events:
-            changes_committed.send(current_app._get_current_object(), changes=events)
+            changes_committed.send(app_ctx.app, changes=events)
 
 
 def may_edit(doc: Document, actor: Actor) -> bool:

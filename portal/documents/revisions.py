@@ -91,7 +91,7 @@ def _metadata(kind: str, snapshot: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((fld.label, _text(extra.get(fld.name))))
         known.add(fld.name)
     rows += [(name, _text(value)) for name, value in extra.items() if name not in known]
-    status = snapshot.get("status")
+    status = snapshot.get("status") or ""
     rows += [
         ("状态", STATUSES.get(status, _text(status))),
         ("发布时间", _published_at(snapshot.get("published_at"))),
@@ -117,12 +117,12 @@ def body_diff(old: str | None, new: str | None, context: int = CONTEXT_LINES) ->
     most ``MAX_ROWS`` rows are returned.
     """
     old, new = old or "", new or ""
-    sizes = {"old_chars": len(old), "new_chars": len(new)}
+    old_chars, new_chars = len(old), len(new)
     if old == new:
-        return BodyDiff([], **sizes)
+        return BodyDiff([], old_chars, new_chars)
     a, b = old.splitlines(), new.splitlines()
     if max(len(a), len(b)) > MAX_LINES or max(len(old), len(new)) > MAX_CHARS:
-        return BodyDiff([], compared=False, **sizes)
+        return BodyDiff([], old_chars, new_chars, compared=False)
     lines: list[DiffLine] = []
     matcher = difflib.SequenceMatcher(None, a, b)
     for number, group in enumerate(matcher.get_grouped_opcodes(context)):
@@ -135,5 +135,6 @@ def body_diff(old: str | None, new: str | None, context: int = CONTEXT_LINES) ->
             lines += [DiffLine("del", i + 1, None, a[i]) for i in range(i1, i2)]
             lines += [DiffLine("ins", None, j + 1, b[j]) for j in range(j1, j2)]
     if not any(line.op in {"del", "ins"} for line in lines):
-        return BodyDiff([], **sizes)  # only line endings differ
-    return BodyDiff(lines[:MAX_ROWS], omitted=max(0, len(lines) - MAX_ROWS), **sizes)
+        return BodyDiff([], old_chars, new_chars)  # only line endings differ
+    omitted = max(0, len(lines) - MAX_ROWS)
+    return BodyDiff(lines[:MAX_ROWS], old_chars, new_chars, omitted=omitted)

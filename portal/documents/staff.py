@@ -4,7 +4,6 @@ revision history and diffs. Every write goes through ``portal.publishing``."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
@@ -12,7 +11,6 @@ from flask import (
     current_app,
     render_template,
     request,
-    send_file,
 )
 from sqlalchemy.orm import defer, selectinload
 
@@ -21,6 +19,7 @@ from portal.database import unit_of_work
 from portal.documents import content_types, publishing, revisions, uploads
 from portal.documents import staff_forms as forms
 from portal.documents.models import Attachment, Document, DocumentRevision
+from portal.documents.publishing import AttachmentFile
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.markdown import render
@@ -132,6 +131,7 @@ def _save(form, doc: Document | None, kind: str):
         errors = {name: errs[0] for name, errs in form.errors.items()} if form.errors else {}
         errors.update(upload_errors)
         data = forms.submitted_data(form)
+        attachments: list[AttachmentFile] | None
         if doc is None:
             attachments = new_files
         else:
@@ -309,11 +309,4 @@ def document_attachment(doc_id: int, attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.document_id != doc_id:
         abort(404)
-    path = Path(current_app.config["UPLOAD_DIR"]) / item.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=item.mime_type, as_attachment=True, download_name=item.filename
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.send_attachment(item)

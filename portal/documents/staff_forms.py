@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from flask import current_app, request
 from wtforms import Field as FormField
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from portal.documents import uploads
@@ -24,7 +24,7 @@ from portal.documents.content_types import COMMON_FIELDS, REGISTRY, Field
 from portal.documents.models import Document
 from portal.documents.publishing import AttachmentFile
 from portal.text import CONTROL_CHARS
-from portal.web.forms import ActionForm
+from portal.web.forms import ActionForm, options
 
 #: How many files one save may add (each with its own title).
 UPLOAD_SLOTS = 3
@@ -72,8 +72,7 @@ def _form_field(fld: Field, label: str) -> FormField:
         attrs["rows"] = 3
         return TextAreaField(label, render_kw=attrs)
     if fld.type == "choice":
-        choices = [SelectChoice("", "请选择")]
-        choices += [SelectChoice(c, CHOICE_LABELS.get(c, c)) for c in fld.choices]
+        choices = options(("", "请选择"), *[(c, CHOICE_LABELS.get(c, c)) for c in fld.choices])
         return SelectField(label, choices=choices, validate_choice=False, render_kw=attrs)
     if fld.type == "date":
         attrs["type"] = "date"

@@ -15,8 +15,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Response, abort, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
+from portal.documents.models import Attachment
 from portal.text import FORMAT_CHARS
 
 
@@ -194,3 +196,16 @@ def receive(upload: FileStorage, folder: Path, max_mb: float) -> Received:
         path.unlink(missing_ok=True)
         raise
     return Received(path, safe_filename(shown, file_type), file_type, size)
+
+
+def send_attachment(item: Attachment) -> Response:
+    """The attachment's file as a download (never shown inline; its type was checked from
+    its bytes when stored); 404 when the file is missing."""
+    path = Path(current_app.config["UPLOAD_DIR"]) / item.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=item.mime_type, as_attachment=True, download_name=item.filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request
 
 from portal import timeutil
-from portal.documents import catalog, content_types
+from portal.documents import catalog, content_types, uploads
 from portal.documents.models import Attachment, Document
 from portal.extensions import db
 from portal.web.args import int_arg, page_arg
@@ -115,11 +114,4 @@ def attachment(attachment_id: int, filename: str):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.filename != filename or not item.document.is_public:
         abort(404)
-    path = Path(current_app.config["UPLOAD_DIR"]) / item.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=item.mime_type, as_attachment=True, download_name=item.filename
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.send_attachment(item)

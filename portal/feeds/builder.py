@@ -104,7 +104,7 @@ def _entry(fg: FeedGenerator, doc: Document, fmt: str) -> None:
     result = (doc.extra or {}).get("result_summary")
     if result:  # a consultation's published result (结果反馈) comes first
         content = xml_safe(f"<h2>结果反馈</h2>\n{render(result)}") + content
-    if doc.status == "published":
+    if doc.status == "published" and doc.published_at is not None:
         entry.published(doc.published_at.astimezone(SHANGHAI))
     entry.updated(doc.updated_at.astimezone(SHANGHAI))
     if fmt == "atom":
@@ -139,7 +139,8 @@ def _fix_atom_enclosures(xml: bytes, documents: list[Document]) -> bytes:
     root = etree.fromstring(xml)
     for link in root.iter(f"{{{ATOM_NS}}}link"):
         attachment = wanted.get(link.get("href", ""))
-        if attachment is not None and link.getparent().tag == f"{{{ATOM_NS}}}entry":
+        parent = link.getparent()
+        if attachment is not None and parent is not None and parent.tag == f"{{{ATOM_NS}}}entry":
             link.set("rel", "enclosure")
             link.set("type", attachment.mime_type)
             link.set("length", str(attachment.size))

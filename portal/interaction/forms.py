@@ -122,11 +122,11 @@ class RequestForm(GuardedForm):
     def validate_id_number(self, field: StringField) -> None:
         try:
             if self.applicant_type.data == "organisation":
-                field.data = validators.credit_code(field.data)
+                field.data = validators.credit_code(field.data or "")
             elif self.id_type.data == "居民身份证":
-                field.data = validators.resident_id(field.data)
+                field.data = validators.resident_id(field.data or "")
             else:
-                field.data = field.data.strip()
+                field.data = (field.data or "").strip()
                 if not 5 <= len(field.data) <= 30:
                     raise ValueError("证件号码长度不正确")
         except ValueError as exc:
@@ -135,7 +135,7 @@ class RequestForm(GuardedForm):
 
     def validate_phone(self, field: StringField) -> None:
         try:
-            field.data = phone_number(field.data)
+            field.data = phone_number(field.data or "")
         except ValueError as exc:
             raise ValidationError(f"联系电话：{exc}") from None
 

@@ -6,6 +6,7 @@ Nothing here writes. Personal data leaves this module masked unless a view is bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -149,11 +150,11 @@ class Listing:
         return self.found.total
 
 
-def _search(column: sa.ColumnElement[str], q: str) -> sa.ColumnElement[bool]:
+def _search(column: sa.SQLColumnExpression[str], q: str) -> sa.ColumnElement[bool]:
     return column.contains(q.strip().upper(), autoescape=True)
 
 
-def _count(model: type, *where: sa.ColumnElement[bool]) -> int:
+def _count(model: type[Message | InfoRequest], *where: sa.ColumnElement[bool]) -> int:
     return db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)) or 0
 
 
@@ -161,47 +162,65 @@ def message_list(
     *, view: str, category: str, q: str, page: int, per_page: int, today: date
 ) -> Listing:
     """Messages in ``view``, open ones first by due date (404 past the last page)."""
+    by_view: dict[str, list[sa.ColumnElement[bool]]] = {
+        "open": [Message.status == MessageStatus.RECEIVED],
+        "answered": [Message.status == MessageStatus.ANSWERED],
+        "published": [Message.published.is_(True)],
+    }
     where: list[sa.ColumnElement[bool]] = [
         Message.quarantined.is_(view == "quarantined"),
-        *{
-            "open": [Message.status == MessageStatus.RECEIVED],
-            "answered": [Message.status == MessageStatus.ANSWERED],
-            "published": [Message.published.is_(True)],
-        }.get(view, []),
+        *by_view.get(view, []),
     ]
     if category:
         where.append(Message.category == category)
     if q:
         where.append(_search(Message.tracking_no, q))
     # The due date grows with the time received, so sorting by it sorts by due date.
-    open_ = Message.status == MessageStatus.RECEIVED
-    query = (
-        sa.select(Message)
-        .where(*where)
-        .order_by(
-            sa.case((open_, 0), else_=1),
-            sa.case((open_, Message.received_at), else_=None),
-            Message.received_at.desc(),
-            Message.id,
-        )
-    )
-    found = paginate(
-        query, page, per_page, count=sa.select(sa.func.count(Message.id)).where(*where)
-    )
-    rows = [
-        Row(
+    return _listing(
+        Message,
+        where,
+        Message.status == MessageStatus.RECEIVED,
+        Message.received_at,
+        page,
+        per_page,
+        lambda m: Row(
             item=m,
             excerpt=excerpt(m.subject, handling.own_details(m)),
             who=applicant_name(m),
             contact=masked_contact(m.contact),
             status=MESSAGE_STATUSES.get(m.status, m.status),
             deadline=message_deadline(m, today),
+        ),
+    )
+
+
+def _listing(
+    model: type[Message] | type[InfoRequest],
+    where: list[sa.ColumnElement[bool]],
+    open_: sa.ColumnElement[bool],
+    due: sa.SQLColumnExpression[Any],
+    page: int,
+    per_page: int,
+    row: Callable[[Any], Row],
+) -> Listing:
+    """One page of an inbox list: open items first, the soonest ``due`` on top, then the
+    rest newest first; and how many the system held back."""
+    query = (
+        sa.select(model)
+        .where(*where)
+        .order_by(
+            sa.case((open_, 0), else_=1),
+            sa.case((open_, due), else_=None),
+            due.desc(),
+            model.id,
         )
-        for m in found.items
-    ]
+    )
+    if model is InfoRequest:
+        query = query.options(selectinload(InfoRequest.events))
+    found = paginate(query, page, per_page, count=sa.select(sa.func.count(model.id)).where(*where))
     return Listing(
-        Page(rows, found.page, found.per_page, found.total),
-        _count(Message, Message.quarantined.is_(True)),
+        Page([row(item) for item in found.items], found.page, found.per_page, found.total),
+        _count(model, model.quarantined.is_(True)),
     )
 
 
@@ -221,35 +240,21 @@ def request_list(*, view: str, q: str, page: int, per_page: int, today: date) ->
         where.append(InfoRequest.status == view)
     if q:
         where.append(_search(InfoRequest.tracking_no, q))
-    open_ = InfoRequest.status != RequestStatus.CLOSED
-    query = (
-        sa.select(InfoRequest)
-        .options(selectinload(InfoRequest.events))
-        .where(*where)
-        .order_by(
-            sa.case((open_, 0), else_=1),
-            sa.case((open_, InfoRequest.due_date), else_=None),
-            InfoRequest.due_date.desc(),
-            InfoRequest.id,
-        )
-    )
-    found = paginate(
-        query, page, per_page, count=sa.select(sa.func.count(InfoRequest.id)).where(*where)
-    )
-    rows = [
-        Row(
+    return _listing(
+        InfoRequest,
+        where,
+        InfoRequest.status != RequestStatus.CLOSED,
+        InfoRequest.due_date,
+        page,
+        per_page,
+        lambda r: Row(
             item=r,
             excerpt=excerpt(r.description, handling.own_details(r)),
             who=applicant_name(r),
             contact=masked_contact(r.phone),
             status=REQUEST_STATUSES.get(r.status, r.status),
             deadline=request_deadline(r, today),
-        )
-        for r in found.items
-    ]
-    return Listing(
-        Page(rows, found.page, found.per_page, found.total),
-        _count(InfoRequest, InfoRequest.quarantined.is_(True)),
+        ),
     )
 
 

@@ -23,8 +23,8 @@ from portal.timeutil import utcnow
 MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
 # Kinds of 法人或其他组织, exactly the applicant columns of the annual report's Table 三.
 ORGANISATION_TYPES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
-MESSAGE_STATUSES: dict[str, str] = dict(MESSAGE_LABELS)
-REQUEST_STATUSES: dict[str, str] = dict(REQUEST_LABELS)
+MESSAGE_STATUSES: dict[str, str] = dict(MESSAGE_LABELS.items())
+REQUEST_STATUSES: dict[str, str] = dict(REQUEST_LABELS.items())
 
 # Outcomes exactly as the rows of Table 三 of the annual report on government-information
 # disclosure (政府信息公开工作年度报告), so the report can be computed from the ledger.

@@ -89,8 +89,39 @@ def _csrf_only() -> None:
         abort(400)
 
 
-def _back(endpoint: str, notice: str, **ids: int):
+def _back(endpoint: str, notice: str, **ids: Any):
     return back_to(endpoint, notice, **ids)
+
+
+def _reveal(item: Message | InfoRequest, fields: list[str]) -> None:
+    """Check the form's token and log that the handler saw ``fields`` in full."""
+    _csrf_only()
+    handling.reveal_personal_data(item, fields=fields, actor=current_actor())
+
+
+#: The request page's form slot for each action, so a refused form is shown again in place.
+FORM_CLASSES = {
+    "extend": ExtendForm,
+    "supplement": SupplementForm,
+    "consult": ConsultForm,
+    "resume": ActionForm,
+    "close": CloseForm,
+}
+
+
+def _request_action(
+    request_id: int,
+    slot: str,
+    service: Callable[..., Any],
+    notice: str,
+    arguments: Callable[[Any], dict[str, Any]],
+):
+    """One action on a request: its form, then the service; the page again on bad input."""
+    item = _get(InfoRequest, request_id)
+    form = FORM_CLASSES[slot]()
+    if form.validate_on_submit() and _done(service, item, form, **arguments(form)):
+        return _back("admin.request_detail", notice, request_id=item.id)
+    return _request_page(item, status=400, **{slot: form})
 
 
 # -- messages -------------------------------------------------------------------------
@@ -136,9 +167,7 @@ def message_detail(message_id: int):
 def message_reveal(message_id: int):
     """Show the sender's details in full on this one response; the reveal is logged."""
     message = _get(Message, message_id)
-    _csrf_only()
-    fields = inbox_data.message_detail(message, _today(), revealed=True).sensitive
-    handling.reveal_personal_data(message, fields=fields, actor=current_actor())
+    _reveal(message, inbox_data.message_detail(message, _today(), revealed=True).sensitive)
     return _message_page(message, revealed=True)
 
 
@@ -214,11 +243,7 @@ def requests():
 def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = False, **forms):
     today = _today()
     forms = {
-        "extend": ExtendForm(formdata=None),
-        "supplement": SupplementForm(formdata=None),
-        "consult": ConsultForm(formdata=None),
-        "resume": ActionForm(formdata=None),
-        "close": CloseForm(formdata=None),
+        **{slot: form_class(formdata=None) for slot, form_class in FORM_CLASSES.items()},
         "action": ActionForm(formdata=None),
         **forms,
     }
@@ -243,70 +268,65 @@ def request_detail(request_id: int):
 def request_reveal(request_id: int):
     """Show the applicant's details in full on this one response; the reveal is logged."""
     item = _get(InfoRequest, request_id)
-    _csrf_only()
-    fields = inbox_data.request_detail(item, _today(), revealed=True).sensitive
-    handling.reveal_personal_data(item, fields=fields, actor=current_actor())
+    _reveal(item, inbox_data.request_detail(item, _today(), revealed=True).sensitive)
     return _request_page(item, revealed=True)
 
 
 @bp.post("/requests/<id:request_id>/extend")
 def request_extend(request_id: int):
     """Extend the deadline once, with the reason and who approved it."""
-    item = _get(InfoRequest, request_id)
-    form = ExtendForm()
-    if form.validate_on_submit() and _done(
+    return _request_action(
+        request_id,
+        "extend",
         info_requests.extend_request,
-        item,
-        form,
-        days=form.day_count,
-        reason=form.reason.data,
-        approver=form.approver.data,
-    ):
-        return _back("admin.request_detail", "已延期，答复期限已更新。", request_id=item.id)
-    return _request_page(item, status=400, extend=form)
+        "已延期，答复期限已更新。",
+        lambda form: {
+            "days": form.day_count,
+            "reason": form.reason.data,
+            "approver": form.approver.data,
+        },
+    )
 
 
 @bp.post("/requests/<id:request_id>/supplement")
 def request_supplement(request_id: int):
     """Tell the applicant what to complete (补正); the clock stops until it arrives."""
-    item = _get(InfoRequest, request_id)
-    form = SupplementForm()
-    if form.validate_on_submit() and _done(
-        info_requests.request_supplement, item, form, note=form.note.data
-    ):
-        return _back("admin.request_detail", "已登记补正告知，计时停止。", request_id=item.id)
-    return _request_page(item, status=400, supplement=form)
+    return _request_action(
+        request_id,
+        "supplement",
+        info_requests.request_supplement,
+        "已登记补正告知，计时停止。",
+        lambda form: {"note": form.note.data},
+    )
 
 
 @bp.post("/requests/<id:request_id>/consult")
 def request_consult(request_id: int):
     """Record that a third party is being consulted; that time does not count."""
-    item = _get(InfoRequest, request_id)
-    form = ConsultForm()
-    if form.validate_on_submit() and _done(
-        info_requests.start_consultation, item, form, note=form.note.data
-    ):
-        return _back("admin.request_detail", "已登记征求第三方意见，计时暂停。", request_id=item.id)
-    return _request_page(item, status=400, consult=form)
+    return _request_action(
+        request_id,
+        "consult",
+        info_requests.start_consultation,
+        "已登记征求第三方意见，计时暂停。",
+        lambda form: {"note": form.note.data},
+    )
 
 
 @bp.post("/requests/<id:request_id>/resume")
 def request_resume(request_id: int):
     """The supplement or the third party's opinion arrived: the clock runs again."""
-    item = _get(InfoRequest, request_id)
-    form = ActionForm()
-    if form.validate_on_submit() and _done(info_requests.resume, item, form):
-        return _back("admin.request_detail", "已恢复计时，答复期限已更新。", request_id=item.id)
-    return _request_page(item, status=400, resume=form)
+    return _request_action(
+        request_id, "resume", info_requests.resume, "已恢复计时，答复期限已更新。", lambda form: {}
+    )
 
 
 @bp.post("/requests/<id:request_id>/close")
 def request_close(request_id: int):
     """Answer the request with its outcome, as counted in the annual report."""
-    item = _get(InfoRequest, request_id)
-    form = CloseForm()
-    if form.validate_on_submit() and _done(
-        info_requests.close_request, item, form, outcome=form.outcome.data, reply=form.reply.data
-    ):
-        return _back("admin.request_detail", "申请已办结。", request_id=item.id)
-    return _request_page(item, status=400, close=form)
+    return _request_action(
+        request_id,
+        "close",
+        info_requests.close_request,
+        "申请已办结。",
+        lambda form: {"outcome": form.outcome.data, "reply": form.reply.data},
+    )

@@ -53,7 +53,7 @@ class ExtendForm(PortalForm):
 
     @property
     def day_count(self) -> int:
-        return int(self.days.data)
+        return int(self.days.data or "")  # validate_days has checked it
 
 
 class SupplementForm(PortalForm):

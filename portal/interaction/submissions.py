@@ -134,8 +134,13 @@ def track(tracking_no: str, code: str) -> Message | InfoRequest | None:
     A wrong code and an unknown number look the same, so numbers cannot be probed.
     """
     tracking_no = (tracking_no or "").strip().upper()
-    model = InfoRequest if tracking_no.startswith("YSQ-") else Message
-    item = db.session.scalar(sa.select(model).where(model.tracking_no == tracking_no))
+    item: Message | InfoRequest | None
+    if tracking_no.startswith("YSQ-"):
+        item = db.session.scalar(
+            sa.select(InfoRequest).where(InfoRequest.tracking_no == tracking_no)
+        )
+    else:
+        item = db.session.scalar(sa.select(Message).where(Message.tracking_no == tracking_no))
     code = (code or "").strip().upper()
     if item is None:
         check_password_hash(DUMMY_HASH, code)  # same work either way

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, request
 
@@ -21,6 +24,7 @@ from portal.interaction.queries import message_stats
 from portal.states import MessageStatus
 from portal.timeutil import local_date, utcnow
 from portal.web.args import page_arg
+from portal.web.forms import GuardedForm
 from portal.web.pagination import paginate
 
 bp = Blueprint("interaction", __name__)
@@ -72,61 +76,70 @@ def no_store(response):
 @limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_message():
     """Leave a message; the confirmation shows a tracking number and query code."""
-    form = MessageForm()
-    if form.validate_on_submit():
-        fields = {
-            name: form[name].data
-            for name in ("subject", "content", "category", "name", "contact", "consent")
-        }
-        submission = submissions.submit_message(
-            fields, form_token=form.form_token.data, quarantine=form.trap()
-        )
-        return render_template("interaction/submitted.html", submission=submission, what="留言")
-    return _message_form(form, 400 if request.method == "POST" else 200)
+    return _submit(MessageForm(), MESSAGE_FORM, "留言", _store_message)
 
 
-def _message_form(form: MessageForm, status: int):
-    form.prepare()
-    return render_template("interaction/message_form.html", form=form), status
-
-
-@expired_form("interaction.new_message")
-def expired_message():
-    """The message form again, as typed, after its page expired (nothing was stored)."""
-    form = MessageForm()
-    form.expired = True
-    return _message_form(form, 400)
+def _store_message(form: MessageForm) -> submissions.Submission:
+    fields = {
+        name: form[name].data
+        for name in ("subject", "content", "category", "name", "contact", "consent")
+    }
+    return submissions.submit_message(
+        fields, form_token=form.form_token.data or "", quarantine=form.trap()
+    )
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 @limiter.limit(_request_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_request():
     """Apply for government information (依申请公开)."""
-    form = RequestForm()
+    return _submit(RequestForm(), REQUEST_FORM, "申请", _store_request)
+
+
+def _store_request(form: RequestForm) -> submissions.Submission:
+    fields = {name: form[name].data for name in submissions.REQUEST_FIELDS}
+    if fields["applicant_type"] == "organisation":
+        fields["id_type"] = "统一社会信用代码"
+    else:
+        fields["organisation_type"] = None
+    return submissions.submit_request(
+        fields, form_token=form.form_token.data or "", quarantine=form.trap()
+    )
+
+
+MESSAGE_FORM = "interaction/message_form.html"
+REQUEST_FORM = "interaction/request_form.html"
+
+
+def _submit(form: GuardedForm, template: str, what: str, store: Callable[[Any], Any]):
+    """Store a valid form and show the receipt; otherwise the form again, with its errors."""
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in submissions.REQUEST_FIELDS}
-        if fields["applicant_type"] == "organisation":
-            fields["id_type"] = "统一社会信用代码"
-        else:
-            fields["organisation_type"] = None
-        submission = submissions.submit_request(
-            fields, form_token=form.form_token.data, quarantine=form.trap()
-        )
-        return render_template("interaction/submitted.html", submission=submission, what="申请")
-    return _request_form(form, 400 if request.method == "POST" else 200)
+        submission = store(form)
+        return render_template("interaction/submitted.html", submission=submission, what=what)
+    return _show_form(form, template, 400 if request.method == "POST" else 200)
 
 
-def _request_form(form: RequestForm, status: int):
+def _show_form(form: GuardedForm, template: str, status: int):
     form.prepare()
-    return render_template("interaction/request_form.html", form=form), status
+    return render_template(template, form=form), status
+
+
+def _expired(form: GuardedForm, template: str):
+    """A form again, as typed, after its page expired (nothing was stored)."""
+    form.expired = True
+    return _show_form(form, template, 400)
+
+
+@expired_form("interaction.new_message")
+def expired_message():
+    """The message form again, as typed, after its page expired (nothing was stored)."""
+    return _expired(MessageForm(), MESSAGE_FORM)
 
 
 @expired_form("interaction.new_request")
 def expired_request():
     """The request form again, as typed, after its page expired (nothing was stored)."""
-    form = RequestForm()
-    form.expired = True
-    return _request_form(form, 400)
+    return _expired(RequestForm(), REQUEST_FORM)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -137,7 +150,7 @@ def track():
     item = None
     not_found = False
     if form.validate_on_submit():
-        item = submissions.track(form.tracking_no.data, form.code.data)
+        item = submissions.track(form.tracking_no.data or "", form.code.data or "")
         not_found = item is None
     return _track_page(
         form, item, not_found, 400 if request.method == "POST" and form.errors else 200

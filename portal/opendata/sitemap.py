@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 from xml.sax.saxutils import escape, quoteattr
 
 import sqlalchemy as sa
@@ -52,6 +53,10 @@ def w3c(value: datetime) -> str:
     return to_local(value).isoformat(timespec="seconds")
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
@@ -63,7 +68,9 @@ def page_entries() -> list[Entry]:
             sa.select(Document.kind, sa.func.max(Document.updated_at))
             .where(Document.status.in_(("published", "withdrawn")))
             .group_by(Document.kind)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     changed = {kind: _aware(value) for kind, value in changed.items()}
     replied = _aware(

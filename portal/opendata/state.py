@@ -93,7 +93,9 @@ def _state(documents: tuple[int, datetime], messages: tuple[str, datetime | None
             .join(Document, Document.id == DocumentChange.document_id)
             .where(Document.status.in_(("published", "withdrawn")))
             .group_by(Document.kind)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     updated: dict[str, datetime | None] = {
         kind: _aware(changed.get(kind)) for kind in content_types.REGISTRY

@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.globals import app_ctx
 
 from portal import opendata
 from portal.opendata import sitemap
@@ -67,7 +69,7 @@ def serve(
     if not_modified(etag, last_modified):
         response.status_code = 304
         return response
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     cache = opendata.cache_for(app)
     built = cache.get(key, entry)
     if built is not None and built.body is not None:
@@ -84,7 +86,7 @@ def serve(
 @bp.get("/open-data/")
 def index():
     """List every export with its formats, sizes, row counts, fields and licence."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     state = opendata.current_state(app)
     sizes = opendata.measure(app, state, absolute("/"))
     datasets = [
@@ -117,7 +119,7 @@ def download(name: str, fmt: str):
     """One export as a CSV (UTF-8 with BOM) or JSON file."""
     if name not in opendata.EXPORTS:
         abort(404)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     state = opendata.current_state(app)
     base = absolute("/")
     updated = state.updated[name]
@@ -141,7 +143,7 @@ def _sitemap_state() -> tuple[str, int, datetime]:
     The sitemap lists the annual report of every year up to the current one, so a new year
     changes it (from Beijing midnight on 1 January) even when no document did.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     state = opendata.current_state(app)
     year = to_local(utcnow()).year
     stamps = [t for t in state.updated.values() if t]
@@ -219,7 +221,7 @@ def canonical_url() -> str | None:
     keep = CANONICAL.get(request.endpoint or "")
     if keep is None:
         return None
-    args = {}
+    args: dict[str, Any] = {}
     for name in keep:
         value = request.args.get(name, "").strip()
         if name in {"page", "year"}:

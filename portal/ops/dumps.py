@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -58,7 +59,7 @@ def dump_sqlite(dump: Path) -> tuple[str | None, dict[str, int]]:
     try:
         copy = sqlite3.connect(dump)
         try:
-            raw.driver_connection.backup(copy)
+            cast(sqlite3.Connection, raw.driver_connection).backup(copy)
         finally:
             copy.close()
     finally:

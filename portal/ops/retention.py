@@ -141,7 +141,7 @@ def _changed(model: type[Row], condition: sa.ColumnElement[bool], apply) -> Iter
 
 
 def _values(row: Message | InfoRequest | Opinion) -> tuple[Any, ...]:
-    return tuple(getattr(row, column.key) for column in sa.inspect(type(row)).columns)
+    return tuple(getattr(row, column.key) for column in type(row).__mapper__.columns)
 
 
 # -- which records ----------------------------------------------------------------------

@@ -26,7 +26,9 @@ from portal.states import DocumentStatus
 from portal.timeutil import year_bounds_utc
 
 
-def _tally(key: sa.ColumnElement[int], condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _tally(
+    key: sa.SQLColumnExpression[int], condition: sa.ColumnElement[bool]
+) -> sa.ColumnElement[int]:
     """How many rows meet ``condition`` (COUNT of a CASE: no literal parameters to type)."""
     return sa.func.count(sa.case((condition, key)))
 

@@ -128,7 +128,7 @@ class PortalTokenizer(Tokenizer):
     """Whoosh tokenizer over ``index_tokens``, so Whoosh's own (multi-process) writers
     run the Chinese analysis while indexing."""
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

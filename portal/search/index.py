@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -60,8 +61,8 @@ class SearchIndex:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._ix = None
-        self._searcher = None
+        self._ix: Any = None  # whoosh Index and Searcher (Whoosh has no types)
+        self._searcher: Any = None
         self._users: dict[int, int] = {}
         self._applied: tuple[str | None, int] = (None, 0)
         self.last_catch_up = 0.0  # monotonic time of the last change-log check
@@ -97,7 +98,7 @@ class SearchIndex:
     # -- reading --------------------------------------------------------------------
 
     @contextmanager
-    def searcher(self) -> Iterator[tuple[str, object]]:
+    def searcher(self) -> Iterator[tuple[str, Any]]:
         """An up-to-date searcher and a key that changes whenever the index does.
 
         A searcher is reopened (not refreshed) when another process committed. The one it

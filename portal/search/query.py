@@ -155,9 +155,9 @@ def _year_bounds(request: SearchRequest) -> tuple[int | None, int | None]:
 
 def query_alternatives(words: list[str]) -> list[list[tuple[str, ...]]]:
     """Each word with the token tuples of its synonyms: any alternative may match."""
-    result = []
+    result: list[list[tuple[str, ...]]] = []
     for word in words:
-        alternatives = [(word,)]
+        alternatives: list[tuple[str, ...]] = [(word,)]
         for synonym in analysis.synonyms(word):
             tokens = tuple(analysis.query_words(synonym))
             if tokens and tokens not in alternatives:
@@ -253,7 +253,7 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResults:
             text = " ".join(filter(None, [doc.summary, plain_text(doc.body)]))
             ranked.marked[doc_id] = (_mark(doc.title, pattern), snippet(text, pattern))
     for doc_id in ranked.ids:
-        doc = docs.get(doc_id)
-        if doc is not None and doc_id in ranked.marked:
-            results.hits.append(Hit(doc, *ranked.marked[doc_id]))
+        found = docs.get(doc_id)
+        if found is not None and doc_id in ranked.marked:
+            results.hits.append(Hit(found, *ranked.marked[doc_id]))
     return results

@@ -18,6 +18,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
@@ -193,7 +194,7 @@ class Ranker:
         exact_boost: float,
     ) -> Ranking:
         relaxed = False
-        per_segment = []
+        per_segment: list[tuple[Any, int, SegmentData, set[int], set[int]]] = []
         for strict in (True, False):
             per_segment = []
             found_any = False

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 
@@ -13,21 +10,12 @@ from portal.documents import content_types
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.search.analysis import MAX_QUERY_CHARS
+from portal.web.args import date_arg, page_arg
 
 bp = Blueprint("search", __name__)
 
+MAX_PAGE = 1000
 POPULAR_TOPICS = ("政府信息公开", "行政复议", "劳资纠纷", "法律明白人", "违法建筑", "垃圾分类")
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return None
-    return day if 1949 <= day.year <= 2100 else None
 
 
 def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
@@ -38,7 +26,7 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
     if kind is not None and kind not in content_types.REGISTRY:
         notes["kind"] = "信息类型无效，已忽略"
         kind = None
-    date_from, date_to = _date_arg("from"), _date_arg("to")
+    date_from, date_to = date_arg("from"), date_arg("to")
     if request.args.get("from") and date_from is None:
         notes["from"] = "开始日期格式应为 YYYY-MM-DD，已忽略"
     if request.args.get("to") and date_to is None:
@@ -48,8 +36,8 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
     sort = request.args.get("sort", "relevance")
     if sort not in {"relevance", "date"}:
         sort = "relevance"
-    raw_page = request.args.get("page", "1")
-    if not re.fullmatch(r"[0-9]{1,4}", raw_page) or not 1 <= int(raw_page) <= 1000:
+    page = page_arg()
+    if page > MAX_PAGE:  # nobody reads that far; deep pages are costly to rank
         abort(404)
     return (
         search.SearchRequest(
@@ -58,7 +46,7 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
             date_from=date_from,
             date_to=date_to,
             sort=sort,
-            page=int(raw_page),
+            page=page,
             per_page=current_app.config["SEARCH_PAGE_SIZE"],
         ),
         notes,

@@ -41,10 +41,11 @@ def page_arg(name: str = "page") -> int:
     return page
 
 
-def date_arg(name: str) -> date | None:
-    """A ``YYYY-MM-DD`` argument between the years 1 and 9999; None when absent or invalid."""
-    raw = text_arg(name, 10)
+def date_arg(name: str, *, years: tuple[int, int] = (1949, 2100)) -> date | None:
+    """A ``YYYY-MM-DD`` argument within ``years`` (inclusive); None when absent or invalid."""
+    raw = request.args.get(name, "").strip()
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return day if day is not None and years[0] <= day.year <= years[1] else None

@@ -20,7 +20,10 @@ import time
 from flask import current_app, request, session
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import HiddenField, PasswordField, SelectChoice, StringField
+from wtforms import HiddenField, PasswordField, StringField
+
+# SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import ValidationError
 
 from portal.text import CONTROL_CHARS, clean_text

@@ -261,7 +261,8 @@ def _store(response: Response) -> Response:
         key, Page(body, response.content_type or "text/html; charset=utf-8", etag)
     )
     _cache_headers(response, etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns itself, typed as werkzeug's)
+    return response
 
 
 def init_app(app: Flask) -> None:

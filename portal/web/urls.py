@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urljoin
 
 from flask import current_app, request, url_for
@@ -9,7 +10,7 @@ from flask import current_app, request, url_for
 
 def url_with(**changes: object) -> str:
     """This page's URL with some query arguments changed (empty ones dropped, page reset)."""
-    args: dict[str, object] = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     args.update(changes)
     args = {k: v for k, v in args.items() if v not in (None, "")}
     return url_for(request.endpoint or "public.home", **(request.view_args or {}), **args)

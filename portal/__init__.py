@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # The areas, imported here as flaskr does: importing one module of the portal never
     # imports every area (tests/test_imports.py checks each imports on its own).
-    from portal import admin, consultations, documents, search
+    from portal import admin, consultations, documents, orgs, search
     from portal.api import views as api_views
     from portal.cli import register_cli
     from portal.consultations import views as consultations_views
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.search import views as search_views
 
     web.init_app(app)
+    orgs.init_app(app)
     documents.init_app(app)
     consultations.init_app(app)
     search.init_app(app)

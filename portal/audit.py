@@ -102,6 +102,9 @@ class AuditRecord(Model):
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
 
     def __repr__(self) -> str:
         return f"<AuditRecord {self.action} {self.target_type}#{self.target_id} by {self.actor}>"
@@ -129,11 +132,21 @@ def client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def record(actor: str, action: str, target_type: str, target_id: int, **detail: Any) -> None:
-    """Add an audit row to the current transaction (the caller commits)."""
+def record(
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: int,
+    *,
+    org_id: int | None = None,
+    **detail: Any,
+) -> None:
+    """Add an audit row to the current transaction (the caller commits); ``org_id`` is the
+    organisation the action concerns (None: the platform itself, e.g. a sign-in)."""
     db.session.add(
         AuditRecord(
             actor=actor,
+            organisation_id=org_id,
             action=action,
             target_type=target_type,
             target_id=target_id or 0,

@@ -16,6 +16,8 @@ from portal.errors import ValidationError
 from portal.interaction import info_requests
 from portal.interaction.examples import load_examples
 from portal.ops import cli as ops_cli
+from portal.orgs import cli as orgs_cli
+from portal.orgs import directory
 
 
 def content_dir() -> Path:
@@ -24,6 +26,7 @@ def content_dir() -> Path:
 
 def register_cli(app: Flask) -> None:
     ops_cli.register(app)
+    orgs_cli.register(app)
 
     @app.cli.group()
     def content() -> None:
@@ -105,17 +108,52 @@ def register_cli(app: Flask) -> None:
 
     @users_group.command("create")
     @click.argument("username")
-    @click.option("--role", required=True, type=click.Choice(list(ROLES)))
+    @click.option("--role", type=click.Choice(list(ROLES)), help="Role held in each --org.")
+    @click.option(
+        "--org",
+        "org_codes",
+        multiple=True,
+        help="Organisation code where the role is held (repeatable; default: the home one).",
+    )
+    @click.option(
+        "--platform-admin", is_flag=True, help="Manages organisations and accounts (监管)."
+    )
     @click.option("--name", "display_name", default="", help="Name shown in the back office.")
-    @click.option("--totp", is_flag=True, help="Enrol a TOTP second factor (always for admin).")
+    @click.option("--totp", is_flag=True, help="Enrol a TOTP second factor (always for admins).")
     @click.password_option(help="Prompted for (twice) when not given.")
-    def create_user(username: str, role: str, display_name: str, totp: bool, password: str) -> None:
+    def create_user(
+        username: str,
+        role: str | None,
+        org_codes: tuple[str, ...],
+        platform_admin: bool,
+        display_name: str,
+        totp: bool,
+        password: str,
+    ) -> None:
         """Create a staff account."""
+        org_ids = []
+        for code in org_codes or (directory.home().code,):
+            org = directory.by_code(code)
+            if org is None:
+                raise click.ClickException(f"--org：没有代码为 {code} 的单位")
+            org_ids.append(org.id)
         try:
-            user = accounts.create_user(username, display_name, role, password, totp=totp)
+            user = accounts.create_user(
+                username,
+                display_name,
+                role,
+                password,
+                totp=totp,
+                org_ids=org_ids,
+                platform_admin=platform_admin,
+            )
         except ValidationError as exc:
             raise click.ClickException("；".join(exc.errors.values())) from None
-        click.echo(f"Created {user.username} ({user.role}).")
+        held = (
+            [f"{role}@{code}" for code in (org_codes or (directory.home().code,))] if role else []
+        )
+        held += ["platform-admin"] if platform_admin else []
+        click.echo(f"Created {user.username} ({', '.join(held)}).")
         uri = accounts.provisioning_uri(user, current_app.config["SITE_NAME"])
         if uri:
             click.echo("Add this to an authenticator app (shown once):")

@@ -74,11 +74,25 @@ SETTINGS: tuple[Setting, ...] = (
         "and 127.0.0.1",
     ),
     Setting("SITE_NAME", "东晓街道政府信息公开", "Site title shown to residents"),
-    Setting("ORG_NAME", "深圳市罗湖区东晓街道办事处", "Default 发布机构 of documents"),
+    Setting(
+        "HOME_ORG",
+        "",
+        "Code of the home organisation, whose pages are at the root (the others' under "
+        "`/org/<code>/`); empty: the first organisation created",
+    ),
+    Setting(
+        "ORG_CODE",
+        "dongxiao",
+        "URL code of the first organisation, created with the database "
+        "(later: `flask orgs update`)",
+    ),
+    Setting("ORG_NAME", "深圳市罗湖区东晓街道办事处", "Full name of the first organisation"),
+    Setting("ORG_SHORT_NAME", "东晓街道", "Short name of the first organisation"),
     Setting(
         "ORG_CREDIT_CODE",
         "11440303MB2C93574X",
-        "统一社会信用代码, prefix of generated 索引号 (demo value: set the office's own)",
+        "统一社会信用代码 of the first organisation, prefix of its 索引号 (demo value: set the "
+        "office's own)",
     ),
     Setting("PAGE_CACHE_MB", 32.0, "Rendered public pages kept per worker (0: none)", float),
     Setting("PAGE_SIZE", 20, "Items per page on list pages", int),

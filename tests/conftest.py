@@ -16,6 +16,8 @@ from portal import create_app, timeutil
 from portal.documents import publishing
 from portal.documents.models import Document
 from portal.extensions import db
+from portal.orgs import directory
+from portal.orgs.service import ensure_home
 from portal.timeutil import parse_local
 from tests.actors import staff
 from tests.staff import user_maker
@@ -61,6 +63,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "MIN_FILL_SECONDS": 0,
         }
     )
+    with app.app_context():
+        ensure_home()  # every test starts with the one organisation a new database has
     yield app
     empty_database(app)
 
@@ -72,7 +76,11 @@ def empty_database(app: Flask) -> None:
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
+                if table.name == "organisation":  # parents first would break the tree
+                    conn.execute(table.update().values(parent_id=None))
                 conn.execute(table.delete())
+        ensure_home()  # as a new database has it: apps made by tests themselves need it
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -130,6 +138,7 @@ def make_doc(app: Flask, ctx: None) -> Callable[..., Document]:
         slug: str | None = None,
         status: str = "published",
         published_at: str = "2024-05-01 10:00",
+        org: str | None = None,
         **fields: Any,
     ) -> Document:
         n = next(counter)
@@ -141,7 +150,10 @@ def make_doc(app: Flask, ctx: None) -> Callable[..., Document]:
             **BASE_FIELDS[kind],
             **fields,
         }
-        doc = publishing.create(kind, slug or f"{kind}-{n}", data, actor=staff("test"))
+        org_id = directory.by_code(org).id if org else None  # type: ignore[union-attr]
+        doc = publishing.create(
+            kind, slug or f"{kind}-{n}", data, actor=staff("test"), org_id=org_id
+        )
         if status == "in_review":
             publishing.submit(doc, actor=staff("test"))
         elif status in {"published", "withdrawn"}:

@@ -12,6 +12,7 @@ from portal.auth.actor import Actor
 from portal.consultations import services as consultation_services
 from portal.consultations.models import Opinion
 from portal.interaction import messages
+from portal.orgs import directory
 
 PASSWORD = "东晓街道-长久的口令-2026"
 
@@ -26,9 +27,26 @@ def user_maker(app):
     """Create an account in its own app context (requests must not share one: each
     test client needs its own ``g``, where Flask-WTF caches the CSRF token)."""
 
-    def _make(username: str = "editor1", role: str = "editor", totp: bool = False) -> Staff:
+    def _make(
+        username: str = "editor1",
+        role: str = "editor",
+        totp: bool = False,
+        orgs: tuple[str, ...] = (),
+        platform_admin: bool | None = None,
+    ) -> Staff:
+        """``role`` in the organisations ``orgs`` (codes; default the home one); an
+        ``admin`` of the one-office site is its platform admin unless told otherwise."""
         with app.app_context():
-            user = accounts.create_user(username, username, role, PASSWORD, totp=totp)
+            org_ids = [directory.by_code(code).id for code in orgs] or [directory.home().id]
+            user = accounts.create_user(
+                username,
+                username,
+                role,
+                PASSWORD,
+                totp=totp,
+                org_ids=org_ids,
+                platform_admin=role == "admin" if platform_admin is None else platform_admin,
+            )
             return Staff(user.username, user.totp_secret)
 
     return _make

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.interaction import handling, info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
 from portal.ops import retention
+from portal.orgs import directory
 from portal.reports.figures import set_review_figures
 from tests.actors import staff
 
@@ -91,7 +92,7 @@ def test_maintenance_is_the_portal_s_own(ctx):
 
 def test_report_figures_and_consultation_results_need_their_roles(ctx, make_doc):
     with pytest.raises(NotAuthorized):
-        set_review_figures(2024, {}, actor=EDITOR)
+        set_review_figures(directory.home().id, 2024, {}, actor=EDITOR)
     doc = make_doc("consultation")
     with pytest.raises(NotAuthorized):
         consultations.publish_result(doc, summary="已采纳", actor=EDITOR)

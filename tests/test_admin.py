@@ -20,6 +20,7 @@ from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import messages, submissions
 from portal.interaction.models import InfoRequest, Message
+from portal.orgs.directory import home
 from portal.timeutil import parse_local
 from tests.actors import staff
 from tests.conftest import BASE_FIELDS
@@ -39,12 +40,14 @@ from tests.synthetic_ids import make_id
 )
 def test_password_rules(app, password, message):
     with app.app_context(), pytest.raises(ValidationError) as info:
-        accounts.create_user("editor1", "编辑", "editor", password, totp=False)
+        accounts.create_user("editor1", "编辑", "editor", password, totp=False, org_ids=[home().id])
     assert message in info.value.errors["password"]
 
 
 def test_sixty_four_character_passphrase_is_allowed(ctx):
-    user = accounts.create_user("long1", "长", "editor", "很长的口令" * 13, totp=False)
+    user = accounts.create_user(
+        "long1", "长", "editor", "很长的口令" * 13, totp=False, org_ids=[home().id]
+    )
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
 
 

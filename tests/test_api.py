@@ -520,6 +520,7 @@ def test_openapi_document_is_valid_3_1_and_matches_the_routes(client, app):
     assert all(set(item) == {"get"} for item in spec["paths"].values())
     listing = spec["paths"]["/api/v1/documents"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
+        "org",
         "kind",
         "topic",
         "year",

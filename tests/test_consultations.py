@@ -13,6 +13,7 @@ from portal import timeutil
 from portal.admin import inspection
 from portal.audit import AuditRecord
 from portal.consultations import queries, services
+from portal.consultations import questions as question_service
 from portal.consultations.models import Opinion, Question
 from portal.consultations.tallies import percent
 from portal.documents import catalog, publishing
@@ -64,7 +65,9 @@ def new_consultation(app, slug: str = "pufa", questions=(), **fields):
         doc = publishing.create("consultation", slug, data, actor=staff("editor"))
         publishing.publish(doc, actor=staff("reviewer"), published_at=parse_local(OPENS))
         if questions:
-            services.set_questions(doc, list(questions), actor=staff("reviewer", "reviewer"))
+            question_service.set_questions(
+                doc, list(questions), actor=staff("reviewer", "reviewer")
+            )
         return doc.id
 
 
@@ -662,7 +665,7 @@ def test_questions_of_a_closed_consultation_never_change(app, make_user, clock):
     with app.app_context():
         assert len(queries.questions(doc_of(doc_id))) == 1
         with pytest.raises(InvalidTransition):
-            services.set_questions(doc_of(doc_id), [], actor=staff("x", "reviewer"))
+            question_service.set_questions(doc_of(doc_id), [], actor=staff("x", "reviewer"))
 
 
 # -- opinions masked for staff, revealed only by handlers, on the record (point 7) -------

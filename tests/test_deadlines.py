@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.interaction import calendar, deadlines, info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message, RequestEvent
 from portal.ops import retention
+from portal.orgs import directory
 from portal.reports import annual
 from portal.timeutil import local_midnight_utc
 from tests.actors import staff
@@ -211,7 +212,7 @@ def test_every_screen_judges_the_same_way(app, cases, make_user, today):
             assert said == []
 
         # The annual report: overdue while waiting, and late once answered.
-        summary = annual.build(2025).summary
+        summary = annual.build(2025, directory.home().id).summary
         assert summary.messages.overdue == len(late_messages)
         assert summary.requests.overdue == len(late_requests)
         assert summary.requests.late == 1  # r-late, answered on 10-20 after its due date

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 
 from portal import search
 from portal.audit import AuditRecord
+from portal.creditcode import check_char as credit_code_check_char
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.interaction import info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
-from portal.interaction.validators import credit_code_check_char, resident_id_check_char
+from portal.interaction.validators import resident_id_check_char
 from tests.actors import staff
 from tests.clock import frozen
 from tests.staff import publish_as_previewed

@@ -24,6 +24,7 @@ from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.interaction import info_requests, messages, submissions
 from portal.interaction.models import InfoRequest, Message
+from portal.orgs import directory
 from portal.reports import annual
 from portal.reports.figures import set_review_figures
 from portal.reports.models import REVIEW_FIELDS, ReviewLitigationFigures
@@ -47,6 +48,16 @@ SEED_LINE = (
 ORGS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
 COLUMNS = 6  # 自然人 and the five ORGS
 THIS_YEAR = local_date(utcnow()).year
+
+
+def home_id() -> int:
+    """The one office of a one-office site: the home organisation."""
+    return directory.home().id
+
+
+def build(year: int) -> annual.AnnualReport:
+    """The home organisation's report for ``year``."""
+    return annual.build(year, home_id())
 
 
 def cells(*values: int) -> tuple[int, ...]:
@@ -219,7 +230,7 @@ def ledger(make_doc):
 
 
 def test_the_report_page_and_csv_reproduce_the_seed_figures(ledger, client):
-    summary = annual.build(2024).summary
+    summary = build(2024).summary
     assert summary.sentence == f"2024年，街道门户网公布{SEED_LINE}。"
     assert summary.enforcement_sentence == (
         "2024年，发布执法公示数据12条，其中行政处罚3条、行政检查3条、“双随机、一公开”6条。"
@@ -298,7 +309,7 @@ def test_late_and_unanswered_items_are_told(ctx):
     add_request("2024-03-04 10:00", closed="2024-05-20 10:00")  # due early April
     add_request("2024-03-05 10:00")  # never answered
     add_message("2024-03-04 10:00", "2024-03-20 10:00")  # 12 working days
-    sentence = annual.build(2024).summary.sentence
+    sentence = build(2024).summary.sentence
     assert sentence.endswith(
         "受理依申请公开2条、网友留言1条，已答复依申请公开1条、网友留言1条，"
         "其中超期答复依申请公开1条、网友留言1条；正在办理依申请公开1条，"
@@ -329,7 +340,7 @@ def test_a_stopped_clock_makes_no_request_late_or_overdue(ctx):
     info_requests.close_request(
         withdrawn, outcome="other.other", reply="申请人撤回申请。", actor=staff("h")
     )
-    sentence = annual.build(2024).summary.sentence
+    sentence = build(2024).summary.sentence
     assert sentence.endswith(
         "受理依申请公开4条、网友留言0条，已答复依申请公开2条；正在办理依申请公开2条。"
     )
@@ -340,7 +351,7 @@ def test_a_stopped_clock_makes_no_request_late_or_overdue(ctx):
 
 def test_tables_two_and_three_and_other_years_from_the_ledger(ledger, ctx, count_queries):
     with count_queries() as statements:
-        report = annual.build(2024)
+        report = build(2024)
     # A fixed number of aggregates, whatever the record count (the year's request events
     # are read in one more, to judge each answer against its deadline).
     assert len(statements) <= 9
@@ -357,7 +368,7 @@ def test_tables_two_and_three_and_other_years_from_the_ledger(ledger, ctx, count
     assert (active.rules_issued, active.rules_abolished, active.rules_in_force) == (0, 0, 0)
     assert (active.licences, active.coercions, active.fees) == (0, 0, "0")
 
-    earlier = annual.build(2023).active
+    earlier = build(2023).active
     assert (earlier.normative_issued, earlier.normative_abolished) == (1, 0)
     assert (earlier.normative_in_force, earlier.penalties) == (1, 1)
     labels = [row.label for block in active.blocks for row in block.rows]
@@ -398,19 +409,19 @@ def test_tables_two_and_three_and_other_years_from_the_ledger(ledger, ctx, count
         assert tuple(map(sum, zip(*reasons, strict=True))) == rows[f"{prefix}.subtotal"]
 
     # Other years see only their own records (boundaries in Asia/Shanghai).
-    summary = annual.build(2025).summary
+    summary = build(2025).summary
     assert dict(summary.items)["工作动态"] == 1  # published 2025-01-01 00:10
     assert dict(summary.enforcement)["行政处罚"] == 1
     assert (summary.requests.received, summary.messages.received) == (0, 0)
     assert summary.sentence.endswith("等共1条；受理依申请公开0条、网友留言0条。")
-    assert dict(annual.build(2023).summary.items)["工作动态"] == 1
+    assert dict(build(2023).summary.items)["工作动态"] == 1
 
 
 # -- 三、收到和处理政府信息公开申请情况 ---------------------------------------------------------
 
 
 def test_table_three_has_every_row_of_the_national_format(ctx):
-    labels = [row.label for row in annual.build(2024).requests.rows]
+    labels = [row.label for row in build(2024).requests.rows]
     assert labels[:5] == [
         "一、本年新收政府信息公开申请数量",
         "二、上年结转政府信息公开申请数量",
@@ -451,14 +462,14 @@ def test_requests_carry_over_between_years_and_both_years_reconcile(ctx):
     add_request("2025-01-01 00:30", closed="2025-01-20 10:00", outcome="partly")
     add_request("2024-07-01 10:00", quarantine="honeypot")
 
-    y2024 = rows_by_key(annual.build(2024).requests)
+    y2024 = rows_by_key(build(2024).requests)
     assert y2024["new"] == cells(1, 1, 0, 1)
     assert y2024["carried_in"] == cells(1)
     assert y2024["withheld.process"] == cells(1)
     assert y2024["results_total"] == cells(1)
     assert y2024["carried_out"] == cells(1, 1, 0, 1)
 
-    y2025 = rows_by_key(annual.build(2025).requests)
+    y2025 = rows_by_key(build(2025).requests)
     assert y2025["new"] == cells(1)
     assert y2025["carried_in"] == y2024["carried_out"]
     assert y2025["disclosed"] == cells(0, 1)
@@ -467,12 +478,12 @@ def test_requests_carry_over_between_years_and_both_years_reconcile(ctx):
     assert y2025["results_total"] == cells(1, 1, 0, 1)
     assert y2025["carried_out"] == cells(1)
 
-    y2023 = rows_by_key(annual.build(2023).requests)
+    y2023 = rows_by_key(build(2023).requests)
     assert (y2023["new"], y2023["carried_out"]) == (cells(1), cells(1))
     assert y2024["carried_in"] == y2023["carried_out"]
 
     for year in (2023, 2024, 2025):
-        table = annual.build(year).requests
+        table = build(year).requests
         assert table.reconciles, year
         rows = rows_by_key(table)
         for column in range(COLUMNS + 1):
@@ -491,6 +502,7 @@ def figures(**changes: object) -> dict[str, object]:
 def test_review_figures_are_validated_stored_and_audited(ctx):
     with pytest.raises(ValidationError) as info:
         set_review_figures(
+            home_id(),
             2024,
             figures(review_upheld="-1", suit_direct_other="abc", suit_after_review_pending=""),
             actor=staff("chief"),
@@ -501,18 +513,20 @@ def test_review_figures_are_validated_stored_and_audited(ctx):
         "suit_after_review_pending": "复议后起诉·尚未审结：必填，没有请填 0",
     }
     with pytest.raises(ValidationError) as info:
-        set_review_figures(2024, figures(review_other=100_000), actor=staff("chief"))
+        set_review_figures(home_id(), 2024, figures(review_other=100_000), actor=staff("chief"))
     assert info.value.errors["review_other"] == "行政复议·其他结果：应为 0 至 99999 之间的整数"
     with pytest.raises(NotFound):
-        set_review_figures(1999, figures(), actor=staff("chief"))
+        set_review_figures(home_id(), 1999, figures(), actor=staff("chief"))
     assert db.session.scalar(sa.select(sa.func.count(ReviewLitigationFigures.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id))) == 0
 
-    set_review_figures(2024, figures(review_upheld=2, review_pending="1"), actor=staff("chief"))
     set_review_figures(
-        2024, figures(review_upheld=3, suit_direct_corrected=1), actor=staff("chief")
+        home_id(), 2024, figures(review_upheld=2, review_pending="1"), actor=staff("chief")
     )
-    review = annual.build(2024).review
+    set_review_figures(
+        home_id(), 2024, figures(review_upheld=3, suit_direct_corrected=1), actor=staff("chief")
+    )
+    review = build(2024).review
     assert review.entered
     assert review.values == {
         "review": (3, 0, 0, 0, 3),
@@ -593,7 +607,7 @@ def test_an_empty_year_is_a_report_of_zeros(client, ctx):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "等共0条；受理依申请公开0条、网友留言0条。" in html
-    report = annual.build(2000)
+    report = build(2000)
     assert all(v == 0 for row in report.requests.rows if row.values for v in row.values)
     assert client.get(f"/reports/annual/{THIS_YEAR}").status_code == 200
     assert "今年以来" in client.get(f"/reports/annual/{THIS_YEAR}").get_data(as_text=True)
@@ -608,5 +622,5 @@ def test_the_report_kind_links_to_the_computed_report(client, make_doc):
 def test_message_and_request_dates_use_the_shanghai_calendar(ctx):
     add_message("2024-12-31 23:30", "2025-01-02 10:00")
     add_message("2025-01-01 00:30", "2025-01-02 10:00")
-    assert annual.build(2024).summary.messages.received == 1
-    assert annual.build(2025).summary.messages.received == 1
+    assert build(2024).summary.messages.received == 1
+    assert build(2025).summary.messages.received == 1

@@ -436,6 +436,7 @@ def test_results_cached_for_one_index_are_not_served_for_another(app, tmp_path):
     """A process may hold two indexes (tests do; so does a host after its index directory
     was replaced): a cached ranking must never answer for the other index."""
     from portal import create_app
+    from portal.orgs.service import ensure_home
     from tests.conftest import empty_database
 
     with app.app_context():
@@ -457,6 +458,7 @@ def test_results_cached_for_one_index_are_not_served_for_another(app, tmp_path):
     )
     try:
         with second.app_context():
+            ensure_home()  # the emptied database has no organisation any more
             other = publishing.create(
                 "news", "horse", {"title": "赛马活动", "topic": "综合政务"}, actor=staff("t")
             )

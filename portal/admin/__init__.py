@@ -1,14 +1,15 @@
-"""The back office's shell: the dashboard, the accounts page and the audit log, the pages
-that look across areas. Every staff screen hangs on the one guarded staff blueprint
-(``auth.blueprint.bp``); each area keeps its own (``documents.staff``, ``interaction.staff``,
-``consultations.staff``, ``reports.staff``) and ``STAFF_SCREENS`` names them all, so that
-``create_app`` registers the blueprint once every route is on it."""
+"""The back office's shell: the dashboard, the supervision view (监管), the organisations,
+the accounts page and the audit log — the pages that look across areas and organisations.
+Every staff screen hangs on the one guarded staff blueprint (``auth.blueprint.bp``); each
+area keeps its own (``documents.staff``, ``interaction.staff``, ``consultations.staff``,
+``reports.staff``) and ``STAFF_SCREENS`` names them all, so that ``create_app`` registers
+the blueprint once every route is on it."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from portal.admin import audit_log, views
+from portal.admin import audit_log, orgs, supervision, views
 from portal.auth import views as sign_in
 from portal.auth.blueprint import bp
 from portal.consultations import staff as consultations
@@ -19,6 +20,8 @@ from portal.reports import staff as reports
 STAFF_SCREENS: tuple[ModuleType, ...] = (
     sign_in,
     views,
+    supervision,
+    orgs,
     audit_log,
     documents,
     inbox,

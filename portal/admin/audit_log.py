@@ -1,4 +1,6 @@
-"""``/admin/audit``: the audit log, read-only and filterable (admins only).
+"""``/admin/audit``: the audit log, read-only and filterable (admins only), scoped to the
+organisations the signed-in person supervises; rows about no organisation (sign-ins, the
+platform itself) only for platform admins.
 
 No route changes or deletes a row: this module only reads, and ``portal.audit`` refuses
 ORM updates and deletes of audit records.
@@ -13,8 +15,10 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 
 from portal.audit import ACTIONS, TARGET_TYPES, AuditRecord
-from portal.auth.blueprint import bp
+from portal.auth.actor import Permission
+from portal.auth.blueprint import bp, current_actor
 from portal.extensions import db
+from portal.orgs import directory
 from portal.timeutil import local_midnight_utc
 from portal.web.args import date_arg, page_arg, text_arg
 from portal.web.pagination import Page
@@ -24,15 +28,22 @@ PER_PAGE = 50
 
 @bp.get("/audit")
 def audit():
-    """Every recorded action, newest first, filtered by actor, action, target and dates."""
+    """Every recorded action one may supervise, newest first, filtered by organisation,
+    actor, action, target and dates."""
     actor = text_arg("actor", 100)
+    org_code = request.args.get("org", "")
+    org = directory.by_code(org_code) if org_code else None
     action = request.args.get("action", "")
     target_type = request.args.get("target_type", "")
     target_id = request.args.get("target_id", "").strip()
     since, until = date_arg("from", years=(2000, 2100)), date_arg("to", years=(2000, 2100))
     page = page_arg()
 
-    conditions: list[sa.ColumnElement[bool]] = []
+    # ``organisation_id IN (…)`` never keeps a NULL: rows about no organisation are seen
+    # only where the scope is everything, i.e. by platform admins.
+    conditions = [current_actor().scope(AuditRecord.organisation_id, Permission.SUPERVISE)]
+    if org is not None:
+        conditions.append(AuditRecord.organisation_id == org.id)
     if actor:
         conditions.append(AuditRecord.actor == actor)
     if action in ACTIONS:
@@ -61,7 +72,9 @@ def audit():
         result=Page(list(rows), page, PER_PAGE, total),
         actions=ACTIONS,
         target_types=TARGET_TYPES,
+        orgs=_supervised_orgs(),
         filters={
+            "org": org.code if org else "",
             "actor": actor,
             "action": action,
             "target_type": target_type,
@@ -70,3 +83,11 @@ def audit():
             "to": until.isoformat() if until else "",
         },
     )
+
+
+def _supervised_orgs() -> list[directory.Org]:
+    """The organisations offered in the filter (none on a one-office site)."""
+    if not directory.is_platform():
+        return []
+    ids = current_actor().org_ids(Permission.SUPERVISE)
+    return [org for org in directory.all_orgs() if ids is None or org.id in ids]

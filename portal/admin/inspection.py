@@ -1,15 +1,21 @@
-"""Checks against the national website inspection rules (政府网站与政务新媒体检查指标).
+"""Checks against the national website inspection rules (政府网站与政务新媒体检查指标),
+per organisation.
 
 The rules mark a site down when a column goes unupdated (news-type columns for more than two
 weeks, notices and policy files for more than six months) and veto it outright when a
 resident's message goes unanswered for three months; every consultation is expected to
-publish its result (结果反馈). The dashboard warns long before that.
+publish its result (结果反馈). On a platform each organisation's 专栏 is inspected on its
+own, so every figure is gathered per organisation: a few GROUP BY statements whatever the
+number of organisations (``standings``), then the warnings are worded in Python. The
+dashboard warns long before the rules bite; the supervision view (监管) shows them all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,9 +23,9 @@ from portal.documents.content_types import REGISTRY
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.interaction import calendar, deadlines
-from portal.interaction.models import Message
-from portal.states import DocumentStatus
-from portal.timeutil import local_date, local_midnight_utc, utcnow
+from portal.interaction.models import InfoRequest, Message
+from portal.states import DocumentStatus, RequestStatus
+from portal.timeutil import local_date, local_midnight_utc
 
 #: Kind → days without a new item before the column counts as not updated.
 STALE_AFTER: dict[str, int] = {"news": 14, "notice": 183, "policy": 183}
@@ -31,6 +37,8 @@ STALE_RULE = {
 #: An unanswered message this old is one month from the three-month veto.
 MESSAGE_ALARM = timedelta(days=60)
 RESULT_WITHIN = deadlines.RESULT_WITHIN
+#: Which rows of an ``organisation_id`` column to count (``actor.scope`` for a permission).
+Scope = Callable[[Any], sa.ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -39,20 +47,141 @@ class Alert:
     severe: bool = False
 
 
-def stale_columns(today: date) -> list[Alert]:
+@dataclass
+class Standing:
+    """What the inspection rules look at in one organisation, as of one day."""
+
+    org_id: int
+    newest: dict[str, datetime] = field(default_factory=dict)  # kind → newest published
+    published: int = 0  # published documents of every kind
+    open_messages: int = 0
+    late_messages: int = 0  # past the office's 5-working-day target
+    alarm_messages: int = 0  # unanswered for more than two months
+    open_requests: int = 0
+    overdue_requests: int = 0
+    late_results: list[str] = field(default_factory=list)  # consultation titles
+
+    @property
+    def last_update(self) -> datetime | None:
+        """When the organisation last published anything."""
+        return max(self.newest.values(), default=None)
+
+    def alerts(self, today: date, *, requests: bool = False) -> list[Alert]:
+        """Its warnings, most serious first (overdue requests too when ``requests``)."""
+        found = (
+            stale_alerts(self.newest, today)
+            + message_alerts(self.late_messages, self.alarm_messages)
+            + result_alerts(self.late_results)
+        )
+        if requests and self.overdue_requests:
+            found.append(
+                Alert(f"{self.overdue_requests} 件依申请公开已超过答复期限仍未办结", severe=True)
+            )
+        return _most_serious_first(found)
+
+
+def _with(table: dict[int, Standing], org_id: int) -> Standing:
+    if org_id not in table:
+        table[org_id] = Standing(org_id)
+    return table[org_id]
+
+
+def standings(
+    today: date,
+    org_ids: Collection[int] | None = None,
+    *,
+    scope: Scope | None = None,
+    requests: bool = True,
+) -> dict[int, Standing]:
+    """The standing of the organisations ``org_ids`` (None: every one with rows), keyed
+    by id, counting only the rows ``scope`` keeps (e.g. ``actor.scope`` for a permission).
+    Four statements (three without ``requests``) however many organisations there are;
+    an organisation of ``org_ids`` without any rows gets an empty standing."""
+    table: dict[int, Standing] = {org_id: Standing(org_id) for org_id in org_ids or ()}
+
+    def where(column: Any) -> sa.ColumnElement[bool]:
+        clause = sa.true() if org_ids is None else column.in_(sorted(org_ids))
+        return clause if scope is None else sa.and_(clause, scope(column))
+
+    published = db.session.execute(
+        sa.select(
+            Document.organisation_id,
+            Document.kind,
+            sa.func.count(Document.id),
+            sa.func.max(Document.published_at),
+        )
+        .where(Document.status == DocumentStatus.PUBLISHED, where(Document.organisation_id))
+        .group_by(Document.organisation_id, Document.kind)
+    ).all()
+    for org_id, kind, count, newest in published:
+        standing = _with(table, org_id)
+        standing.published += count
+        if newest is not None:
+            standing.newest[kind] = newest
+
+    alarm_before = local_midnight_utc(today - MESSAGE_ALARM)
+    waiting = db.session.execute(
+        sa.select(
+            Message.organisation_id,
+            sa.func.count(Message.id),
+            _count_if(deadlines.message_overdue_sql(today)),
+            _count_if(Message.received_at < alarm_before),
+        )
+        .where(deadlines.message_open(), where(Message.organisation_id))
+        .group_by(Message.organisation_id)
+    ).all()
+    for org_id, open_, late, alarm in waiting:
+        standing = _with(table, org_id)
+        standing.open_messages, standing.late_messages, standing.alarm_messages = open_, late, alarm
+
+    if requests:
+        for org_id, open_, overdue in db.session.execute(
+            sa.select(
+                InfoRequest.organisation_id,
+                sa.func.count(InfoRequest.id),
+                _count_if(deadlines.request_overdue_sql(today)),
+            )
+            .where(*request_open(), where(InfoRequest.organisation_id))
+            .group_by(InfoRequest.organisation_id)
+        ).all():
+            standing = _with(table, org_id)
+            standing.open_requests, standing.overdue_requests = open_, overdue
+
+    for org_id, title in db.session.execute(
+        sa.select(Document.organisation_id, Document.title)
+        .where(deadlines.results_overdue_sql(today), where(Document.organisation_id))
+        .order_by(Document.organisation_id, Document.id)
+    ).all():
+        _with(table, org_id).late_results.append(title)
+    return table
+
+
+def request_open() -> tuple[sa.ColumnElement[bool], ...]:
+    """SQL: requests still being handled (not closed, not held back by the system)."""
+    return (InfoRequest.status != RequestStatus.CLOSED, InfoRequest.quarantined.is_(False))
+
+
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    # COUNT of a CASE without ELSE counts the rows where it holds, on SQLite and PostgreSQL.
+    return sa.func.count(sa.case((condition, 1)))
+
+
+def _most_serious_first(found: list[Alert]) -> list[Alert]:
+    return sorted(found, key=lambda w: not w.severe)
+
+
+# -- the warnings, worded -------------------------------------------------------------
+
+
+def stale_alerts(newest: dict[str, datetime], today: date) -> list[Alert]:
     """Columns whose newest published item is older than the rules allow (or that are empty)."""
     warnings = []
     for kind, limit in STALE_AFTER.items():
-        newest = db.session.scalar(
-            sa.select(sa.func.max(Document.published_at)).where(
-                Document.kind == kind, Document.status == DocumentStatus.PUBLISHED
-            )
-        )
         label = REGISTRY[kind].label
-        if newest is None:
+        if kind not in newest:
             warnings.append(Alert(f"“{label}”栏目还没有发布任何信息", severe=True))
             continue
-        age = (today - local_date(newest)).days
+        age = (today - local_date(newest[kind])).days
         if age > limit:
             warnings.append(
                 Alert(
@@ -65,16 +194,9 @@ def stale_columns(today: date) -> list[Alert]:
     return warnings
 
 
-def _count(*where: sa.ColumnElement[bool]) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Message.id)).where(*where)) or 0
-
-
-def unanswered_messages(today: date) -> list[Alert]:
+def message_alerts(late: int, alarm: int) -> list[Alert]:
     """Messages past the office's target (overdue, as the inbox marks them), and those
     nearing the three-month veto."""
-    late = _count(deadlines.message_overdue_sql(today))
-    alarm_before = local_midnight_utc(today - MESSAGE_ALARM)
-    alarm = _count(deadlines.message_open(), Message.received_at < alarm_before)
     warnings = []
     if late:
         warnings.append(
@@ -90,11 +212,8 @@ def unanswered_messages(today: date) -> list[Alert]:
     return warnings
 
 
-def unpublished_results(today: date) -> list[Alert]:
+def result_alerts(late: list[str]) -> list[Alert]:
     """Consultations whose result is overdue (10 working days after closing)."""
-    late = db.session.scalars(
-        sa.select(Document.title).where(deadlines.results_overdue_sql(today)).order_by(Document.id)
-    ).all()
     if not late:
         return []
     titles = "、".join(f"“{t}”" for t in late[:3]) + (" 等" if len(late) > 3 else "")
@@ -109,7 +228,8 @@ def unpublished_results(today: date) -> list[Alert]:
 
 def calendar_arrangement(today: date) -> list[Alert]:
     """A warning while this or next year's holiday arrangement is not entered: deadlines
-    in it are counted on the statutory holidays alone."""
+    in it are counted on the statutory holidays alone. The whole platform's, not one
+    organisation's."""
     years = [y for y in (today.year, today.year + 1) if calendar.is_provisional(date(y, 6, 1))]
     if not years:
         return []
@@ -124,13 +244,19 @@ def calendar_arrangement(today: date) -> list[Alert]:
     ]
 
 
-def warnings(today: date | None = None) -> list[Alert]:
-    """Every inspection warning that applies today, most serious first."""
-    today = today or local_date(utcnow())
-    found = (
-        stale_columns(today)
-        + unanswered_messages(today)
-        + unpublished_results(today)
-        + calendar_arrangement(today)
-    )
-    return sorted(found, key=lambda w: not w.severe)
+# -- totals over several organisations (the CLI, the tests) ---------------------------
+
+
+def _total(today: date, org_ids: Collection[int] | None) -> list[Standing]:
+    return list(standings(today, org_ids=org_ids, requests=False).values())
+
+
+def unanswered_messages(today: date, org_ids: Collection[int] | None = None) -> list[Alert]:
+    """The message warnings over the organisations ``org_ids`` (None: every one)."""
+    found = _total(today, org_ids)
+    return message_alerts(sum(s.late_messages for s in found), sum(s.alarm_messages for s in found))
+
+
+def unpublished_results(today: date, org_ids: Collection[int] | None = None) -> list[Alert]:
+    """The consultation-result warning over the organisations ``org_ids`` (None: every one)."""
+    return result_alerts([title for s in _total(today, org_ids) for title in s.late_results])

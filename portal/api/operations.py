@@ -31,6 +31,7 @@ JSON = "application/json"
 # What a cached response depends on: each source returns a value that changes with it.
 VERSION_SOURCES: dict[str, Callable[[], object]] = {
     "documents": queries.document_version,
+    "orgs": queries.organisation_version,
     "interaction": queries.interaction_version,
     "consultations": queries.consultation_version,
     "day": lambda: timeutil.today().isoformat(),  # a consultation's state follows the date

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from portal.documents import content_types
+from portal.orgs import directory
 from portal.timeutil import SHANGHAI
 
 MAX_PAGE = 10_000
@@ -115,6 +116,14 @@ def _query(raw: str) -> str:
     return raw
 
 
+def _organisation(raw: str) -> directory.Org:
+    """An organisation by its code (read from this request's directory)."""
+    org = directory.by_code(raw)
+    if org is None:
+        raise ValueError("没有这个代码的单位，全部单位代码见 /api/v1/organisations")
+    return org
+
+
 def parse_instant(raw: str) -> datetime:
     """An ISO date or date-time as an aware UTC datetime; naive values are Asia/Shanghai."""
     text = raw.strip()
@@ -188,6 +197,22 @@ UPDATED_SINCE = Param(
     {"type": "string", "pattern": DATETIME_PATTERN},
     parse_instant,
     example="2024-05-01T00:00:00+08:00",
+)
+ORG_CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9-]{1,31}$"}
+ORG = Param(
+    "org",
+    "发布单位代码（见 /api/v1/organisations）：只返回该单位的信息；省略时为全部单位。",
+    ORG_CODE,
+    _organisation,
+    example="dongxiao",
+)
+DOCUMENT_ORG = Param(
+    "org",
+    "发布单位代码（见 /api/v1/organisations）：同一标识的信息在不同单位各有一条；"
+    "省略时为本站主办单位。",
+    ORG_CODE,
+    _organisation,
+    example="dongxiao",
 )
 PATH_KIND = Param(
     "kind", "信息类型。", {"type": "string", "enum": list(KINDS)}, location="path", example="news"

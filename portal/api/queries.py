@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from portal.extensions import db
 from portal.interaction.deadlines import MESSAGE_TARGET
 from portal.interaction.models import InfoRequest, Message
 from portal.interaction.queries import message_stats
+from portal.orgs import directory
 from portal.timeutil import local_date, utcnow, year_bounds_utc
 
 LIST_COLUMNS = (*catalog.LIST_COLUMNS, Document.index_no, Document.tags)
@@ -29,6 +31,7 @@ MAX_SEARCH_RESULTS = 2000  # a full-text query considers at most this many best 
 @dataclass(frozen=True)
 class DocumentFilters:
     kind: str | None = None
+    org: directory.Org | None = None  # None: every organisation
     topic: str | None = None
     year: int | None = None
     q: str | None = None
@@ -37,6 +40,8 @@ class DocumentFilters:
 
 def _conditions(filters: DocumentFilters) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [Document.status == "published"]
+    if filters.org is not None:
+        conditions.append(Document.organisation_id == filters.org.id)
     if filters.kind:
         conditions.append(Document.kind == filters.kind)
     if filters.topic:
@@ -72,7 +77,12 @@ def _search_documents(
 ) -> tuple[list[Document], int]:
     """Full-text matches in search order, filtered and re-checked against the database."""
     assert filters.q is not None
-    options: dict[str, Any] = {"kind": filters.kind, "page": 1, "per_page": MAX_SEARCH_RESULTS}
+    options: dict[str, Any] = {
+        "kind": filters.kind,
+        "org": filters.org.code if filters.org is not None else None,
+        "page": 1,
+        "per_page": MAX_SEARCH_RESULTS,
+    }
     if filters.year is not None:
         options["date_from"] = date(filters.year, 1, 1)
         options["date_to"] = date(filters.year, 12, 31)
@@ -109,6 +119,20 @@ def topic_counts() -> dict[str, int]:
     return {code: by_name.get(name, 0) for code, name in content_types.TOPICS}
 
 
+def counts_per_org_and_kind() -> dict[int, dict[str, int]]:
+    """Published documents per organisation (id) and kind, in one grouped statement over
+    the (organisation, kind, status, published_at) index."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        sa.select(Document.organisation_id, Document.kind, sa.func.count(Document.id))
+        .where(Document.status == "published")
+        .group_by(Document.organisation_id, Document.kind)
+    ).tuples()
+    for org_id, kind, count in rows:
+        counts.setdefault(org_id, {})[kind] = count
+    return counts
+
+
 PUBLIC_MESSAGE = sa.and_(
     Message.published.is_(True), Message.status == "answered", Message.replied_at.is_not(None)
 )
@@ -136,6 +160,12 @@ def public_messages(*, page: int, per_page: int) -> tuple[list[Message], int]:
 def document_version() -> int:
     """The change-log position: every document change moves it (as for feeds)."""
     return changelog.position()
+
+
+def organisation_version() -> str:
+    """A digest of every organisation as this request loaded them (one statement a request
+    makes anyway): a new organisation or a changed name or contact moves it."""
+    return hashlib.sha256(repr(directory.all_orgs()).encode()).hexdigest()[:16]
 
 
 def interaction_version() -> tuple[int, int, int]:
@@ -190,7 +220,7 @@ def document_statistics() -> dict[str, Any]:
     """Published documents per kind and per year (Asia/Shanghai) of publication."""
     published = Document.status == "published"
     years = _year_span(Document.published_at, published)
-    by_kind = catalog.counts_per_kind()
+    by_kind = catalog.counts_per_kind(None)
     per_year: dict[int, dict[str, int]] = {year: {} for year in years}
     if years:
         rows = db.session.execute(

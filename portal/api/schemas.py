@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.api.params import KINDS, TOPIC_CODES
+from portal.api.params import KINDS, ORG_CODE, TOPIC_CODES
 from portal.api.serialize import published_fields
 from portal.consultations.models import ADOPTION, QUESTION_TYPES
+from portal.creditcode import CREDIT_CHARSET
 from portal.documents import content_types
+from portal.orgs.models import CONTACT_FIELDS, ORG_KIND_LABELS, OrgKind
 
 STRING = {"type": "string"}
 DATE = {"type": "string", "format": "date"}
@@ -23,6 +25,7 @@ DATETIME = {
 URI = {"type": "string", "format": "uri"}
 COUNT = {"type": "integer", "minimum": 0}
 PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
+CONTACTS = tuple(CONTACT_FIELDS.items())
 DECIMAL = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "description": "两位小数"}
 
 
@@ -80,6 +83,7 @@ def _document_summary() -> dict[str, Any]:
         "title": STRING,
         "summary": STRING,
         "publisher": {**STRING, "description": "发布机构"},
+        "organisation": ref("OrganisationRef"),
         "index_no": {**STRING, "description": "索引号"},
         "topic": {"type": "string", "enum": [name for _, name in content_types.TOPICS]},
         "topic_code": {"type": "string", "enum": list(TOPIC_CODES)},
@@ -179,6 +183,7 @@ def components() -> dict[str, Any]:
             }
         ),
         "DocumentPage": _page("DocumentSummary"),
+        **_organisations(),
         "Kind": _obj(
             {
                 "name": summary["kind"],
@@ -302,6 +307,35 @@ def _consultation() -> dict[str, Any]:
                 },
             }
         ),
+    }
+
+
+def _organisations() -> dict[str, Any]:
+    """An organisation (发布单位), and the short reference every document carries."""
+    code = {**ORG_CODE, "description": "单位代码（网址 /org/<code>/ 中的一段）"}
+    name = {**STRING, "description": "单位全称"}
+    credit = {"type": "string", "pattern": f"^[{CREDIT_CHARSET}]{{18}}$"}
+    contacts = {n: {**STRING, "description": f"{label}（未公布时为空）"} for n, label in CONTACTS}
+    return {
+        "OrganisationRef": _obj({"code": code, "name": name}, description="发布本信息的单位"),
+        "Organisation": _obj(
+            {
+                "code": code,
+                "name": name,
+                "short_name": {**STRING, "description": "单位简称"},
+                "kind": {"type": "string", "enum": [kind.value for kind in OrgKind]},
+                "kind_label": {"type": "string", "enum": list(ORG_KIND_LABELS.values())},
+                "credit_code": {**credit, "description": "统一社会信用代码（索引号的前缀）"},
+                "parent": {**ORG_CODE, "type": ["string", "null"], "description": "上级单位代码"},
+                "is_home": {"type": "boolean", "description": "本站主办单位（页面在网站根目录）"},
+                "contacts": _obj(contacts),
+                "count": {**COUNT, "description": "已发布信息条数"},
+                "by_kind": _by_kind(),
+                "url": {**URI, "description": "网站上该单位的首页"},
+                "api_url": {**URI, "description": "本接口中该单位的信息列表"},
+            }
+        ),
+        "OrganisationList": _items("Organisation"),
     }
 
 

@@ -18,6 +18,8 @@ from portal.documents.models import Attachment, Document
 from portal.interaction.deadlines import working_days_taken
 from portal.interaction.models import Message
 from portal.markdown import render
+from portal.orgs import directory
+from portal.orgs.models import CONTACT_FIELDS
 from portal.states import DocumentStatus
 from portal.timeutil import local_date, to_local
 from portal.web.urls import absolute
@@ -51,7 +53,10 @@ def iso(value: datetime | None) -> str | None:
 
 
 def api_url(doc: Document) -> str:
-    return absolute(url_for("api.document", kind=doc.kind, slug=doc.slug))
+    """The document's detail in the API (``?org=`` for an organisation other than home)."""
+    org = doc.organisation
+    args: dict[str, Any] = {} if org.is_home else {"org": org.code}
+    return absolute(url_for("api.document", kind=doc.kind, slug=doc.slug, **args))
 
 
 def document_summary(doc: Document) -> dict[str, Any]:
@@ -64,6 +69,7 @@ def document_summary(doc: Document) -> dict[str, Any]:
         "title": doc.title,
         "summary": doc.summary or "",
         "publisher": doc.publisher,
+        "organisation": directory.as_json(doc.organisation),
         "index_no": doc.index_no,
         "topic": doc.topic,
         "topic_code": doc.topic_code,
@@ -210,4 +216,24 @@ def message(item: Message) -> dict[str, Any]:
         "replied_on": local_date(item.replied_at).isoformat(),
         "working_days": working_days_taken(item.received_at, item.replied_at),
         "illustrative": bool(item.is_example),
+    }
+
+
+def organisation(org: directory.Org, counts: dict[str, int]) -> dict[str, Any]:
+    """An organisation with its contact facts and how many items it has published."""
+    parent = directory.get(org.parent_id) if org.parent_id is not None else None
+    return {
+        "code": org.code,
+        "name": org.name,
+        "short_name": org.short_name,
+        "kind": org.kind.value,
+        "kind_label": org.kind_label,
+        "credit_code": org.credit_code,
+        "parent": parent.code if parent is not None else None,
+        "is_home": org.is_home,
+        "contacts": {name: getattr(org, name) for name in CONTACT_FIELDS},
+        "count": sum(counts.values()),
+        "by_kind": {kind: counts.get(kind, 0) for kind in content_types.REGISTRY},
+        "url": absolute(url_for("public.home", org_code=org.url_code)),
+        "api_url": absolute(url_for("api.documents", org=org.code)),
     }

@@ -10,7 +10,9 @@ from werkzeug.exceptions import HTTPException
 from portal.api import queries, serialize
 from portal.api.operations import Api
 from portal.api.params import (
+    DOCUMENT_ORG,
     KIND,
+    ORG,
     PAGE,
     PATH_KIND,
     PATH_SLUG,
@@ -24,6 +26,7 @@ from portal.api.params import (
 from portal.documents import catalog, content_types
 from portal.errors import json_error
 from portal.opendata import LICENSE
+from portal.orgs import directory
 from portal.web import pagination
 from portal.web.urls import absolute
 
@@ -119,15 +122,16 @@ def paginated(items: list[dict[str, Any]], args: dict[str, Any], total: int):
         "草稿、待审核和已撤回的信息不会出现。"
     ),
     tag="信息",
-    params=(KIND, TOPIC, YEAR, QUERY, UPDATED_SINCE, PAGE, PER_PAGE),
+    params=(ORG, KIND, TOPIC, YEAR, QUERY, UPDATED_SINCE, PAGE, PER_PAGE),
     response="DocumentPage",
-    cache=("documents",),
+    cache=("documents", "orgs"),
     paginated=True,
 )
 def documents(args: dict[str, Any]):
     """List published documents, newest first (best first with ``q``), filtered and paged."""
     filters = queries.DocumentFilters(
         kind=args["kind"],
+        org=args["org"],
         topic=args["topic"],
         year=args["year"],
         q=args["q"],
@@ -142,21 +146,45 @@ def documents(args: dict[str, Any]):
     summary="信息详情",
     description="一条已发布或已撤回信息的全部公开内容：公开目录字段、正文、附件和相关链接。",
     tag="信息",
-    params=(PATH_KIND, PATH_SLUG),
+    params=(PATH_KIND, PATH_SLUG, DOCUMENT_ORG),
     response="Document",
     errors=(404,),
-    cache=("documents", "consultations", "day"),
+    cache=("documents", "consultations", "day", "orgs"),
 )
 def document(args: dict[str, Any], kind: str, slug: str):
     """Show one public document as its page does, with attachments and related items."""
     if kind not in content_types.REGISTRY:
         raise ApiError(404, "没有这种信息类型", "kind")
-    doc = catalog.get_public(kind, slug)
+    org = args["org"] or directory.home()
+    doc = catalog.get_public(org.id, kind, slug)
     if doc is None:
         raise ApiError(404, "没有找到这条信息")
-    interpretation = catalog.resolve_ref((doc.extra or {}).get("interpretation"))
+    interpretation = catalog.resolve_ref(
+        doc.organisation_id, (doc.extra or {}).get("interpretation")
+    )
     interprets = catalog.referring(doc, "interpretation") if kind != "policy" else []
     return serialize.document_detail(doc, interpretation, interprets)
+
+
+@api.get(
+    "/v1/organisations",
+    summary="发布单位",
+    description=(
+        "在本站公开信息的单位（本站主办单位及其他部门、街道）：名称、类型、统一社会信用代码、"
+        "上级单位、联系方式和已发布信息条数。用 code 作 /api/v1/documents 的 org 参数。"
+    ),
+    tag="分类",
+    response="OrganisationList",
+    cache=("documents", "orgs"),
+)
+def organisations(args: dict[str, Any]):
+    """List the organisations in the directory's order, with their published counts."""
+    counts = queries.counts_per_org_and_kind()
+    return {
+        "items": [
+            serialize.organisation(org, counts.get(org.id, {})) for org in directory.all_orgs()
+        ]
+    }
 
 
 @api.get(
@@ -169,7 +197,7 @@ def document(args: dict[str, Any], kind: str, slug: str):
 )
 def kinds(args: dict[str, Any]):
     """List the content kinds with their fields and how many of each are published."""
-    counts = catalog.counts_per_kind()
+    counts = catalog.counts_per_kind(None)
     items = []
     for name, content_type in content_types.REGISTRY.items():
         fields = []

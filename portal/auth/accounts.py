@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import time
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pyotp
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.auth.models import ROLES, User
+from portal.auth.models import ROLES, Membership, User
 from portal.database import begin_write
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -51,14 +52,30 @@ def login_name(value: str | None) -> str:
     return "".join(c for c in text if unicodedata.category(c) not in {"Cc", "Cf"}).strip()
 
 
-def create_user(username: str, display_name: str, role: str, password: str, *, totp: bool) -> User:
-    """Create a staff account; admins always get a TOTP second factor."""
+def create_user(
+    username: str,
+    display_name: str,
+    role: str | None,
+    password: str,
+    *,
+    totp: bool,
+    org_ids: Iterable[int] | None = None,
+    platform_admin: bool = False,
+) -> User:
+    """Create a staff account holding ``role`` in each of ``org_ids``, and/or a platform
+    admin. Admins and platform admins always get a TOTP
+    second factor."""
     username = login_name(username)
     errors: dict[str, str] = {}
     if not 3 <= len(username) <= 50 or not username.replace("_", "").replace(".", "").isalnum():
         errors["username"] = "用户名：3 至 50 个字母、数字、点或下划线"
-    if role not in ROLES:
+    if role is not None and role not in ROLES:
         errors["role"] = "角色：应为 " + "、".join(ROLES)
+    if role is None and not platform_admin:
+        errors["role"] = "角色：请指定角色，或设为平台管理员"
+    org_ids = list(org_ids or ())
+    if role is not None and not org_ids:
+        errors["org"] = "单位：请指定角色所在的单位"
     problem = password_problem(password, username)
     if problem:
         errors["password"] = problem
@@ -67,16 +84,25 @@ def create_user(username: str, display_name: str, role: str, password: str, *, t
     begin_write()
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise ValidationError({"username": "用户名：已存在"})
+    strong = role == "admin" or platform_admin
     user = User(
         username=username,
         display_name=(display_name or username).strip(),
-        role=role,
+        platform_admin=platform_admin,
         password_hash=generate_password_hash(password),
-        totp_secret=pyotp.random_base32() if totp or role == "admin" else None,
+        totp_secret=pyotp.random_base32() if totp or strong else None,
     )
+    if role is not None:
+        for org_id in org_ids:
+            user.memberships.append(Membership(organisation_id=org_id, role=role))
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def needs_totp(user: User) -> bool:
+    """Admins of an organisation and platform admins must sign in with a second factor."""
+    return user.platform_admin or any(m.role == "admin" for m in user.memberships)
 
 
 def authenticate(username: str, password: str, code: str) -> User | None:
@@ -88,7 +114,7 @@ def authenticate(username: str, password: str, code: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or ""):
         return None
-    if user.role == "admin" and not user.totp_secret:
+    if needs_totp(user) and not user.totp_secret:
         return None
     if user.totp_secret and not _use_totp_step(user, _plain_digits(code)):
         return None

@@ -20,7 +20,7 @@ from portal.web.forms import ActionForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-EVERYONE = frozenset(ROLES)
+EVERYONE = frozenset(ROLES) | {"platform"}
 ADMINS = frozenset({"admin"})
 
 
@@ -40,8 +40,11 @@ MODERATORS = granted(Permission.MODERATE_OPINIONS)
 ACCESS: dict[str, frozenset[str]] = {
     "admin.dashboard": EVERYONE,
     "admin.logout": EVERYONE,
-    "admin.users": ADMINS,
-    "admin.audit": ADMINS,
+    "admin.users": granted(Permission.MANAGE_ACCOUNTS),
+    "admin.orgs": granted(Permission.MANAGE_ORGANISATIONS),
+    "admin.org_edit": granted(Permission.MANAGE_ORGANISATIONS),
+    "admin.supervision": granted(Permission.SUPERVISE),
+    "admin.audit": granted(Permission.SUPERVISE),
     # annual report: Table 四 (复议/诉讼) figures are typed in by reviewers or admins
     "admin.report_figures": granted(Permission.ENTER_REPORT_FIGURES),
     # documents: editors write and submit, reviewers also publish and withdraw
@@ -86,11 +89,11 @@ PUBLIC = {"admin.login"}
 
 def allowed(endpoint: str) -> bool:
     """May the signed-in member of staff open ``endpoint``? (Used to show links.)"""
-    staff = g.get("staff")
+    actor: Actor | None = g.get("actor")
     return (
-        staff is not None
+        actor is not None
         and endpoint in current_app.view_functions
-        and staff.role in ACCESS.get(endpoint, frozenset())
+        and bool(actor.roles & ACCESS.get(endpoint, frozenset()))
     )
 
 
@@ -102,11 +105,26 @@ def guard():
     user = _current_user()
     if user is None:
         return redirect(url_for("admin.login", next=request.path))
-    if user.role not in ACCESS.get(request.endpoint or "", frozenset()):
+    actor = actor_for(user)
+    if not actor.roles & ACCESS.get(request.endpoint or "", frozenset()):
         abort(403)
     g.staff = user
-    g.actor = Actor.staff(user.username, user.role, user_id=user.id)
+    g.actor = actor
     return None
+
+
+def actor_for(user: User) -> Actor:
+    """The member of staff as the services see them: their memberships, and ``platform``
+    in every organisation when they are a platform admin."""
+    held: dict[int, set[str]] = {}
+    for membership in user.memberships:
+        held.setdefault(membership.organisation_id, set()).add(membership.role)
+    return Actor(
+        user.username,
+        frozenset({"platform"}) if user.platform_admin else frozenset(),
+        {org_id: frozenset(roles) for org_id, roles in held.items()},
+        user.id,
+    )
 
 
 def current_actor() -> Actor:

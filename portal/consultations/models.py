@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.columns import UTCDateTime
+from portal.documents.models import Document
 from portal.extensions import Model
 from portal.states import OPINION_LABELS, OpinionStatus, status_type
 from portal.timeutil import utcnow
@@ -91,6 +92,9 @@ class Opinion(Model):
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
     adoption: Mapped[str | None] = mapped_column(sa.String(12))
     adoption_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    #: The consultation: its organisation is the opinion's.
+    document: Mapped[Document] = relationship()
 
     def __repr__(self) -> str:
         return f"<Opinion {self.id} on {self.document_id} {self.status}>"

@@ -14,6 +14,7 @@ from portal.documents import catalog
 from portal.documents.models import Document
 from portal.documents.views import render_detail
 from portal.errors import expired_form, render_error
+from portal.orgs import directory
 from portal.web.forms import EXPIRED
 
 
@@ -64,7 +65,9 @@ def _no_store(response):
 @expired_form("consultations.submit")
 def expired_opinion():
     """The opinion form again, as typed, after its page expired (nothing was stored)."""
-    doc = catalog.get_public("consultation", (request.view_args or {}).get("slug", ""))
+    doc = catalog.get_public(
+        directory.current().id, "consultation", (request.view_args or {}).get("slug", "")
+    )
     if doc is None:
         return render_error(404)
     form = opinion_form(queries.questions(doc))

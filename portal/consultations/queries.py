@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
+from portal.auth.actor import Actor, Permission
 from portal.consultations.models import ADOPTION, ADOPTION_FIELDS, Opinion, Question
 from portal.consultations.tallies import QuestionTally, tally
 from portal.documents.models import Document
@@ -16,10 +17,26 @@ MAX_ID = 2**31 - 1
 COUNTED = Opinion.quarantined.is_(False)  # quarantined (automated-looking) opinions never count
 
 
-def consultation(doc_id: int) -> Document | None:
-    """The consultation document with this id (any status), or None."""
+#: Staff who work on consultations hold one of these in the consultation's organisation.
+WORK = (Permission.SET_QUESTIONS, Permission.MODERATE_OPINIONS, Permission.PUBLISH_RESULTS)
+
+
+def works_on(actor: Actor, org_id: int) -> bool:
+    return any(actor.may(permission, org_id) for permission in WORK)
+
+
+def scope(actor: Actor) -> sa.ColumnElement[bool]:
+    """The consultations ``actor`` works on, as a WHERE clause on ``Document``."""
+    return sa.or_(*(actor.scope(Document.organisation_id, permission) for permission in WORK))
+
+
+def consultation(doc_id: int, actor: Actor) -> Document | None:
+    """The consultation document with this id (any status) if ``actor`` works on its
+    organisation's consultations; None otherwise (another office's is as absent)."""
     doc = db.session.get(Document, doc_id) if 0 < doc_id <= MAX_ID else None
-    return doc if doc is not None and doc.kind == "consultation" else None
+    if doc is None or doc.kind != "consultation" or not works_on(actor, doc.organisation_id):
+        return None
+    return doc
 
 
 def questions(doc: Document) -> list[Question]:

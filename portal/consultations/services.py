@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from portal import audit, timeutil
 from portal.auth.actor import Actor, Permission, require
 from portal.consultations import queries
-from portal.consultations.models import ADOPTION, QUESTION_TYPES, Opinion, Question
+from portal.consultations.models import ADOPTION, Opinion, Question
 from portal.database import reread, unit_of_work
 from portal.documents import catalog, publishing
 from portal.documents.models import Document
@@ -23,7 +23,6 @@ from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.interaction import publication
 from portal.states import DocumentStatus, OpinionStatus
-from portal.text import CONTROL_CHARS
 from portal.timeutil import utcnow
 
 MAX_QUESTIONS = 20
@@ -172,81 +171,6 @@ def submit_opinion(
     return opinion
 
 
-# -- staff: questions -----------------------------------------------------------------
-
-
-def _clean_question(item: dict[str, Any], n: int, errors: dict[str, str], key: str) -> Question:
-    text = CONTROL_CHARS.sub("", item.get("text") or "").strip()
-    kind = item.get("kind") or ""
-    options = item.get("options") or []
-    if isinstance(options, str):
-        options = options.splitlines()
-    options = [CONTROL_CHARS.sub("", o).strip() for o in options if isinstance(o, str)]
-    options = [o for o in options if o]
-    if not 2 <= len(text) <= 200:
-        errors[f"{key}-text"] = f"第 {n} 题：题目应为 2 至 200 个字"
-    if kind not in QUESTION_TYPES:
-        errors[f"{key}-kind"] = f"第 {n} 题：请选择题型"
-    if kind in {"single", "multiple"}:
-        if not 2 <= len(options) <= MAX_OPTIONS:
-            errors[f"{key}-options"] = f"第 {n} 题：选择题应有 2 至 {MAX_OPTIONS} 个选项，每行一个"
-        elif any(len(o) > 100 for o in options):
-            errors[f"{key}-options"] = f"第 {n} 题：每个选项不能超过 100 个字"
-        elif len(set(options)) != len(options):
-            errors[f"{key}-options"] = f"第 {n} 题：选项不能重复"
-    else:
-        options = []
-    return Question(
-        position=n - 1, kind=kind, text=text, options=options, required=bool(item.get("required"))
-    )
-
-
-def check_questions_editable(doc: Document, actor: Actor) -> None:
-    """Refuse a change to the questions that would go live unreviewed or change what was
-    asked: a closed consultation's never change, a published one's only by a reviewer
-    (as for any published document), and none once opinions have arrived."""
-    if doc.kind != "consultation":
-        raise InvalidTransition("只有征集调查可以设置问题")
-    state = catalog.consultation_state(doc.extra or {})
-    if doc.status == DocumentStatus.PUBLISHED and (
-        state.code not in {"upcoming", "open"} or (doc.extra or {}).get("result_summary")
-    ):
-        raise InvalidTransition("征集已经截止，问题不能再修改")
-    publishing.check_editable(doc, actor)
-    if queries.received(doc):
-        raise InvalidTransition("已经收到意见，问题不能再修改（修改会使已收到的回答无法统计）")
-
-
-def set_questions(doc: Document, items: list[dict[str, Any]], *, actor: Actor) -> list[Question]:
-    """Replace the consultation's questions (see ``check_questions_editable`` for when).
-
-    Each item has ``text``, ``kind`` (single, multiple, text), ``options`` (a list, or
-    one per line) and ``required``. Errors are keyed ``questions-<i>-<field>`` by the
-    item's position in ``items``.
-    """
-    require(actor, Permission.SET_QUESTIONS)
-    if len(items) > MAX_QUESTIONS:
-        raise ValidationError({"questions": f"最多设置 {MAX_QUESTIONS} 个问题"})
-    errors: dict[str, str] = {}
-    new = [
-        _clean_question(item, n, errors, f"questions-{n - 1}") for n, item in enumerate(items, 1)
-    ]
-    if errors:
-        raise ValidationError(errors)
-    with unit_of_work():
-        check_questions_editable(reread(doc), actor)
-        for old in queries.questions(doc):
-            db.session.delete(old)
-        db.session.flush()
-        for question in new:
-            question.document_id = doc.id
-            db.session.add(question)
-        audit.record(
-            actor.name, "questions_set", "document", doc.id, count=len(new), title=doc.title
-        )
-    return new
-
-
 # -- staff: moderation ----------------------------------------------------------------
 
 
@@ -278,7 +202,7 @@ def opinion_preview(opinion: Opinion) -> publication.PublicText:
 def publish_opinion(opinion: Opinion, *, content: str, actor: Actor) -> None:
     """Show an opinion on the consultation page with the public text the handler confirmed
     (masked in the preview, maybe edited); refused while it still holds personal data."""
-    require(actor, Permission.MODERATE_OPINIONS)
+    require(actor, Permission.MODERATE_OPINIONS, opinion.document.organisation_id)
     cleaned = publication.check_texts(
         {"content": content}, OPINION_PUBLIC_FIELDS, **own_details(opinion)
     )
@@ -296,6 +220,7 @@ def publish_opinion(opinion: Opinion, *, content: str, actor: Actor) -> None:
             "opinion_publish",
             "opinion",
             opinion.id,
+            org_id=opinion.document.organisation_id,
             masked=len(automatic.findings),
             **edited,
         )
@@ -303,16 +228,21 @@ def publish_opinion(opinion: Opinion, *, content: str, actor: Actor) -> None:
 
 def reveal_opinion(opinion: Opinion, *, actor: Actor) -> None:
     """Log that ``actor`` saw an opinion's sender and text in full (never the values)."""
-    require(actor, Permission.REVEAL_PERSONAL_DATA)
+    require(actor, Permission.REVEAL_PERSONAL_DATA, opinion.document.organisation_id)
     with unit_of_work():
         audit.record(
-            actor.name, "reveal", "opinion", opinion.id, fields=["name", "contact", "content"]
+            actor.name,
+            "reveal",
+            "opinion",
+            opinion.id,
+            org_id=opinion.document.organisation_id,
+            fields=["name", "contact", "content"],
         )
 
 
 def hide_opinion(opinion: Opinion, *, reason: str, actor: Actor) -> None:
     """Keep an opinion off the public page (or take it off), with a reason for the log."""
-    require(actor, Permission.MODERATE_OPINIONS)
+    require(actor, Permission.MODERATE_OPINIONS, opinion.document.organisation_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "不公开原因：必填"})
@@ -326,12 +256,19 @@ def hide_opinion(opinion: Opinion, *, reason: str, actor: Actor) -> None:
         opinion.public_content = None
         opinion.hidden_reason = reason
         opinion.moderated_at = utcnow()
-        audit.record(actor.name, "opinion_hide", "opinion", opinion.id, reason=reason)
+        audit.record(
+            actor.name,
+            "opinion_hide",
+            "opinion",
+            opinion.id,
+            org_id=opinion.document.organisation_id,
+            reason=reason,
+        )
 
 
 def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: Actor) -> None:
     """Record whether the office adopted an opinion (采纳 / 部分采纳 / 未采纳)."""
-    require(actor, Permission.MODERATE_OPINIONS)
+    require(actor, Permission.MODERATE_OPINIONS, opinion.document.organisation_id)
     errors = {}
     if decision not in ADOPTION:
         errors["decision"] = "采纳情况：请选择采纳、部分采纳或未采纳"
@@ -347,7 +284,12 @@ def adopt_opinion(opinion: Opinion, *, decision: str, note: str, actor: Actor) -
         opinion.adoption = decision
         opinion.adoption_note = note or None
         audit.record(
-            actor.name, "opinion_adopt", "opinion", opinion.id, decision=ADOPTION[decision]
+            actor.name,
+            "opinion_adopt",
+            "opinion",
+            opinion.id,
+            org_id=opinion.document.organisation_id,
+            decision=ADOPTION[decision],
         )
 
 
@@ -358,7 +300,7 @@ def publish_result(doc: Document, *, summary: str, actor: Actor) -> Document:
     """Publish (or correct) the result of a closed consultation: the summary and how many
     opinions were adopted, through the publishing service. Every counted opinion must
     have an adoption decision first."""
-    require(actor, Permission.PUBLISH_RESULTS)
+    require(actor, Permission.PUBLISH_RESULTS, doc.organisation_id)
     with unit_of_work():
         reread(doc)
         if doc.kind != "consultation" or doc.status != DocumentStatus.PUBLISHED:
@@ -388,6 +330,7 @@ def publish_result(doc: Document, *, summary: str, actor: Actor) -> Document:
             "result_publish",
             "document",
             doc.id,
+            org_id=doc.organisation_id,
             title=doc.title,
             adopted=counts.adopted,
             partly=counts.partly,

@@ -2,9 +2,8 @@
 
 Editors and reviewers set the questions before opinions arrive; handlers publish, hide and
 record the adoption of opinions; reviewers publish the result (结果反馈) once the
-consultation has closed. Every change goes through ``consultations.services``; access is
-checked in ``blueprint.guard``.
-"""
+consultation has closed. Changes go through ``consultations.services`` and ``questions``,
+which check access again (``blueprint.guard`` is the first gate)."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from flask import abort, current_app, render_template, request
 from portal import timeutil
 from portal.auth.blueprint import bp, current_actor
 from portal.consultations import queries, services
+from portal.consultations import questions as question_service
 from portal.consultations.models import ADOPTION, OPINION_STATUSES, Opinion
 from portal.consultations.staff_forms import (
     BLANK_SLOTS,
@@ -40,7 +40,7 @@ VIEWS = {"all": "全部", **OPINION_STATUSES, "undecided": "未登记采纳", "q
 
 
 def _consultation(consultation_id: int) -> Document:
-    doc = queries.consultation(consultation_id)
+    doc = queries.consultation(consultation_id, current_actor())
     if doc is None:
         abort(404)
     return doc
@@ -48,7 +48,7 @@ def _consultation(consultation_id: int) -> Document:
 
 def _opinion(opinion_id: int) -> Opinion:
     item = db.session.get(Opinion, opinion_id) if 0 < opinion_id <= queries.MAX_ID else None
-    if item is None:
+    if item is None or not queries.works_on(current_actor(), item.document.organisation_id):
         abort(404)
     return item
 
@@ -75,7 +75,11 @@ class Row:
 def _rows() -> list[Row]:
     docs = db.session.scalars(
         sa.select(Document)
-        .where(Document.kind == "consultation", Document.status != "withdrawn")
+        .where(
+            Document.kind == "consultation",
+            Document.status != "withdrawn",
+            queries.scope(current_actor()),
+        )
         .order_by(Document.created_at.desc(), Document.id.desc())
     ).all()
     counted = Opinion.quarantined.is_(False)
@@ -233,7 +237,7 @@ def consultation_questions(consultation_id: int):
     entries = [entry.form for entry in form.questions.entries]
     slots = [i for i, entry in enumerate(entries) if not entry.is_blank()]
     try:
-        saved = services.set_questions(
+        saved = question_service.set_questions(
             doc,
             [entries[i].item() for i in slots],
             actor=current_actor(),

@@ -10,6 +10,8 @@ from portal.documents import catalog
 from portal.documents.views import render_detail
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import limiter
+from portal.orgs import directory
+from portal.web.orgroutes import org_route
 
 bp = Blueprint("consultations", __name__)
 
@@ -19,11 +21,11 @@ def _opinion_rate() -> str:
     return current_app.config["MESSAGE_RATE"]
 
 
-@bp.post("/consultation/<slug>/opinions")
+@org_route(bp, "/consultation/<slug>/opinions", methods=["POST"])
 @limiter.limit(_opinion_rate, deduct_when=lambda r: r.status_code < 400)
 def submit(slug: str):
     """Take a resident's opinion; outside the open window nothing is stored (409)."""
-    doc = catalog.get_public("consultation", slug)
+    doc = catalog.get_public(directory.current().id, "consultation", slug)
     if doc is None:
         abort(404)
     try:

@@ -21,6 +21,7 @@ from portal.web.pagination import Page, PageOutOfRange
 
 LIST_COLUMNS = (
     Document.id,
+    Document.organisation_id,
     Document.kind,
     Document.slug,
     Document.title,
@@ -39,8 +40,11 @@ def published() -> sa.Select[tuple[Document]]:
     return sa.select(Document).where(Document.status == "published")
 
 
-def _filtered(kind: str, year: int | None, topic: str | None) -> list[sa.ColumnElement[bool]]:
+def _filtered(
+    org_id: int, kind: str, year: int | None, topic: str | None
+) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [
+        Document.organisation_id == org_id,
         Document.kind == kind,
         Document.status == "published",
     ]
@@ -53,12 +57,19 @@ def _filtered(kind: str, year: int | None, topic: str | None) -> list[sa.ColumnE
 
 
 def list_documents(
-    kind: str, *, page: int, per_page: int, year: int | None = None, topic: str | None = None
+    org_id: int,
+    kind: str,
+    *,
+    page: int,
+    per_page: int,
+    year: int | None = None,
+    topic: str | None = None,
 ) -> Page:
-    """Published documents of ``kind``, newest first; raises ``PageOutOfRange``."""
+    """An organisation's published documents of ``kind``, newest first; raises
+    ``PageOutOfRange``."""
     if page < 1:
         raise PageOutOfRange(page)
-    items, total = newest_first(_filtered(kind, year, topic), page, per_page)
+    items, total = newest_first(_filtered(org_id, kind, year, topic), page, per_page)
     if (page - 1) * per_page >= max(total, 1):
         raise PageOutOfRange(page)
     return Page(items, page, per_page, total)
@@ -86,18 +97,23 @@ def newest_first(
     return list(items), total
 
 
-def filter_options(kind: str) -> dict[str, Any]:
+def filter_options(org_id: int, kind: str) -> dict[str, Any]:
     """Years that have documents of ``kind`` and the count per topic, for the filter form."""
+    mine = (
+        Document.organisation_id == org_id,
+        Document.kind == kind,
+        Document.status == "published",
+    )
     first, last = db.session.execute(
         sa.select(sa.func.min(Document.published_at), sa.func.max(Document.published_at)).where(
-            Document.kind == kind, Document.status == "published"
+            *mine
         )
     ).one()
     years = list(range(local_date(last).year, local_date(first).year - 1, -1)) if first else []
     topic_counts = dict(
         db.session.execute(
             sa.select(Document.topic, sa.func.count(Document.id))
-            .where(Document.kind == kind, Document.status == "published")
+            .where(*mine)
             .group_by(Document.topic)
         )
         .tuples()
@@ -111,17 +127,22 @@ def filter_options(kind: str) -> dict[str, Any]:
     return {"years": years, "topics": topics}
 
 
-def latest_per_kind(limit: int = 5) -> dict[str, list[Document]]:
-    """The newest ``limit`` published documents of every kind, in one query.
+def latest_per_kind(org_id: int, limit: int = 5) -> dict[str, list[Document]]:
+    """An organisation's newest ``limit`` published documents of every kind, in one query.
 
-    One ``LIMIT`` subquery per kind walks the (kind, status, published_at) index, which
-    stays fast however many documents there are (a window function ranks them all).
+    One ``LIMIT`` subquery per kind walks the (organisation, kind, status, published_at)
+    index, which stays fast however many documents there are (a window function ranks them
+    all).
     """
     newest_ids = sa.union_all(
         *(
             sa.select(
                 sa.select(Document.id)
-                .where(Document.kind == kind, Document.status == "published")
+                .where(
+                    Document.organisation_id == org_id,
+                    Document.kind == kind,
+                    Document.status == "published",
+                )
                 .order_by(Document.published_at.desc(), Document.id.desc())
                 .limit(limit)
                 .subquery()
@@ -142,11 +163,11 @@ def latest_per_kind(limit: int = 5) -> dict[str, list[Document]]:
     return grouped
 
 
-def counts_per_kind() -> dict[str, int]:
-    """How many documents of each kind are published.
+def counts_per_kind(org_id: int | None) -> dict[str, int]:
+    """How many documents of each kind an organisation (None: every one) has published.
 
     One scalar subquery per kind, so each count is answered from the
-    (kind, status, published_at) index alone instead of grouping the whole table.
+    (organisation, kind, status, published_at) index alone instead of grouping the table.
     """
     kinds = list(content_types.REGISTRY)
     row = db.session.execute(
@@ -154,7 +175,11 @@ def counts_per_kind() -> dict[str, int]:
             *(
                 sa.select(sa.func.count())
                 .select_from(Document)
-                .where(Document.kind == kind, Document.status == "published")
+                .where(
+                    Document.kind == kind,
+                    Document.status == "published",
+                    *([] if org_id is None else [Document.organisation_id == org_id]),
+                )
                 .scalar_subquery()
                 for kind in kinds
             )
@@ -163,12 +188,13 @@ def counts_per_kind() -> dict[str, int]:
     return dict(zip(kinds, row, strict=True))
 
 
-def get_public(kind: str, slug: str) -> Document | None:
-    """A published or withdrawn document with its attachments, or None."""
+def get_public(org_id: int, kind: str, slug: str) -> Document | None:
+    """An organisation's published or withdrawn document with its attachments, or None."""
     return db.session.scalar(
         sa.select(Document)
         .options(selectinload(Document.attachments))
         .where(
+            Document.organisation_id == org_id,
             Document.kind == kind,
             Document.slug == slug,
             Document.status.in_(("published", "withdrawn")),
@@ -177,15 +203,28 @@ def get_public(kind: str, slug: str) -> Document | None:
 
 
 def neighbours(doc: Document) -> tuple[Document | None, Document | None]:
-    """The previous (older) and next (newer) published documents of the same kind."""
+    """The previous (older) and next (newer) published documents of the same kind and
+    organisation."""
     if doc.status != "published" or doc.published_at is None:
         return None, None
     key = sa.tuple_(Document.published_at, Document.id)
     here = sa.tuple_(sa.literal(doc.published_at, Document.published_at.type), sa.literal(doc.id))
     base = (
         sa.select(Document)
-        .options(load_only(Document.id, Document.kind, Document.slug, Document.title))
-        .where(Document.kind == doc.kind, Document.status == "published")
+        .options(
+            load_only(
+                Document.id,
+                Document.organisation_id,
+                Document.kind,
+                Document.slug,
+                Document.title,
+            )
+        )
+        .where(
+            Document.organisation_id == doc.organisation_id,
+            Document.kind == doc.kind,
+            Document.status == "published",
+        )
     )
     older = db.session.scalar(
         base.where(key < here).order_by(Document.published_at.desc(), Document.id.desc()).limit(1)
@@ -196,15 +235,15 @@ def neighbours(doc: Document) -> tuple[Document | None, Document | None]:
     return older, newer
 
 
-def resolve_ref(ref: str | None) -> Document | None:
-    """The published document a ``kind/slug`` reference points to, if any."""
+def resolve_ref(org_id: int, ref: str | None) -> Document | None:
+    """The organisation's published document a ``kind/slug`` reference points to, if any."""
     if not ref or "/" not in ref:
         return None
     kind, slug = ref.split("/", 1)
     return db.session.scalar(
         published()
         .options(load_only(*LIST_COLUMNS))
-        .where(Document.kind == kind, Document.slug == slug)
+        .where(Document.organisation_id == org_id, Document.kind == kind, Document.slug == slug)
     )
 
 
@@ -218,6 +257,7 @@ def referring(doc: Document, field_name: str) -> list[Document]:
             published()
             .options(load_only(*LIST_COLUMNS))
             .where(
+                Document.organisation_id == doc.organisation_id,
                 Document.kind.in_(kinds),
                 Document.extra[field_name].as_string() == f"{doc.kind}/{doc.slug}",
             )
@@ -225,15 +265,21 @@ def referring(doc: Document, field_name: str) -> list[Document]:
     )
 
 
-def open_consultations(today: str) -> list[Document]:
-    """Published consultations open on ``today`` (ISO date), closing soonest first."""
+def open_consultations(org_id: int, today: str) -> list[Document]:
+    """An organisation's published consultations open on ``today`` (ISO date), closing
+    soonest first."""
     opens = Document.extra["opens_on"].as_string()
     closes = Document.extra["closes_on"].as_string()
     return list(
         db.session.scalars(
             published()
             .options(load_only(*LIST_COLUMNS))
-            .where(Document.kind == "consultation", opens <= today, closes >= today)
+            .where(
+                Document.organisation_id == org_id,
+                Document.kind == "consultation",
+                opens <= today,
+                closes >= today,
+            )
             .order_by(closes.asc())
         ).all()
     )
@@ -265,3 +311,47 @@ def consultation_state(extra: dict[str, Any], on: str | date | None = None) -> C
     if extra.get("result_summary"):
         return ConsultationState("result", "已公布结果", None)
     return ConsultationState("closed", "已结束", None)
+
+
+class OrgSummary(NamedTuple):
+    """One organisation on ``/orgs/``: how many items it has published, and its newest."""
+
+    count: int
+    newest: Document | None
+
+
+def org_summaries(org_ids: list[int]) -> dict[int, OrgSummary]:
+    """Published counts and the newest published item of each organisation, in two
+    statements whatever the number of organisations (one grouped count over the
+    (organisation, status, published_at) index, one ``LIMIT 1`` per organisation)."""
+    if not org_ids:
+        return {}
+    counts = dict(
+        db.session.execute(
+            sa.select(Document.organisation_id, sa.func.count(Document.id))
+            .where(Document.status == "published")
+            .group_by(Document.organisation_id)
+        )
+        .tuples()
+        .all()
+    )
+    newest_ids = sa.union_all(
+        *(
+            sa.select(
+                sa.select(Document.id)
+                .where(Document.organisation_id == org_id, Document.status == "published")
+                .order_by(Document.published_at.desc(), Document.id.desc())
+                .limit(1)
+                .subquery()
+                .c.id
+            )
+            for org_id in org_ids
+        )
+    )
+    newest = {
+        doc.organisation_id: doc
+        for doc in db.session.scalars(
+            sa.select(Document).options(load_only(*LIST_COLUMNS)).where(Document.id.in_(newest_ids))
+        )
+    }
+    return {org_id: OrgSummary(counts.get(org_id, 0), newest.get(org_id)) for org_id in org_ids}

@@ -22,11 +22,20 @@ from portal.documents import content_types, publishing
 from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
+from portal.orgs import directory
 from portal.timeutil import local_date
 
 #: The content loader acts as the portal itself, under the name its revisions carry.
-ACTOR = Actor("content-loader", SYSTEM.roles)
-CONTROL_KEYS = {"slug", "published_at", "status", "withdrawn_reason", "illustrative", "attachments"}
+ACTOR = Actor("content-loader", SYSTEM.everywhere)
+CONTROL_KEYS = {
+    "slug",
+    "published_at",
+    "status",
+    "withdrawn_reason",
+    "illustrative",
+    "attachments",
+    "organisation",
+}
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -60,6 +69,7 @@ class LoadReport:
 
 @dataclass
 class ParsedFile:
+    org_id: int
     kind: str
     slug: str
     data: dict[str, Any]
@@ -113,6 +123,7 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
     unknown = sorted(str(k) for k in meta if k not in known)
     if unknown:
         raise LoadError(f"字段 {unknown[0]}：{content_type.label}没有这个字段")
+    org_id = _organisation(meta.get("organisation"))
     slug = meta.get("slug", path.stem)
     try:
         slug = content_types.clean_slug(slug)
@@ -160,6 +171,7 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
         name, message = next(iter(errors.items()))
         raise LoadError(f"字段 {name}（{message.split('：', 1)[0]}）：{message.split('：', 1)[-1]}")
     return ParsedFile(
+        org_id=org_id,
         kind=kind,
         slug=slug,
         data=data,
@@ -171,6 +183,16 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
         attachments=attachments,
         source_hash=hasher.hexdigest(),
     )
+
+
+def _organisation(code: Any) -> int:
+    """The organisation a file names with ``organisation: CODE`` (default: the home one)."""
+    if code is None or code == "":
+        return directory.home().id
+    org = directory.by_code(str(code))
+    if org is None:
+        raise LoadError(f"字段 organisation（所属单位）：没有代码为 {code} 的单位")
+    return org.id
 
 
 def _apply_status(doc: Document, parsed: ParsedFile) -> None:
@@ -185,7 +207,11 @@ def _apply_status(doc: Document, parsed: ParsedFile) -> None:
 def load_file(parsed: ParsedFile) -> str:
     """Create or update one document; returns 'created', 'updated' or 'unchanged'."""
     doc = db.session.scalar(
-        sa.select(Document).where(Document.kind == parsed.kind, Document.slug == parsed.slug)
+        sa.select(Document).where(
+            Document.organisation_id == parsed.org_id,
+            Document.kind == parsed.kind,
+            Document.slug == parsed.slug,
+        )
     )
     if doc is not None and doc.source_hash == parsed.source_hash:
         return "unchanged"
@@ -199,6 +225,7 @@ def load_file(parsed: ParsedFile) -> str:
             attachments=parsed.attachments,
             source_hash=parsed.source_hash,
             index_year=local_date(parsed.published_at).year if parsed.published_at else None,
+            org_id=parsed.org_id,
         )
         outcome = "created"
     else:
@@ -230,12 +257,12 @@ def load_directory(root: Path) -> LoadReport:
 
 def _load_all(root: Path) -> LoadReport:
     report = LoadReport()
-    seen: dict[tuple[str, str], Path] = {}
+    seen: dict[tuple[int, str, str], Path] = {}
     for path in sorted(root.glob("*/*.md")):
         relative = path.relative_to(root.parent)
         try:
             parsed = parse_file(path, root)
-            key = (parsed.kind, parsed.slug)
+            key = (parsed.org_id, parsed.kind, parsed.slug)
             if key in seen:
                 raise LoadError(f"字段 slug：与 {seen[key].name} 重复（{parsed.slug}）")
             seen[key] = path

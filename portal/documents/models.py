@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.columns import UTCDateTime
 from portal.documents import content_types
 from portal.extensions import Model
+from portal.orgs import directory
 from portal.states import DocumentStatus, status_type
 from portal.timeutil import utcnow
 
@@ -20,15 +21,27 @@ class Document(Model):
 
     __tablename__ = "document"
     __table_args__ = (
-        sa.UniqueConstraint("kind", "slug", name="uq_document_kind_slug"),
+        sa.UniqueConstraint("organisation_id", "kind", "slug", name="uq_document_org_kind_slug"),
         sa.Index("ix_document_kind_status_published", "kind", "status", "published_at"),
         sa.Index("ix_document_status_published", "status", "published_at"),
         sa.Index(
             "ix_document_kind_topic_status_published", "kind", "topic", "status", "published_at"
         ),
+        # an organisation's own lists and counts (its home, its kind pages, /orgs/)
+        sa.Index(
+            "ix_document_org_kind_status_published",
+            "organisation_id",
+            "kind",
+            "status",
+            "published_at",
+        ),
+        sa.Index("ix_document_org_status_published", "organisation_id", "status", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
     kind: Mapped[str] = mapped_column(sa.String(20))
     slug: Mapped[str] = mapped_column(sa.String(120))
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -81,7 +94,16 @@ class Document(Model):
     def url(self) -> str:
         from flask import url_for
 
-        return url_for("public.detail", kind=self.kind, slug=self.slug)
+        return url_for(
+            "public.detail",
+            kind=self.kind,
+            slug=self.slug,
+            org_code=directory.url_code(self.organisation_id),
+        )
+
+    @property
+    def organisation(self) -> directory.Org:
+        return directory.get(self.organisation_id)
 
     @property
     def is_public(self) -> bool:

@@ -12,19 +12,14 @@ that its ``Actor`` may do this (``auth.actor.require``).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from blinker import Namespace
-from flask import current_app
 from flask.globals import app_ctx
 
 from portal import audit
@@ -32,10 +27,12 @@ from portal.auth.actor import Actor, Permission, require
 from portal.changelog import DocumentChange
 from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
 from portal.documents import content_types, uploads
-from portal.documents.models import Attachment, Document, DocumentRevision
+from portal.documents.models import Document, DocumentRevision
+from portal.documents.uploads import AttachmentFile
 from portal.errors import InvalidTransition, NotAuthorized, ValidationError
 from portal.extensions import db
 from portal.markdown import render
+from portal.orgs import directory
 from portal.states import DocumentStatus
 from portal.timeutil import local_date, utcnow
 
@@ -47,16 +44,6 @@ changes_committed = signals.signal("changes-committed")
 EDITABLE_FIELDS = ("title", "summary", "publisher", "index_no", "topic", "tags", "body")
 WITHDRAWN_CLOSED = "已撤回的信息不能再修改"
 REVIEWERS_ONLY = "已提交审核或已发布的信息只能由审核人员修改"
-
-
-@dataclass(frozen=True)
-class AttachmentFile:
-    """A file to attach: its title, where it is now on disk and the name to download it as
-    (default: the file's own name)."""
-
-    title: str
-    path: Path
-    filename: str | None = None
 
 
 def _snapshot(doc: Document) -> dict[str, Any]:
@@ -108,12 +95,13 @@ def _record(doc: Document, action: str, actor: Actor, note: str | None = None) -
     detail = {"revision": number, "title": doc.title}
     if note:
         detail["note"] = note
-    audit.record(actor.name, action, "document", doc.id, **detail)
+    audit.record(actor.name, action, "document", doc.id, org_id=doc.organisation_id, **detail)
 
 
-def next_index_no(year: int) -> str:
-    """The next free 索引号 for ``year``: ``<统一社会信用代码>/<year>-<5-digit serial>``."""
-    prefix = f"{current_app.config['ORG_CREDIT_CODE']}/{year}-"
+def next_index_no(org: directory.Org, year: int) -> str:
+    """The organisation's next free 索引号 for ``year``:
+    ``<its 统一社会信用代码>/<year>-<5-digit serial>``."""
+    prefix = f"{org.credit_code}/{year}-"
     highest = db.session.scalar(
         sa.select(sa.func.max(Document.index_no)).where(Document.index_no.like(prefix + "%"))
     )
@@ -129,7 +117,7 @@ def new_slug() -> str:
 def _apply(doc: Document, cleaned: dict[str, Any]) -> None:
     doc.title = cleaned["title"]
     doc.summary = cleaned.get("summary") or ""
-    doc.publisher = cleaned.get("publisher") or current_app.config["ORG_NAME"]
+    doc.publisher = cleaned.get("publisher") or directory.get(doc.organisation_id).name
     doc.topic = cleaned["topic"]
     doc.tags = cleaned.get("tags") or []
     doc.body = cleaned.get("body") or ""
@@ -154,48 +142,6 @@ def _check_index_no_free(index_no: str | None, doc_id: int | None) -> None:
     clash = db.session.scalar(sa.select(Document.id).where(Document.index_no == index_no))
     if clash is not None and clash != doc_id:
         raise ValidationError({"index_no": "索引号：已被其他信息使用"})
-
-
-def _store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
-    """Copy files into the upload folder and make them the document's attachments, in order.
-
-    A stored file is named by its content hash plus the extension of its type as detected
-    from its bytes (never the uploader's name), and carries that detected MIME type. An
-    attachment that stays (same content and name) keeps its row, so its public URL lasts.
-    """
-    upload_dir = Path(current_app.config["UPLOAD_DIR"])
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    existing = {(a.sha256, a.filename): a for a in doc.attachments}
-    kept: list[Attachment] = []
-    for position, item in enumerate(files):
-        name = item.filename or item.path.name
-        file_type = uploads.sniff(item.path, name)
-        digest, size = _hash(item.path)
-        stored_name = f"{digest}{file_type.ext}"
-        target = upload_dir / stored_name
-        if not target.exists():
-            tmp = target.with_suffix(target.suffix + ".part")
-            shutil.copyfile(item.path, tmp)
-            tmp.replace(target)
-        row = existing.pop((digest, name), None) or Attachment(
-            filename=name, sha256=digest, size=size
-        )
-        row.position = position
-        row.title = item.title
-        row.stored_name = stored_name
-        row.mime_type = file_type.mime
-        kept.append(row)
-    doc.attachments[:] = kept
-
-
-def _hash(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 _PENDING_KEY = WRITES_KEY
@@ -254,10 +200,12 @@ def check_editable(doc: Document, actor: Actor) -> None:
 
     Anyone changing a document must be allowed to write documents at all.
     """
-    require(actor, Permission.WRITE_DOCUMENTS)
+    require(actor, Permission.WRITE_DOCUMENTS, doc.organisation_id)
     if doc.status == DocumentStatus.WITHDRAWN:
         raise InvalidTransition(WITHDRAWN_CLOSED)
-    if doc.status != DocumentStatus.DRAFT and not actor.may(Permission.REVIEW_DOCUMENTS):
+    if doc.status != DocumentStatus.DRAFT and not actor.may(
+        Permission.REVIEW_DOCUMENTS, doc.organisation_id
+    ):
         raise InvalidTransition(REVIEWERS_ONLY)
 
 
@@ -271,14 +219,17 @@ def create(
     attachments: list[AttachmentFile] | None = None,
     source_hash: str | None = None,
     index_year: int | None = None,
+    org_id: int | None = None,
 ) -> Document:
-    """Create a draft document after validating every field of its kind.
+    """Create a draft document of organisation ``org_id`` (default: the home one) after
+    validating every field of its kind.
 
     An empty ``slug`` is replaced by a generated one (``new_slug``). A generated 索引号 uses
     ``index_year`` (the document's own year when it is known, e.g. for an item imported with
-    its publication date), else the current year.
+    its publication date), else the current year, and the organisation's credit code.
     """
-    require(actor, Permission.WRITE_DOCUMENTS)
+    org = directory.home() if org_id is None else directory.get(org_id)
+    require(actor, Permission.WRITE_DOCUMENTS, org.id)
     with unit_of_work():
         cleaned = _validate(kind, data)
         try:
@@ -286,20 +237,28 @@ def create(
         except content_types.FieldError as exc:
             raise ValidationError({"slug": f"标识：{exc}"}) from None
         if db.session.scalar(
-            sa.select(Document.id).where(Document.kind == kind, Document.slug == slug)
+            sa.select(Document.id).where(
+                Document.organisation_id == org.id, Document.kind == kind, Document.slug == slug
+            )
         ):
             raise ValidationError({"slug": "标识：同类信息中已存在相同标识"})
         _check_index_no_free(cleaned.get("index_no"), None)
-        doc = Document(kind=kind, slug=slug, status=DocumentStatus.DRAFT, illustrative=illustrative)
+        doc = Document(
+            organisation_id=org.id,
+            kind=kind,
+            slug=slug,
+            status=DocumentStatus.DRAFT,
+            illustrative=illustrative,
+        )
         _apply(doc, cleaned)
         doc.source_hash = source_hash
         now = utcnow()
         doc.created_at = doc.updated_at = now
         if not doc.index_no:
-            doc.index_no = next_index_no(index_year or local_date(now).year)
+            doc.index_no = next_index_no(org, index_year or local_date(now).year)
         db.session.add(doc)
         if attachments:
-            _store_attachments(doc, attachments)
+            uploads.store_attachments(doc, attachments)
         _record(doc, "created", actor)
         return _changed(doc, "created")
 
@@ -332,7 +291,7 @@ def update(
         if illustrative is not None:
             doc.illustrative = illustrative
         if attachments is not None:
-            _store_attachments(doc, attachments)
+            uploads.store_attachments(doc, attachments)
         if source_hash is not None:
             doc.source_hash = source_hash
         if published_at is not None and doc.status == DocumentStatus.PUBLISHED:
@@ -344,7 +303,7 @@ def update(
 
 def submit(doc: Document, *, actor: Actor) -> Document:
     """Send a draft to review."""
-    require(actor, Permission.WRITE_DOCUMENTS)
+    require(actor, Permission.WRITE_DOCUMENTS, doc.organisation_id)
     with unit_of_work():
         reread(doc)
         if doc.status != DocumentStatus.DRAFT:
@@ -356,7 +315,7 @@ def submit(doc: Document, *, actor: Actor) -> Document:
 
 def publish(doc: Document, *, actor: Actor, published_at: datetime | None = None) -> Document:
     """Make a draft or in-review document public, dated ``published_at`` (default now)."""
-    require(actor, Permission.REVIEW_DOCUMENTS)
+    require(actor, Permission.REVIEW_DOCUMENTS, doc.organisation_id)
     with unit_of_work():
         reread(doc)
         if doc.status not in {DocumentStatus.DRAFT, DocumentStatus.IN_REVIEW}:
@@ -371,7 +330,7 @@ def publish(doc: Document, *, actor: Actor, published_at: datetime | None = None
 
 def withdraw(doc: Document, *, reason: str, actor: Actor) -> Document:
     """Withdraw a published document; the reason is shown on its page."""
-    require(actor, Permission.REVIEW_DOCUMENTS)
+    require(actor, Permission.REVIEW_DOCUMENTS, doc.organisation_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "撤回原因：必填"})

@@ -12,21 +12,22 @@ from flask import (
     render_template,
     request,
 )
-from sqlalchemy.orm import defer, selectinload
 
+from portal.auth.actor import Actor, Permission
 from portal.auth.blueprint import bp, current_actor
 from portal.database import unit_of_work
-from portal.documents import content_types, publishing, revisions, uploads
+from portal.documents import content_types, publishing, revisions, uploads, worklist
 from portal.documents import staff_forms as forms
 from portal.documents.models import Attachment, Document, DocumentRevision
 from portal.documents.publishing import AttachmentFile
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.markdown import render
+from portal.orgs import directory
 from portal.web.args import text_arg
 from portal.web.forms import ActionForm
 from portal.web.notices import back_to
-from portal.web.pagination import Page
+from portal.web.pagination import PageOutOfRange
 
 PER_PAGE = 20
 EDITOR_ENDPOINTS = {"admin.document_new", "admin.document_edit", "admin.document_preview"}
@@ -54,10 +55,7 @@ def _number(name: str, default: int | None = None) -> int | None:
 
 
 def _document(doc_id: int, *, history: bool = False) -> Document:
-    options = [selectinload(Document.attachments)]
-    if history:  # the list of revisions, without their snapshots (each a whole body)
-        options.append(selectinload(Document.revisions).defer(DocumentRevision.snapshot))
-    doc = db.session.get(Document, doc_id, options=options)
+    doc = worklist.document(current_actor(), doc_id, history=history)
     if doc is None:
         abort(404)
     return doc
@@ -65,40 +63,47 @@ def _document(doc_id: int, *, history: bool = False) -> Document:
 
 @bp.get("/documents/")
 def documents():
-    """Every document, most recently changed first, filtered by kind, status and title."""
+    """The documents of the signed-in person's organisations, most recently changed first,
+    filtered by organisation, kind, status and title."""
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     q = text_arg("q", 100)
     page = _number("page", 1) or 0
-    if (kind and kind not in content_types.REGISTRY) or (
-        status and status not in content_types.STATUSES
+    org_code = request.args.get("org", "")
+    org = directory.by_code(org_code) if org_code else None
+    if (
+        (kind and kind not in content_types.REGISTRY)
+        or (status and status not in content_types.STATUSES)
+        or (org_code and org is None)
     ):
         abort(404)
-    conditions: list[sa.ColumnElement[bool]] = []
-    if kind:
-        conditions.append(Document.kind == kind)
-    if status:
-        conditions.append(Document.status == status)
-    if q:
-        conditions.append(Document.title.icontains(q, autoescape=True))
-    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
-    if page < 1 or (page - 1) * PER_PAGE >= max(total, 1):
+    actor = current_actor()
+    try:
+        result = worklist.documents(
+            actor,
+            kind=kind,
+            status=status,
+            q=q,
+            org_id=org.id if org else None,
+            page=page,
+            per_page=PER_PAGE,
+        )
+    except PageOutOfRange:
         abort(404)
-    rows = db.session.scalars(
-        sa.select(Document)
-        .options(defer(Document.body), defer(Document.body_html))
-        .where(*conditions)
-        .order_by(Document.updated_at.desc(), Document.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
     return render_template(
         "admin/documents/list.html",
-        result=Page(list(rows), page, PER_PAGE, total),
+        result=result,
         statuses=content_types.STATUSES,
-        filters={"kind": kind, "status": status, "q": q},
+        filters={"kind": kind, "status": status, "q": q, "org": org_code},
         editable=_editable,
+        writable_orgs=_writable_orgs(actor),
     )
+
+
+def _writable_orgs(actor: Actor) -> list[directory.Org]:
+    """The organisations ``actor`` may write documents for (a choice shown when several)."""
+    ids = actor.org_ids(Permission.WRITE_DOCUMENTS)
+    return [org for org in directory.all_orgs() if ids is None or org.id in ids]
 
 
 def _editable(doc: Document) -> bool:
@@ -112,6 +117,7 @@ def _render_editor(form, doc: Document | None, kind: str, status: int = 200, **c
             "admin/documents/edit.html",
             form=form,
             doc=doc,
+            organisation=doc.organisation if doc else _new_document_org(),
             content_type=content_types.get(kind),
             statuses=content_types.STATUSES,
             upload_slots=range(forms.UPLOAD_SLOTS),
@@ -145,7 +151,12 @@ def _save(form, doc: Document | None, kind: str):
                 if doc is None:
                     slug = form.slug.data or ""
                     saved = publishing.create(
-                        kind, slug, data, actor=current_actor(), attachments=attachments
+                        kind,
+                        slug,
+                        data,
+                        actor=current_actor(),
+                        attachments=attachments,
+                        org_id=_new_document_org().id,
                     )
                 else:
                     saved = publishing.update(
@@ -163,6 +174,17 @@ def _save(form, doc: Document | None, kind: str):
     return back_to(
         "admin.document_history", "已保存并提交审核。" if submit else "已保存。", doc_id=saved.id
     )
+
+
+def _new_document_org() -> directory.Org:
+    """The organisation a new document is written for: ``?org=CODE`` among those the
+    signed-in person writes for, else the first of them (404 for any other)."""
+    choices = _writable_orgs(current_actor())
+    code = request.args.get("org")
+    chosen = next((org for org in choices if org.code == code), None) if code else None
+    if (code and chosen is None) or not choices:
+        abort(404)
+    return chosen or choices[0]
 
 
 def _editor(doc: Document | None, kind: str):
@@ -305,7 +327,8 @@ def document_diff(doc_id: int):
 
 @bp.get("/documents/<id:doc_id>/attachments/<id:attachment_id>")
 def document_attachment(doc_id: int, attachment_id: int):
-    """Download an attachment of any document, drafts included (staff only)."""
+    """Download an attachment of any document of one's organisations, drafts included."""
+    _document(doc_id)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.document_id != doc_id:
         abort(404)

@@ -7,8 +7,10 @@ The name only chooses between DOC and XLS, which share one container format.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 import zipfile
@@ -18,7 +20,7 @@ from pathlib import Path
 from flask import Response, abort, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
-from portal.documents.models import Attachment
+from portal.documents.models import Attachment, Document
 from portal.text import FORMAT_CHARS
 
 
@@ -209,3 +211,55 @@ def send_attachment(item: Attachment) -> Response:
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """A file to attach: its title, where it is now on disk and the name to download it as
+    (default: the file's own name)."""
+
+    title: str
+    path: Path
+    filename: str | None = None
+
+
+def store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
+    """Copy files into the upload folder and make them the document's attachments, in order.
+
+    A stored file is named by its content hash plus the extension of its type as detected
+    from its bytes (never the uploader's name), and carries that detected MIME type. An
+    attachment that stays (same content and name) keeps its row, so its public URL lasts.
+    """
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    existing = {(a.sha256, a.filename): a for a in doc.attachments}
+    kept: list[Attachment] = []
+    for position, item in enumerate(files):
+        name = item.filename or item.path.name
+        file_type = sniff(item.path, name)
+        digest, size = _hash(item.path)
+        stored_name = f"{digest}{file_type.ext}"
+        target = upload_dir / stored_name
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(item.path, tmp)
+            tmp.replace(target)
+        row = existing.pop((digest, name), None) or Attachment(
+            filename=name, sha256=digest, size=size
+        )
+        row.position = position
+        row.title = item.title
+        row.stored_name = stored_name
+        row.mime_type = file_type.mime
+        kept.append(row)
+    doc.attachments[:] = kept
+
+
+def _hash(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

@@ -11,7 +11,10 @@ from portal import timeutil
 from portal.documents import catalog, content_types, uploads
 from portal.documents.models import Attachment, Document
 from portal.extensions import db
+from portal.orgs import directory
+from portal.orgs.models import KIND_ORDER
 from portal.web.args import int_arg, page_arg
+from portal.web.orgroutes import org_route
 from portal.web.pagination import PageOutOfRange
 
 bp = Blueprint("public", __name__)
@@ -22,18 +25,33 @@ def today() -> str:
     return timeutil.today().isoformat()
 
 
-@bp.get("/")
+@org_route(bp, "/")
 def home():
-    """Show the newest items of every kind, open consultations and counts."""
+    """An organisation's home: its newest items of every kind, open consultations, counts."""
+    org = directory.current()
     return render_template(
         "home.html",
-        latest=catalog.latest_per_kind(limit=5),
-        counts=catalog.counts_per_kind(),
-        open_consultations=catalog.open_consultations(today()),
+        org=org,
+        latest=catalog.latest_per_kind(org.id, limit=5),
+        counts=catalog.counts_per_kind(org.id),
+        open_consultations=catalog.open_consultations(org.id, today()),
     )
 
 
-@bp.get("/<kind:kind>/")
+@bp.get("/orgs/")
+def organisations():
+    """Every organisation of the platform, grouped by kind, with its counts and newest item."""
+    orgs = directory.all_orgs()
+    summaries = catalog.org_summaries([org.id for org in orgs])
+    groups = [
+        (kind, [org for org in orgs if org.kind == kind])
+        for kind in KIND_ORDER
+        if any(org.kind == kind for org in orgs)
+    ]
+    return render_template("orgs.html", groups=groups, summaries=summaries)
+
+
+@org_route(bp, "/<kind:kind>/")
 def listing(kind: str):
     """List one kind's published items, newest first, filtered by year and topic."""
     content_type = content_types.get(kind)
@@ -44,8 +62,10 @@ def listing(kind: str):
     topic = request.args.get("topic") or None
     if topic is not None and topic not in content_types.TOPIC_BY_CODE:
         abort(404)
+    org = directory.current()
     try:
         result = catalog.list_documents(
+            org.id,
             kind,
             page=page,
             per_page=current_app.config["PAGE_SIZE"],
@@ -58,16 +78,17 @@ def listing(kind: str):
         "list.html",
         content_type=content_type,
         result=result,
-        options=catalog.filter_options(kind),
+        org=org,
+        options=catalog.filter_options(org.id, kind),
         year=year,
         topic=topic,
     )
 
 
-@bp.get("/<kind:kind>/<slug>")
+@org_route(bp, "/<kind:kind>/<slug>")
 def detail(kind: str, slug: str):
     """Show one item with its 公开目录 metadata, body, attachments and neighbours."""
-    doc = catalog.get_public(kind, slug)
+    doc = catalog.get_public(directory.current().id, kind, slug)
     if doc is None:
         abort(404)
     return render_detail(doc)
@@ -78,11 +99,12 @@ def render_detail(doc: Document, *, status: int = 200, **part_args: Any):
     ``part_args`` (a consultation's form shown again with its errors, or why a submission
     was refused)."""
     older, newer = catalog.neighbours(doc)
-    interpretation = catalog.resolve_ref(doc.extra.get("interpretation"))
+    interpretation = catalog.resolve_ref(doc.organisation_id, doc.extra.get("interpretation"))
     interprets = catalog.referring(doc, "interpretation") if doc.kind != "policy" else []
     return render_template(
         "detail.html",
         doc=doc,
+        org=doc.organisation,
         content_type=doc.content_type,
         older=older,
         newer=newer,

@@ -27,6 +27,7 @@ from portal.documents import content_types
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.markdown import plain_text, render
+from portal.orgs import directory
 from portal.text import xml_safe
 from portal.timeutil import SHANGHAI
 from portal.web.urls import absolute
@@ -52,6 +53,7 @@ class FeedSpec:
     title: str
     description: str
     html_path: str
+    author: str | None = None  # the organisation's name; None: the platform's (home) name
 
 
 @dataclass
@@ -165,7 +167,7 @@ def build(spec: FeedSpec, documents: list[Document], fmt: str, last_modified: da
     )
     fg.icon(absolute(url_for("static", filename="icon.png")))
     fg.logo(absolute(url_for("static", filename="icon.png")))
-    fg.author({"name": current_app.config["ORG_NAME"]})
+    fg.author({"name": spec.author or directory.home().name})
     fg.generator("Dongxiao Open Government Portal")
     newest = max((d.updated_at for d in documents), default=last_modified)
     stamp = max(newest, last_modified).astimezone(SHANGHAI)
@@ -178,8 +180,11 @@ def build(spec: FeedSpec, documents: list[Document], fmt: str, last_modified: da
     return fg.rss_str(pretty=True)
 
 
-def documents_for(kind: str | None = None, topic: str | None = None) -> list[Document]:
-    """The newest published documents of a kind or topic (or all), with attachments."""
+def documents_for(
+    org_id: int | None, kind: str | None = None, topic: str | None = None
+) -> list[Document]:
+    """The newest published documents of an organisation (None: every one), of a kind or
+    topic (or all), with attachments."""
     from sqlalchemy.orm import selectinload
 
     query = (
@@ -189,6 +194,8 @@ def documents_for(kind: str | None = None, topic: str | None = None) -> list[Doc
         .order_by(Document.published_at.desc(), Document.id.desc())
         .limit(current_app.config["FEED_SIZE"])
     )
+    if org_id is not None:
+        query = query.where(Document.organisation_id == org_id)
     if kind:
         query = query.where(Document.kind == kind)
     if topic:

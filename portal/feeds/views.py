@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from portal import changelog, search
 from portal.documents import content_types
 from portal.documents.models import Document
 from portal.feeds import builder as feeds
+from portal.orgs import directory
 from portal.search.views import parse_request
 from portal.web.conditional import not_modified, set_validators
+from portal.web.orgroutes import org_route
 from portal.web.urls import absolute
 
 bp = Blueprint("feeds", __name__)
@@ -46,27 +48,47 @@ def index():
     return render_template("feeds.html")
 
 
-@bp.get(f"/feeds/<name>.<{FORMATS}:fmt>")
+@org_route(bp, f"/feeds/<name>.<{FORMATS}:fmt>")
 def kind_feed(name: str, fmt: str):
-    """The newest items of one kind, or of every kind for ``all``."""
+    """An organisation's newest items of one kind, or of every kind for ``all``."""
+    org = directory.current()
     if name == "all":
-        spec = feeds.FeedSpec("all", "全部信息", "东晓街道最新发布的全部公开信息。", "/")
-        return serve(spec, fmt, feeds.documents_for)
+        spec = feeds.FeedSpec(
+            f"{org.code}:all",
+            "全部信息" if org.is_home else f"{org.short_name} · 全部信息",
+            f"{org.short_name}最新发布的全部公开信息。",
+            url_for("public.home"),
+            org.name,
+        )
+        return serve(spec, fmt, lambda: feeds.documents_for(org.id))
     if name not in content_types.REGISTRY:
         abort(404)
     content_type = content_types.get(name)
-    spec = feeds.FeedSpec(f"kind:{name}", content_type.label, content_type.description, f"/{name}/")
-    return serve(spec, fmt, lambda: feeds.documents_for(kind=name))
+    spec = feeds.FeedSpec(
+        f"{org.code}:kind:{name}",
+        content_type.label if org.is_home else f"{org.short_name} · {content_type.label}",
+        content_type.description,
+        url_for("public.listing", kind=name),
+        org.name,
+    )
+    return serve(spec, fmt, lambda: feeds.documents_for(org.id, kind=name))
 
 
-@bp.get(f"/feeds/topic/<topic>.<{FORMATS}:fmt>")
+@org_route(bp, f"/feeds/topic/<topic>.<{FORMATS}:fmt>")
 def topic_feed(topic: str, fmt: str):
-    """The newest items of one 主题分类."""
+    """An organisation's newest items of one 主题分类."""
     if topic not in content_types.TOPIC_BY_CODE:
         abort(404)
+    org = directory.current()
     label = content_types.TOPIC_BY_CODE[topic]
-    spec = feeds.FeedSpec(f"topic:{topic}", f"主题：{label}", f"主题分类“{label}”的最新信息。", "/")
-    return serve(spec, fmt, lambda: feeds.documents_for(topic=topic))
+    spec = feeds.FeedSpec(
+        f"{org.code}:topic:{topic}",
+        f"主题：{label}",
+        f"主题分类“{label}”的最新信息。",
+        url_for("public.home"),
+        org.name,
+    )
+    return serve(spec, fmt, lambda: feeds.documents_for(org.id, topic=topic))
 
 
 @bp.get(f"/search.<{FORMATS}:fmt>")

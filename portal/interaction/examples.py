@@ -10,12 +10,14 @@ import yaml
 from portal.database import unit_of_work
 from portal.extensions import db
 from portal.interaction.models import Message
+from portal.orgs import directory
 from portal.states import MessageStatus
 from portal.timeutil import parse_local
 
 
 def load_examples(path: Path) -> int:
-    """Create the example messages not yet in the database; returns how many were added."""
+    """Create the example messages not yet in the database (the home organisation's, or
+    the one an item names with ``organisation: CODE``); returns how many were added."""
     if not path.is_file():
         return 0
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
@@ -26,8 +28,10 @@ def load_examples(path: Path) -> int:
             if db.session.scalar(sa.select(Message.id).where(Message.form_token == token)):
                 continue
             received = parse_local(str(item["received"]))
+            org = directory.by_code(item["organisation"]) if "organisation" in item else None
             db.session.add(
                 Message(
+                    organisation_id=(org or directory.home()).id,
                     tracking_no=f"LY-{received.year}-{900000 + number:06d}",
                     code_hash="!example",  # no query code: examples cannot be tracked
                     form_token=token,

@@ -15,7 +15,7 @@ from portal.interaction.models import InfoRequest, Message
 def record(actor: Actor, action: str, target: Message | InfoRequest, **detail: Any) -> None:
     """Add an audit row about a message or request to the current unit of work."""
     kind = "message" if isinstance(target, Message) else "request"
-    audit.record(actor.name, action, kind, target.id, **detail)
+    audit.record(actor.name, action, kind, target.id, org_id=target.organisation_id, **detail)
 
 
 def own_details(target: Message | InfoRequest) -> dict[str, Any]:
@@ -38,6 +38,6 @@ def for_audit(target: Message | InfoRequest, text: str) -> str:
 
 def reveal_personal_data(item: Message | InfoRequest, *, fields: list[str], actor: Actor) -> None:
     """Log that ``actor`` saw the full personal data of ``item``: which fields, never values."""
-    require(actor, Permission.REVEAL_PERSONAL_DATA)
+    require(actor, Permission.REVEAL_PERSONAL_DATA, item.organisation_id)
     with unit_of_work():
         record(actor, "reveal", item, fields=fields)

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal.audit import AuditRecord
+from portal.auth.actor import Actor, Permission
 from portal.extensions import db
 from portal.interaction import deadlines, handling, privacy
 from portal.interaction.models import (
     MESSAGE_STATUSES,
-    OUTCOMES,
     REQUEST_STATUSES,
     InfoRequest,
     Message,
 )
 from portal.states import MessageStatus, RequestStatus
-from portal.timeutil import local_date
 from portal.web.pagination import Page, paginate
+
+T = TypeVar("T", Message, InfoRequest)
 
 EXCERPT = 40  # characters of subject or description on the lists
 
@@ -158,16 +158,28 @@ def _count(model: type[Message | InfoRequest], *where: sa.ColumnElement[bool]) -
     return db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)) or 0
 
 
+def visible(model: type[T], item_id: int, actor: Actor) -> T | None:
+    """The message or request ``item_id`` if ``actor`` handles those of its organisation;
+    None otherwise, so another office's item looks as absent as one that never existed."""
+    permission = Permission.HANDLE_MESSAGES if model is Message else Permission.HANDLE_REQUESTS
+    item = db.session.get(model, item_id)
+    if item is None or not actor.may(permission, item.organisation_id):  # type: ignore[attr-defined]
+        return None
+    return item
+
+
 def message_list(
-    *, view: str, category: str, q: str, page: int, per_page: int, today: date
+    actor: Actor, *, view: str, category: str, q: str, page: int, per_page: int, today: date
 ) -> Listing:
-    """Messages in ``view``, open ones first by due date (404 past the last page)."""
+    """Messages in ``view`` of the organisations where ``actor`` handles messages, open ones
+    first by due date (404 past the last page)."""
     by_view: dict[str, list[sa.ColumnElement[bool]]] = {
         "open": [Message.status == MessageStatus.RECEIVED],
         "answered": [Message.status == MessageStatus.ANSWERED],
         "published": [Message.published.is_(True)],
     }
     where: list[sa.ColumnElement[bool]] = [
+        actor.scope(Message.organisation_id, Permission.HANDLE_MESSAGES),
         Message.quarantined.is_(view == "quarantined"),
         *by_view.get(view, []),
     ]
@@ -220,7 +232,7 @@ def _listing(
     found = paginate(query, page, per_page, count=sa.select(sa.func.count(model.id)).where(*where))
     return Listing(
         Page([row(item) for item in found.items], found.page, found.per_page, found.total),
-        _count(model, model.quarantined.is_(True)),
+        _count(model, where[0], model.quarantined.is_(True)),
     )
 
 
@@ -231,9 +243,15 @@ def masked_contact(value: str | None) -> Shown:
     return Shown(privacy.mask_value(privacy.contact_kind(value), value), "masked")
 
 
-def request_list(*, view: str, q: str, page: int, per_page: int, today: date) -> Listing:
-    """Requests in ``view``, open ones first by due date (404 past the last page)."""
-    where: list[sa.ColumnElement[bool]] = [InfoRequest.quarantined.is_(view == "quarantined")]
+def request_list(
+    actor: Actor, *, view: str, q: str, page: int, per_page: int, today: date
+) -> Listing:
+    """Requests in ``view`` of the organisations where ``actor`` handles requests, open
+    ones first by due date (404 past the last page)."""
+    where: list[sa.ColumnElement[bool]] = [
+        actor.scope(InfoRequest.organisation_id, Permission.HANDLE_REQUESTS),
+        InfoRequest.quarantined.is_(view == "quarantined"),
+    ]
     if view == "open":
         where.append(InfoRequest.status != RequestStatus.CLOSED)
     elif view in REQUEST_STATUSES:
@@ -255,140 +273,6 @@ def request_list(*, view: str, q: str, page: int, per_page: int, today: date) ->
             status=REQUEST_STATUSES.get(r.status, r.status),
             deadline=request_deadline(r, today),
         ),
-    )
-
-
-# -- detail pages ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    when: date | datetime
-    text: str
-
-
-@dataclass
-class Detail:
-    """Everything a detail page shows, with personal data masked unless revealed."""
-
-    facts: list[tuple[str, Shown]]
-    events: list[Event]
-    deadline: Deadline
-    sensitive: list[str]  # fields holding personal data (what a reveal shows and logs)
-    history: list[AuditRecord]
-
-
-def _history(target_type: str, target_id: int) -> list[AuditRecord]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditRecord)
-            .where(AuditRecord.target_type == target_type, AuditRecord.target_id == target_id)
-            .order_by(AuditRecord.created_at, AuditRecord.id)
-            .limit(200)
-        )
-    )
-
-
-def _sorted(events: list[Event]) -> list[Event]:
-    def key(event: Event) -> date:
-        return local_date(event.when) if isinstance(event.when, datetime) else event.when
-
-    return sorted(events, key=key)
-
-
-def message_detail(message: Message, today: date, *, revealed: bool = False) -> Detail:
-    """A message for its handler: facts, events, deadline and the record of actions."""
-    mask = Masker(revealed=revealed, own=handling.own_details(message))
-    contact = message.contact or ""
-    facts = [
-        ("查询编号", Shown(message.tracking_no)),
-        ("留言类别", Shown(message.category)),
-        ("状态", Shown(MESSAGE_STATUSES.get(message.status, message.status))),
-        ("留言人", applicant_name(message, mask)),
-        ("联系方式", mask.value("contact", privacy.contact_kind(contact), contact)),
-        ("同意公开", Shown("是" if message.consent else "否")),
-        ("留言标题", mask.text("subject", message.subject)),
-        ("留言内容", mask.text("content", message.content)),
-    ]
-    if message.quarantined:
-        facts.append(("系统拦截", Shown(f"是（{message.quarantine_reason or '未注明原因'}）")))
-    if message.reply:
-        facts += [
-            ("答复部门", Shown(message.reply_department or "")),
-            ("答复内容", mask.text("reply", message.reply)),
-        ]
-    facts.append(("公开状态", Shown("已公开（个人信息已遮盖）" if message.published else "未公开")))
-    if message.published:
-        facts += [
-            ("公开的标题", Shown(message.public_subject or "")),
-            ("公开的内容", Shown(message.public_content or "")),
-            ("公开的答复", Shown(message.public_reply or "")),
-        ]
-    events = [Event(message.received_at, "收到留言")]
-    if message.replied_at:
-        events.append(Event(message.replied_at, f"答复（{message.reply_department or ''}）"))
-    return Detail(
-        facts=facts,
-        events=_sorted(events),
-        deadline=message_deadline(message, today),
-        sensitive=mask.sensitive,
-        history=_history("message", message.id),
-    )
-
-
-def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) -> Detail:
-    """A request for its handler: applicant (masked), request, clock, outcome and actions."""
-    mask = Masker(revealed=revealed, own=handling.own_details(item))
-    person = item.applicant_type == "person"
-    clock = item.clock
-    facts = [
-        ("查询编号", Shown(item.tracking_no)),
-        ("状态", Shown(REQUEST_STATUSES.get(item.status, item.status))),
-        ("申请人类型", Shown("自然人" if person else f"组织（{item.organisation_type}）")),
-        ("姓名或名称", applicant_name(item, mask)),
-        ("证件类型", Shown(item.id_type or "—")),
-        ("证件号码", mask.value("id_number", "id_number", item.id_number)),
-        ("联系电话", mask.value("phone", privacy.contact_kind(item.phone or ""), item.phone)),
-        ("电子邮箱", mask.value("email", "email", item.email)),
-        ("通信地址", mask.value("address", "address", item.address)),
-        ("所需信息", mask.text("description", item.description)),
-        ("用途", mask.text("purpose", item.purpose)),
-        ("获取方式", Shown(f"{item.medium}，{item.delivery}")),
-        ("计时起算日", Shown(clock.starts.isoformat())),
-    ]
-    if item.quarantined:
-        facts.append(("系统拦截", Shown(f"是（{item.quarantine_reason or '未注明原因'}）")))
-    if clock.extension_days:
-        reason = mask_text(clock.extension_reason, mask.own)
-        facts.append(
-            (
-                "延期",
-                Shown(
-                    f"{clock.extension_days} 个工作日；理由：{reason}；"
-                    f"批准人：{clock.extension_approver}"
-                ),
-            )
-        )
-    if clock.supplement_note:
-        facts.append(("补正内容", mask.text("supplement_note", clock.supplement_note)))
-    if item.outcome:
-        facts.append(("办理结果", Shown(OUTCOMES.get(item.outcome, item.outcome))))
-    if item.reply:
-        facts.append(("答复内容", mask.text("reply", item.reply)))
-    events = [Event(item.received_at, "收到申请")]
-    for event in item.events[1:]:
-        text = event.kind.label
-        if event.days:
-            text += f" {event.days} 个工作日"
-        if event.outcome:
-            text += f"：{OUTCOMES.get(event.outcome, '')}"
-        events.append(Event(event.day, text))
-    return Detail(
-        facts=facts,
-        events=events,
-        deadline=request_deadline(item, today),
-        sensitive=mask.sensitive,
-        history=_history("request", item.id),
     )
 
 

@@ -43,7 +43,7 @@ def extend_request(
     item: InfoRequest, *, days: int, reason: str, approver: str, actor: Actor
 ) -> InfoRequest:
     """Extend the deadline once, by at most 20 working days, with a reason and approver."""
-    require(actor, Permission.HANDLE_REQUESTS)
+    require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     errors = {}
     if not 1 <= days <= MAX_EXTENSION:
         errors["days"] = f"延期天数：应为 1 至 {MAX_EXTENSION} 个工作日"
@@ -74,7 +74,7 @@ def request_supplement(
     item: InfoRequest, *, note: str, actor: Actor, on: date | None = None
 ) -> None:
     """Ask the applicant to complete the request (补正); the clock stops until it arrives."""
-    require(actor, Permission.HANDLE_REQUESTS)
+    require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     if not (note or "").strip():
         raise ValidationError({"note": "补正内容：必填"})
     on = on or today()
@@ -97,7 +97,7 @@ def start_consultation(
     item: InfoRequest, *, note: str, actor: Actor, on: date | None = None
 ) -> None:
     """Consulting a third party (Art. 32): the time it takes does not count."""
-    require(actor, Permission.HANDLE_REQUESTS)
+    require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     on = on or today()
     note = (note or "").strip()
     with unit_of_work():
@@ -112,7 +112,7 @@ def start_consultation(
 
 def resume(item: InfoRequest, *, actor: Actor, on: date | None = None) -> InfoRequest:
     """The supplement arrived (the clock restarts) or the third party answered (it resumes)."""
-    require(actor, Permission.HANDLE_REQUESTS)
+    require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     on = on or today()
     with unit_of_work():
         pause = _open_clock(item).paused
@@ -132,7 +132,7 @@ def resume(item: InfoRequest, *, actor: Actor, on: date | None = None) -> InfoRe
 
 def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: Actor) -> InfoRequest:
     """Answer the request with an outcome typed as in the annual report's Table 三."""
-    require(actor, Permission.HANDLE_REQUESTS)
+    require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     errors = {}
     if outcome not in OUTCOMES:
         errors["outcome"] = "办理结果：请选择"

@@ -42,7 +42,7 @@ def publish_message(message: Message, *, texts: dict[str, str], actor: Actor) ->
     """Publish an answered message with the public texts the handler confirmed (masked in
     the preview, maybe edited). The texts are stored as they are; any that still holds
     personal data is refused, and nothing is published."""
-    require(actor, Permission.HANDLE_MESSAGES)
+    require(actor, Permission.HANDLE_MESSAGES, message.organisation_id)
     cleaned = publication.check_texts(texts, MESSAGE_PUBLIC_FIELDS, **handling.own_details(message))
     with unit_of_work():
         reread(message)
@@ -59,7 +59,7 @@ def publish_message(message: Message, *, texts: dict[str, str], actor: Actor) ->
 
 def answer_message(message: Message, *, reply: str, department: str, actor: Actor) -> Message:
     """Record the office's reply to a message (or correct it while it is not public)."""
-    require(actor, Permission.HANDLE_MESSAGES)
+    require(actor, Permission.HANDLE_MESSAGES, message.organisation_id)
     errors = {}
     if not (reply or "").strip():
         errors["reply"] = "答复内容：必填"
@@ -81,7 +81,7 @@ def answer_message(message: Message, *, reply: str, department: str, actor: Acto
 
 def unpublish_message(message: Message, *, actor: Actor, reason: str) -> None:
     """Take a message off the public list."""
-    require(actor, Permission.HANDLE_MESSAGES)
+    require(actor, Permission.HANDLE_MESSAGES, message.organisation_id)
     with unit_of_work():
         reread(message)
         if not message.published:

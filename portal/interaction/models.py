@@ -61,9 +61,16 @@ class Message(Model):
     """A resident's public message; shown publicly only once answered and approved."""
 
     __tablename__ = "message"
-    __table_args__ = (sa.Index("ix_message_public", "published", "replied_at"),)
+    __table_args__ = (
+        sa.Index("ix_message_public", "published", "replied_at"),
+        sa.Index("ix_message_org_public", "organisation_id", "published", "replied_at"),
+        sa.Index("ix_message_org_status", "organisation_id", "status", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -102,8 +109,12 @@ class InfoRequest(Model):
     """
 
     __tablename__ = "info_request"
+    __table_args__ = (sa.Index("ix_info_request_org_status", "organisation_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -21,11 +21,15 @@ class MessageStats:
     average_days: float | None
 
 
-def message_stats(year: int) -> MessageStats:
-    """This year's message figures, counted from the office's own records."""
+def message_stats(year: int, org_id: int | None = None) -> MessageStats:
+    """This year's message figures of an organisation (None: every one), counted from the
+    portal's own records."""
     start, end = year_bounds_utc(year)
     in_year = sa.and_(
-        Message.received_at >= start, Message.received_at < end, Message.quarantined.is_(False)
+        Message.received_at >= start,
+        Message.received_at < end,
+        Message.quarantined.is_(False),
+        sa.true() if org_id is None else Message.organisation_id == org_id,
     )
     received = db.session.scalar(sa.select(sa.func.count(Message.id)).where(in_year)) or 0
     answered = db.session.execute(

@@ -17,8 +17,7 @@ from flask_wtf import FlaskForm
 
 from portal.auth.blueprint import bp, current_actor
 from portal.errors import ValidationError
-from portal.extensions import db
-from portal.interaction import deadlines, handling, info_requests
+from portal.interaction import deadlines, handling, inbox_detail, info_requests
 from portal.interaction import inbox as inbox_data
 from portal.interaction import messages as message_actions
 from portal.interaction.inbox import MESSAGE_VIEWS, REQUEST_VIEWS
@@ -45,7 +44,8 @@ def _today():
 
 
 def _get(model: type[Message] | type[InfoRequest], item_id: int) -> Any:
-    item = db.session.get(model, item_id)  # the ``id`` converter keeps item_id in range
+    # the ``id`` converter keeps item_id in range; another office's item is a 404 too
+    item = inbox_data.visible(model, item_id, current_actor())
     if item is None:
         abort(404)
     return item
@@ -133,7 +133,7 @@ def messages():
     filters = _filters(MESSAGE_VIEWS)
     category = request.args.get("category", "")
     category = category if category in MESSAGE_CATEGORIES else ""
-    listing = inbox_data.message_list(category=category, **filters)
+    listing = inbox_data.message_list(current_actor(), category=category, **filters)
     return render_template(
         "admin/inbox/messages.html",
         listing=listing,
@@ -151,7 +151,7 @@ def _message_page(message: Message, *, status: int = 200, revealed: bool = False
         "action": ActionForm(formdata=None),
         **forms,
     }
-    detail = inbox_data.message_detail(message, _today(), revealed=revealed)
+    detail = inbox_detail.message_detail(message, _today(), revealed=revealed)
     return render_template(
         "admin/inbox/message.html", message=message, detail=detail, forms=forms, revealed=revealed
     ), status
@@ -167,7 +167,7 @@ def message_detail(message_id: int):
 def message_reveal(message_id: int):
     """Show the sender's details in full on this one response; the reveal is logged."""
     message = _get(Message, message_id)
-    _reveal(message, inbox_data.message_detail(message, _today(), revealed=True).sensitive)
+    _reveal(message, inbox_detail.message_detail(message, _today(), revealed=True).sensitive)
     return _message_page(message, revealed=True)
 
 
@@ -234,7 +234,7 @@ def message_unpublish(message_id: int):
 def requests():
     """Information requests, the soonest statutory deadline first."""
     filters = _filters(REQUEST_VIEWS)
-    listing = inbox_data.request_list(**filters)
+    listing = inbox_data.request_list(current_actor(), **filters)
     return render_template(
         "admin/inbox/requests.html", listing=listing, filters=filters, views=REQUEST_VIEWS
     )
@@ -250,7 +250,7 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
     return render_template(
         "admin/inbox/request.html",
         item=item,
-        detail=inbox_data.request_detail(item, today, revealed=revealed),
+        detail=inbox_detail.request_detail(item, today, revealed=revealed),
         forms=forms,
         revealed=revealed,
         can_supplement=deadlines.can_request_supplement(item, today),
@@ -268,7 +268,7 @@ def request_detail(request_id: int):
 def request_reveal(request_id: int):
     """Show the applicant's details in full on this one response; the reveal is logged."""
     item = _get(InfoRequest, request_id)
-    _reveal(item, inbox_data.request_detail(item, _today(), revealed=True).sensitive)
+    _reveal(item, inbox_detail.request_detail(item, _today(), revealed=True).sensitive)
     return _request_page(item, revealed=True)
 
 

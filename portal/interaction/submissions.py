@@ -16,6 +16,7 @@ from portal.database import unit_of_work
 from portal.extensions import db
 from portal.interaction import deadlines
 from portal.interaction.models import InfoRequest, Message, RequestEvent
+from portal.orgs import directory
 from portal.states import MessageStatus, RequestEventKind
 from portal.timeutil import local_date, utcnow
 
@@ -63,13 +64,19 @@ def _existing(model: type[Message] | type[InfoRequest], form_token: str):
 
 
 def submit_message(
-    data: dict[str, Any], *, form_token: str, quarantine: str | None = None
+    data: dict[str, Any],
+    *,
+    form_token: str,
+    quarantine: str | None = None,
+    org_id: int | None = None,
 ) -> Submission:
-    """Store a resident's message once per form token; returns its tracking number and code."""
+    """Store a resident's message to organisation ``org_id`` (default: the home one) once
+    per form token; returns its tracking number and code."""
     with unit_of_work():
         existing = _existing(Message, form_token)
         if existing is None:
             existing = Message(
+                organisation_id=directory.home().id if org_id is None else org_id,
                 tracking_no=_next_tracking_no(Message, "LY"),
                 code_hash=generate_password_hash(query_code(form_token)),
                 form_token=form_token,
@@ -88,14 +95,20 @@ def submit_message(
 
 
 def submit_request(
-    data: dict[str, Any], *, form_token: str, quarantine: str | None = None
+    data: dict[str, Any],
+    *,
+    form_token: str,
+    quarantine: str | None = None,
+    org_id: int | None = None,
 ) -> Submission:
-    """Store an information request once per form token and start its statutory clock."""
+    """Store an information request addressed to organisation ``org_id`` (default: the home
+    one) once per form token and start its statutory clock."""
     with unit_of_work():
         existing = _existing(InfoRequest, form_token)
         if existing is None:
             now = utcnow()
             existing = InfoRequest(
+                organisation_id=directory.home().id if org_id is None else org_id,
                 tracking_no=_next_tracking_no(InfoRequest, "YSQ"),
                 code_hash=generate_password_hash(query_code(form_token)),
                 form_token=form_token,

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
+from portal import creditcode
 from portal.timeutil import local_date, utcnow
 
 MSG_ID_EMPTY = "请填写身份证号码"
@@ -29,12 +30,8 @@ MSG_CONTACT = "请填写11位手机号码或电子邮箱"
 # GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_MAP = "10X98765432"
-# GB 32100-2015: 31 characters, no I O Z S V; check over the first 17 characters, modulus 31.
-CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 _ID_RE = re.compile(r"[0-9]{17}[0-9X]")
-_CREDIT_RE = re.compile(f"[{CREDIT_CHARSET}]{{18}}")
 _MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 _EMAIL_LOCAL_RE = re.compile(r"[^\s@<>()\[\]\\,;:\"]+")
 _LABEL_CHAR = "[A-Za-z0-9\u00a1-\uffff]"  # ASCII letters/digits or non-ASCII (IDN) characters
@@ -51,13 +48,6 @@ def resident_id_check_char(first17: str) -> str:
     """The GB 11643 check character for 17 ASCII digits."""
     total = sum(int(ch) * weight for ch, weight in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_MAP[total % 11]
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The GB 32100 check character for 17 characters of the credit-code charset."""
-    pairs = zip(first17, CREDIT_WEIGHTS, strict=True)
-    total = sum(CREDIT_CHARSET.index(ch) * weight for ch, weight in pairs)
-    return CREDIT_CHARSET[(31 - total % 31) % 31]
 
 
 def resident_id(value: str, *, today: date | None = None) -> str:
@@ -85,11 +75,11 @@ def credit_code(value: str) -> str:
     code = _SPACES_RE.sub("", _fold(value or "")).upper()
     if not code:
         raise ValueError(MSG_CREDIT_EMPTY)
-    if not _CREDIT_RE.fullmatch(code):
+    if not creditcode.CREDIT_RE.fullmatch(code):
         raise ValueError(MSG_CREDIT_FORMAT)
     if not code[2:8].isdigit():
         raise ValueError(MSG_CREDIT_DIVISION)
-    if credit_code_check_char(code[:17]) != code[17]:
+    if creditcode.check_char(code[:17]) != code[17]:
         raise ValueError(MSG_CREDIT_CHECK)
     return code
 

@@ -21,10 +21,12 @@ from portal.interaction.models import (
     Message,
 )
 from portal.interaction.queries import message_stats
+from portal.orgs import directory
 from portal.states import MessageStatus
 from portal.timeutil import local_date, utcnow
 from portal.web.args import page_arg
 from portal.web.forms import GuardedForm
+from portal.web.orgroutes import org_route
 from portal.web.pagination import paginate
 
 bp = Blueprint("interaction", __name__)
@@ -39,10 +41,16 @@ def _request_rate() -> str:
     return current_app.config["REQUEST_RATE"]
 
 
-@bp.get("/messages/")
+@org_route(bp, "/messages/")
 def messages():
-    """Answered messages the office made public, newest first, with this year's figures."""
-    public = sa.and_(Message.published.is_(True), Message.status == MessageStatus.ANSWERED)
+    """Answered messages the organisation made public, newest first, with this year's
+    figures."""
+    org = directory.current()
+    public = sa.and_(
+        Message.organisation_id == org.id,
+        Message.published.is_(True),
+        Message.status == MessageStatus.ANSWERED,
+    )
     listing = paginate(
         sa.select(Message).where(public).order_by(Message.replied_at.desc(), Message.id.desc()),
         page_arg(),
@@ -55,7 +63,7 @@ def messages():
         page=listing.page,
         pages=listing.pages,
         total=listing.total,
-        stats=message_stats(local_date(utcnow()).year),
+        stats=message_stats(local_date(utcnow()).year, org.id),
         days_taken=deadlines.working_days_taken,
     )
 
@@ -72,7 +80,7 @@ def no_store(response):
     return response
 
 
-@bp.route("/messages/new", methods=["GET", "POST"])
+@org_route(bp, "/messages/new", methods=["GET", "POST"])
 @limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_message():
     """Leave a message; the confirmation shows a tracking number and query code."""
@@ -85,11 +93,14 @@ def _store_message(form: MessageForm) -> submissions.Submission:
         for name in ("subject", "content", "category", "name", "contact", "consent")
     }
     return submissions.submit_message(
-        fields, form_token=form.form_token.data or "", quarantine=form.trap()
+        fields,
+        form_token=form.form_token.data or "",
+        quarantine=form.trap(),
+        org_id=directory.current().id,
     )
 
 
-@bp.route("/requests/new", methods=["GET", "POST"])
+@org_route(bp, "/requests/new", methods=["GET", "POST"])
 @limiter.limit(_request_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_request():
     """Apply for government information (依申请公开)."""
@@ -103,7 +114,10 @@ def _store_request(form: RequestForm) -> submissions.Submission:
     else:
         fields["organisation_type"] = None
     return submissions.submit_request(
-        fields, form_token=form.form_token.data or "", quarantine=form.trap()
+        fields,
+        form_token=form.form_token.data or "",
+        quarantine=form.trap(),
+        org_id=directory.current().id,
     )
 
 

@@ -22,6 +22,8 @@ from portal.documents import content_types
 from portal.documents.models import Document
 from portal.interaction import deadlines
 from portal.interaction.models import MESSAGE_CATEGORIES, Message
+from portal.orgs import directory
+from portal.orgs.models import Organisation
 from portal.states import MessageStatus
 from portal.timeutil import to_local, utcnow
 from portal.web.urls import absolute
@@ -107,6 +109,8 @@ COMMON_COLUMNS: tuple[Column, ...] = (
     Column("title", "标题", "信息标题"),
     Column("summary", "摘要", "内容摘要，可为空"),
     Column("publisher", "发布机构", "发布本信息的机构"),
+    Column("org_code", "单位代码", "本信息所属单位的代码（见 /api/v1/organisations）"),
+    Column("org_name", "所属单位", "本信息所属单位（政府信息公开的主体）的全称"),
     Column("topic", "主题分类", "取值之一：" + "、".join(n for _, n in content_types.TOPICS)),
     Column("tags", "标签", "关键词，多个之间以顿号“、”分隔，可为空"),
     Column("published_at", "发布时间", "北京时间，ISO 8601 格式，如 2024-05-01T10:00:00+08:00"),
@@ -122,6 +126,8 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
     Column("received_on", "留言日期", "日期，格式 YYYY-MM-DD"),
     Column("reply", "答复内容", "街道的答复（个人信息已遮盖）"),
     Column("reply_department", "答复部门", "作出答复的部门"),
+    Column("org_code", "单位代码", "受理留言的单位的代码（见 /api/v1/organisations）"),
+    Column("org_name", "受理单位", "受理留言的单位的全称"),
     Column("replied_on", "答复日期", "日期，格式 YYYY-MM-DD"),
     Column("working_days", "用时（工作日）", "从受理到答复的工作日数，按法定节假日和调休计算"),
     Column("illustrative", "示例", "“是”表示演示用的示例留言，不是真实留言"),
@@ -147,22 +153,51 @@ def _day(value: datetime | None) -> str:
 EXTRA_NAMES = tuple(f.name for f in _public_fields(list(content_types.REGISTRY.values())))
 
 
+_CODE_MARK = "ORGCODE"  # never a real code (codes are lower case): replaced by one
+
+
+@dataclass(frozen=True)
+class ListUrls:
+    """The absolute address of every organisation's list page of each kind, made in a
+    request (``url_for``) with a fixed number of calls however many organisations there are;
+    a document's address is its list page's plus its slug."""
+
+    home_code: str
+    home: dict[str, str]
+    other: dict[str, str]  # with _CODE_MARK for the organisation's code
+
+    @classmethod
+    def build(cls) -> ListUrls:
+        kinds = content_types.REGISTRY
+        return cls(
+            directory.home().code,
+            {kind: absolute(url_for("public.listing", kind=kind)) for kind in kinds},
+            {
+                kind: absolute(url_for("public.listing", kind=kind, org_code=_CODE_MARK))
+                for kind in kinds
+            },
+        )
+
+    def listing(self, org_code: str, kind: str) -> str:
+        if org_code == self.home_code:
+            return self.home[kind]
+        return self.other[kind].replace(f"/org/{_CODE_MARK}/", f"/org/{org_code}/", 1)
+
+
 def _document_reader(kind: str | None) -> Callable[[], Reader]:
     def reader() -> Reader:
-        prefixes = {
-            name: absolute(url_for("public.listing", kind=name)) for name in content_types.REGISTRY
-        }
-        return lambda conn: _document_records(conn, kind, prefixes)
+        urls = ListUrls.build()
+        return lambda conn: _document_records(conn, kind, urls)
 
     return reader
 
 
-def _document_records(
-    conn: sa.Connection, kind: str | None, prefixes: dict[str, str]
-) -> Iterator[Record]:
+def _document_records(conn: sa.Connection, kind: str | None, urls: ListUrls) -> Iterator[Record]:
     labels = {name: ct.label for name, ct in content_types.REGISTRY.items()}
     query = (
         sa.select(
+            Organisation.code.label("org_code"),
+            Organisation.name.label("org_name"),
             Document.index_no,
             Document.kind,
             Document.slug,
@@ -176,6 +211,7 @@ def _document_records(
             Document.published_at,
             Document.updated_at,
         )
+        .join(Organisation, Organisation.id == Document.organisation_id)
         .where(Document.status == "published")
         .order_by(Document.published_at.desc(), Document.id.desc())
         .execution_options(yield_per=BATCH)
@@ -191,11 +227,13 @@ def _document_records(
             "title": row.title,
             "summary": row.summary or "",
             "publisher": row.publisher or "",
+            "org_code": row.org_code,
+            "org_name": row.org_name,
             "topic": row.topic or "",
             "tags": "、".join(row.tags or []),
             "published_at": stamp(row.published_at),
             "updated_at": stamp(row.updated_at),
-            "url": prefixes[row.kind] + row.slug,
+            "url": urls.listing(row.org_code, row.kind) + row.slug,
             "illustrative": "是" if row.illustrative else "否",
         }
         for name in EXTRA_NAMES:
@@ -209,6 +247,8 @@ PUBLIC_MESSAGES = sa.and_(Message.published.is_(True), Message.status == Message
 def _message_records(conn: sa.Connection) -> Iterator[Record]:
     query = (
         sa.select(
+            Organisation.code.label("org_code"),
+            Organisation.name.label("org_name"),
             Message.public_subject,
             Message.category,
             Message.public_content,
@@ -218,6 +258,7 @@ def _message_records(conn: sa.Connection) -> Iterator[Record]:
             Message.replied_at,
             Message.is_example,
         )
+        .join(Organisation, Organisation.id == Message.organisation_id)
         .where(PUBLIC_MESSAGES)
         .order_by(Message.replied_at.desc(), Message.id.desc())
         .execution_options(yield_per=BATCH)
@@ -230,6 +271,8 @@ def _message_records(conn: sa.Connection) -> Iterator[Record]:
             "received_on": _day(row.received_at),
             "reply": row.public_reply or "",
             "reply_department": row.reply_department or "",
+            "org_code": row.org_code,
+            "org_name": row.org_name,
             "replied_on": _day(row.replied_at),
             "working_days": str(deadlines.working_days_taken(row.received_at, row.replied_at)),
             "illustrative": "是" if row.is_example else "否",

@@ -1,7 +1,9 @@
 """Files for machines: the sitemap (sitemaps.org 0.9), robots.txt and the OpenSearch description.
 
-The sitemap lists the home page, every list page, the other public pages and every
-published document, each with an absolute ``<loc>`` and a ``<lastmod>`` in Beijing time.
+The sitemap lists every organisation's home, list and other public pages (the home
+organisation's at the root, the others' under ``/org/<code>/``), the site's own pages,
+``/orgs/`` on a platform, and every published document, each with an absolute ``<loc>``
+and a ``<lastmod>`` in Beijing time.
 Past ``MAX_URLS`` addresses ``/sitemap.xml`` becomes a sitemap index of ``/sitemaps/<n>.xml``
 parts. Documents are taken in id order, so adding one never moves the others between
 parts; each part is streamed from a column-only query.
@@ -9,7 +11,7 @@ parts; each part is streamed from a column-only query.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,9 @@ from portal.documents.models import Document
 from portal.extensions import db
 from portal.interaction.models import Message
 from portal.opendata import PUBLIC_MESSAGES
+from portal.opendata.exports import ListUrls
+from portal.orgs import directory
+from portal.orgs.models import Organisation
 from portal.timeutil import to_local, utcnow
 from portal.web import pagination
 from portal.web.urls import absolute
@@ -61,45 +66,80 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+def _grouped(query: sa.Select) -> dict[int, dict[str, datetime | None]]:
+    """``{organisation id: {key: newest}}`` from rows of (organisation id, key, time)."""
+    found: dict[int, dict[str, datetime | None]] = {}
+    for org_id, key, value in db.session.execute(query).tuples():
+        found.setdefault(org_id, {})[key] = _aware(value)
+    return found
+
+
 def page_entries() -> list[Entry]:
-    """Home, list pages and the other public pages, dated by the newest change they show."""
-    changed = dict(
-        db.session.execute(
-            sa.select(Document.kind, sa.func.max(Document.updated_at))
-            .where(Document.status.in_(("published", "withdrawn")))
-            .group_by(Document.kind)
-        )
-        .tuples()
-        .all()
+    """Every organisation's home, list and other public pages, and the site's own pages,
+    dated by the newest change they show (three grouped statements, however many
+    organisations there are)."""
+    shown = Document.status.in_(("published", "withdrawn"))
+    changed = _grouped(
+        sa.select(Document.organisation_id, Document.kind, sa.func.max(Document.updated_at))
+        .where(shown)
+        .group_by(Document.organisation_id, Document.kind)
     )
-    changed = {kind: _aware(value) for kind, value in changed.items()}
-    replied = _aware(
-        db.session.scalar(sa.select(sa.func.max(Message.replied_at)).where(PUBLIC_MESSAGES))
+    replied = _grouped(
+        sa.select(Message.organisation_id, sa.literal("m"), sa.func.max(Message.replied_at))
+        .where(PUBLIC_MESSAGES)
+        .group_by(Message.organisation_id)
     )
-    newest = max(changed.values(), default=None)
-    entries = [Entry(absolute(url_for("public.home")), newest)]
-    entries += [
-        Entry(absolute(url_for("public.listing", kind=kind)), changed.get(kind))
-        for kind in content_types.REGISTRY
-    ]
-    entries.append(Entry(absolute(url_for("interaction.messages")), replied))
-    entries.append(Entry(absolute(url_for("feeds.index")), newest))
-    everything = max((t for t in (newest, replied) if t), default=None)
-    entries.append(Entry(absolute(url_for("opendata.index")), everything))
-    entries.append(Entry(absolute(url_for("api.index")), None))
-    # The annual disclosure reports, from the first year the portal published anything.
-    first = db.session.scalar(
-        sa.select(sa.func.min(Document.published_at)).where(Document.status == "published")
+    # The annual disclosure reports, from the first year an organisation published anything.
+    first = _grouped(
+        sa.select(Document.organisation_id, sa.literal("f"), sa.func.min(Document.published_at))
+        .where(Document.status == "published")
+        .group_by(Document.organisation_id)
     )
     this_year = to_local(utcnow()).year
-    for year in range(to_local(_aware(first)).year if first else this_year, this_year + 1):
-        entries.append(Entry(absolute(url_for("reports.annual_report", year=year)), None))
+
+    def newest(values: Iterable[datetime | None]) -> datetime | None:
+        return max((t for t in values if t), default=None)
+
+    def org_pages(org: directory.Org) -> list[Entry]:
+        code, kinds = org.url_code, changed.get(org.id, {})
+        pages = [Entry(absolute(url_for("public.home", org_code=code)), newest(kinds.values()))]
+        pages += [
+            Entry(absolute(url_for("public.listing", kind=kind, org_code=code)), kinds.get(kind))
+            for kind in content_types.REGISTRY
+        ]
+        answered = replied.get(org.id, {}).get("m")
+        pages.append(Entry(absolute(url_for("interaction.messages", org_code=code)), answered))
+        return pages
+
+    def reports(org: directory.Org) -> list[Entry]:
+        since = first.get(org.id, {}).get("f")
+        years = range(to_local(since).year if since else this_year, this_year + 1)
+        return [
+            Entry(absolute(url_for("reports.annual_report", year=y, org_code=org.url_code)), None)
+            for y in years
+        ]
+
+    home = directory.home()
+    everything = [t for kinds in changed.values() for t in kinds.values()]
+    documents = newest(everything)
+    entries = org_pages(home)
+    entries.append(Entry(absolute(url_for("feeds.index")), documents))
+    answers = newest(v for by_org in replied.values() for v in by_org.values())
+    entries.append(Entry(absolute(url_for("opendata.index")), newest([documents, answers])))
+    entries.append(Entry(absolute(url_for("api.index")), None))
+    entries += reports(home)
+    if directory.is_platform():
+        entries.append(Entry(absolute(url_for("public.organisations")), documents))
+        for org in directory.all_orgs():
+            if not org.is_home:
+                entries += org_pages(org) + reports(org)
     return entries
 
 
 def _published() -> sa.Select:
     return (
-        sa.select(Document.kind, Document.slug, Document.updated_at)
+        sa.select(Organisation.code, Document.kind, Document.slug, Document.updated_at)
+        .join(Organisation, Organisation.id == Document.organisation_id)
         .where(Document.status == "published")
         .order_by(Document.id)
     )
@@ -116,9 +156,7 @@ def entries(start: int, stop: int, pages: list[Entry]) -> Iterator[Entry]:
     Call it in a request; the iterator reads through a connection of its own and needs
     no Flask context, so a response can stream it.
     """
-    prefixes = {
-        kind: absolute(url_for("public.listing", kind=kind)) for kind in content_types.REGISTRY
-    }
+    urls = ListUrls.build()
     first = max(0, start - len(pages))
     wanted = stop - max(start, len(pages))
     engine = db.engine
@@ -129,8 +167,8 @@ def entries(start: int, stop: int, pages: list[Entry]) -> Iterator[Entry]:
             return
         query = _published().offset(first).limit(wanted).execution_options(yield_per=CHUNK)
         with engine.connect() as conn:
-            for kind, slug, updated_at in conn.execute(query):
-                yield Entry(prefixes[kind] + slug, _aware(updated_at))
+            for code, kind, slug, updated_at in conn.execute(query):
+                yield Entry(urls.listing(code, kind) + slug, _aware(updated_at))
 
     return generate()
 

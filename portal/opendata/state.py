@@ -26,8 +26,9 @@ from portal.extensions import db
 from portal.interaction.models import Message
 from portal.opendata.encoding import Encoder, batches
 from portal.opendata.exports import EXPORTS, FORMATS, PUBLIC_MESSAGES, Record
+from portal.orgs import directory
 
-SCHEMA = "opendata-1"  # part of every ETag: bump when columns or encodings change
+SCHEMA = "opendata-2"  # part of every ETag: bump when columns or encodings change
 MAX_CACHED_BYTES = 16 * 1024 * 1024
 
 
@@ -68,22 +69,31 @@ class State:
 
     documents: tuple[int, datetime]  # change-log id and time
     messages: tuple[str, datetime | None]
+    orgs: str  # fingerprint of the organisations (their codes and names are exported)
     rows: dict[str, int]
     updated: dict[str, datetime | None]
 
     def version(self, name: str) -> str:
         """What an export's content depends on (besides the base URL)."""
         if name == "messages":
-            return f"m:{self.messages[0]}"
-        return f"d:{self.documents[0]}:{self.documents[1].isoformat()}"
+            return f"m:{self.messages[0]}:o:{self.orgs}"
+        return f"d:{self.documents[0]}:{self.documents[1].isoformat()}:o:{self.orgs}"
 
     def etag(self, base: str, name: str, fmt: str) -> str:
         key = f"{SCHEMA}|{base}|{name}|{fmt}|{self.version(name)}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _state(documents: tuple[int, datetime], messages: tuple[str, datetime | None]) -> State:
-    rows: dict[str, int] = dict(catalog.counts_per_kind())
+def orgs_position() -> str:
+    """A fingerprint of the organisations as this request loaded them (a statement every
+    request makes anyway): a new organisation, or a changed name, changes it."""
+    return hashlib.sha256(repr(directory.all_orgs()).encode()).hexdigest()[:16]
+
+
+def _state(
+    documents: tuple[int, datetime], messages: tuple[str, datetime | None], orgs: str
+) -> State:
+    rows: dict[str, int] = dict(catalog.counts_per_kind(None))
     rows["all"] = sum(rows.values())
     rows["messages"] = int(messages[0].split(":", 1)[0])
     # The last change of a document that is (or was) public: drafts do not touch exports.
@@ -102,18 +112,22 @@ def _state(documents: tuple[int, datetime], messages: tuple[str, datetime | None
     }
     updated["all"] = max((t for t in updated.values() if t), default=None)
     updated["messages"] = messages[1]
-    return State(documents, messages, rows, updated)
+    return State(documents, messages, orgs, rows, updated)
 
 
 def current_state(app: Flask) -> State:
     """Where the data stands now: read the positions, the rest only when they moved."""
-    documents, messages = changelog.newest(), messages_position()
+    documents, messages, orgs = changelog.newest(), messages_position(), orgs_position()
     cache = cache_for(app)
     with cache.lock:
         known = cache.state
-    if known is not None and known.documents == documents and known.messages == messages:
+    if known is not None and (known.documents, known.messages, known.orgs) == (
+        documents,
+        messages,
+        orgs,
+    ):
         return known
-    state = _state(documents, messages)
+    state = _state(documents, messages, orgs)
     with cache.lock:
         cache.state = state
     return state

@@ -36,6 +36,7 @@ NUMBER = re.compile(r"[0-9]{1,6}")
 # they show (anything else, e.g. tracking parameters, is left out of the canonical URL).
 CANONICAL: dict[str, tuple[str, ...]] = {
     "public.home": (),
+    "public.organisations": (),
     "public.listing": ("year", "topic", "page"),
     "public.detail": (),
     "interaction.messages": ("page",),

@@ -7,8 +7,11 @@ report on law-based government). Every figure is a bounded number of SQL aggrega
 the year's requests and messages are read row by row, to judge each answer against its
 working-day deadline.
 
-This module puts the report together (``build``) with its notes for readers; the tables
-are laid out in ``tables`` and counted in ``counting``, the portal's line in ``summary``.
+Each organisation (行政机关) publishes its own report: every figure counts that
+organisation's records only, and Table 三's carry-over and reconciliation hold per
+organisation. This module puts the report together (``build``) with its notes for
+readers; the tables are laid out in ``tables`` and counted in ``counting``, the portal's
+line in ``summary``; ``platform`` sums the organisations' key figures.
 
 Counting rules (repeated in ``NOTES`` for readers):
 
@@ -30,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from portal.orgs import directory
+from portal.orgs.models import OrgKind
 from portal.reports.counting import active_disclosure, request_table, review_table
 from portal.reports.summary import PortalSummary, ReplyStats, portal_summary
 from portal.reports.tables import APPLICANT_COLUMNS, ActiveDisclosure, RequestTable, ReviewTable
@@ -46,13 +51,18 @@ __all__ = [
     "RequestTable",
     "ReviewTable",
     "build",
+    "notes_for",
+    "venue_of",
 ]
+
+_RULES_STREET = "规章：街道办事处没有规章制定权，规章各项均为 0。"
+_RULES_OTHER = "规章：本门户没有规章的记录，规章各项均为 0。"
 
 NOTES: tuple[str, ...] = (
     "主动公开的信息按发布日期（北京时间）计入年度，只统计目前处于发布状态的信息（已撤回的不计），"
     "与各栏目按年份筛选的条数一致；“等共N条”为所列各项之和。执法公示含行政处罚、行政检查和“双随机、一公开”三类，"
     "其中“双随机、一公开”也列入上一行的门户网站公布信息。",
-    "规章：街道办事处没有规章制定权，规章各项均为 0。本门户的政策文件全部计入行政规范性文件一行："
+    f"{_RULES_STREET}本门户的政策文件全部计入行政规范性文件一行："
     "“本年制发件数”按成文日期计；“现行有效件数”为成文日期不晚于本年 12 月 31 日、"
     "目前有效性为“有效”的政策文件；“本年废止件数”为有效性在本年内由其他状态改为“废止”的政策文件，"
     "以信息的修改记录为准（录入时即标为废止、没有修改记录的不计入）。",
@@ -73,6 +83,7 @@ class AnnualReport:
     """A year's report: the portal's line and Tables 二, 三 and 四, as of ``generated_at``."""
 
     year: int
+    org_id: int
     generated_at: datetime
     summary: PortalSummary
     active: ActiveDisclosure
@@ -81,14 +92,33 @@ class AnnualReport:
     notes: tuple[str, ...] = field(default=NOTES)
 
 
-def build(year: int) -> AnnualReport:
-    """Compute ``year``'s annual report from the records (the caller checks the year)."""
+def build(year: int, org_id: int) -> AnnualReport:
+    """Compute organisation ``org_id``'s report for ``year`` from its records (the caller
+    checks the year)."""
     now = utcnow()
+    org = directory.get(org_id)
     return AnnualReport(
         year=year,
+        org_id=org_id,
         generated_at=now,
-        summary=portal_summary(year, local_date(now)),
-        active=active_disclosure(year),
-        requests=request_table(year),
-        review=review_table(year),
+        summary=portal_summary(year, local_date(now), org_id, venue=venue_of(org)),
+        active=active_disclosure(year, org_id),
+        requests=request_table(year, org_id),
+        review=review_table(year, org_id),
+        notes=notes_for(org),
     )
+
+
+def venue_of(org: directory.Org) -> str:
+    """Where ``org`` publishes, as the report's first line says it: its own site (a
+    one-office installation, as today) or its 专栏 on the platform."""
+    if directory.is_platform():
+        return f"门户网站{org.short_name}专栏"
+    return "街道门户网" if org.kind == OrgKind.STREET else "门户网站"
+
+
+def notes_for(org: directory.Org) -> tuple[str, ...]:
+    """The counting notes; only a 街道办事处 says why it has no 规章."""
+    if org.kind == OrgKind.STREET:
+        return NOTES
+    return tuple(note.replace(_RULES_STREET, _RULES_OTHER) for note in NOTES)

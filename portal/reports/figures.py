@@ -1,4 +1,5 @@
-"""Staff enter Table 四 (行政复议 / 行政诉讼) of the annual report; every save is audited."""
+"""Staff enter Table 四 (行政复议 / 行政诉讼) of an organisation's annual report; every save is
+audited, and only someone who may enter the figures in that organisation may save them."""
 
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ def valid_year(year: int) -> bool:
     return FIRST_YEAR <= year <= local_date(utcnow()).year
 
 
-def review_figures(year: int) -> ReviewLitigationFigures | None:
-    """The figures entered for ``year``, or None if nobody has entered them yet."""
+def review_figures(org_id: int, year: int) -> ReviewLitigationFigures | None:
+    """The figures ``org_id`` entered for ``year``, or None if nobody has entered them yet."""
     return db.session.scalar(
-        sa.select(ReviewLitigationFigures).where(ReviewLitigationFigures.year == year)
+        sa.select(ReviewLitigationFigures).where(
+            ReviewLitigationFigures.organisation_id == org_id,
+            ReviewLitigationFigures.year == year,
+        )
     )
 
 
@@ -55,14 +59,16 @@ def _clean(label: str, value: object) -> tuple[int | None, str | None]:
 
 
 def set_review_figures(
-    year: int, figures: Mapping[str, object], *, actor: Actor
+    org_id: int, year: int, figures: Mapping[str, object], *, actor: Actor
 ) -> ReviewLitigationFigures:
-    """Save ``year``'s Table 四 figures (all twelve, non-negative integers) and audit it.
+    """Save ``org_id``'s Table 四 figures for ``year`` (all twelve, non-negative integers)
+    and audit it.
 
-    Raises ``NotFound`` for a year outside 2000..this year and ``ValidationError`` (one
-    Chinese message per bad field) without storing anything.
+    Raises ``NotAuthorized`` unless ``actor`` may enter the figures in ``org_id``,
+    ``NotFound`` for a year outside 2000..this year and ``ValidationError`` (one Chinese
+    message per bad field) without storing anything.
     """
-    require(actor, Permission.ENTER_REPORT_FIGURES)
+    require(actor, Permission.ENTER_REPORT_FIGURES, org_id)
     if not valid_year(year):
         raise NotFound(year)
     cleaned: dict[str, int] = {}
@@ -76,16 +82,22 @@ def set_review_figures(
     if errors:
         raise ValidationError(errors)
     with unit_of_work():
-        row = review_figures(year)
+        row = review_figures(org_id, year)
         if row is None:
-            row = ReviewLitigationFigures(year=year)
+            row = ReviewLitigationFigures(organisation_id=org_id, year=year)
             db.session.add(row)
         for name, number in cleaned.items():
             setattr(row, name, number)
         row.updated_by = actor.name
         row.updated_at = utcnow()
         audit.record(
-            actor.name, "report_figures", "report", year, year=year, figures=_describe(cleaned)
+            actor.name,
+            "report_figures",
+            "report",
+            year,
+            org_id=org_id,
+            year=year,
+            figures=_describe(cleaned),
         )
     return row
 

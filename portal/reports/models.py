@@ -32,12 +32,17 @@ REVIEW_FIELDS: dict[str, str] = {
 
 
 class ReviewLitigationFigures(Model):
-    """One year's 行政复议 / 行政诉讼 figures about information disclosure (one row per year)."""
+    """One year's 行政复议 / 行政诉讼 figures of one organisation (a row per organisation and
+    year)."""
 
     __tablename__ = "review_litigation_figures"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "year", name="uq_review_org_year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
+    year: Mapped[int]
     review_upheld: Mapped[int] = mapped_column(default=0)
     review_corrected: Mapped[int] = mapped_column(default=0)
     review_other: Mapped[int] = mapped_column(default=0)

@@ -66,6 +66,7 @@ class PortalSummary:
     enforcement: tuple[tuple[str, int], ...]
     requests: ReplyStats
     messages: ReplyStats
+    venue: str = "街道门户网"  # where they were published: the site, or a platform's 专栏
 
     @property
     def total(self) -> int:
@@ -84,9 +85,8 @@ class PortalSummary:
         """今年以来，街道门户网公布工作动态N条、……等共N条；受理依申请公开N条、网友留言N条，已全部答复。"""
         listed = "、".join(f"{label}{n}条" for label, n in self.items)
         received = f"受理依申请公开{self.requests.received}条、网友留言{self.messages.received}条"
-        return (
-            f"{self.opening}街道门户网公布{listed}等共{self.total}条；{received}{self._replies()}。"
-        )
+        published = f"{self.venue}公布{listed}等共{self.total}条"
+        return f"{self.opening}{published}；{received}{self._replies()}。"
 
     @property
     def enforcement_sentence(self) -> str:
@@ -118,66 +118,85 @@ class PortalSummary:
         return text
 
 
-def portal_summary(year: int, today: date) -> PortalSummary:
-    """Count ``year``'s line: published items by kind, requests and messages (as of ``today``)."""
+def portal_summary(
+    year: int, today: date, org_id: int, *, venue: str = "街道门户网"
+) -> PortalSummary:
+    """Count ``org_id``'s line for ``year``: published items by kind, requests and messages
+    (as of ``today``); ``venue`` is where it published them."""
+    counts = published_counts(year, org_id).get(org_id, {})
+    return PortalSummary(
+        year=year,
+        current=year == today.year,
+        items=portal_items(counts),
+        enforcement=tuple(
+            (label, counts.get(("enforcement", sub), 0)) for label, sub in ENFORCEMENT_ITEMS
+        ),
+        requests=_request_replies(year, today, org_id),
+        messages=_message_replies(year, today, org_id),
+        venue=venue,
+    )
+
+
+Counts = dict[tuple[str, str | None], int]
+
+
+def published_counts(year: int, org_id: int | None = None) -> dict[int, Counts]:
+    """Items published in ``year`` per organisation (only ``org_id``'s, if given), by kind
+    and enforcement subtype: one grouped aggregate, however many organisations there are."""
     start, end = year_bounds_utc(year)
     subtype = sa.case(
         (Document.kind == "enforcement", Document.extra["subtype"].as_string()), else_=None
     )
+    query = sa.select(
+        Document.organisation_id.label("org_id"),
+        Document.kind.label("kind"),
+        subtype.label("subtype"),
+    ).where(
+        Document.status == DocumentStatus.PUBLISHED,
+        Document.published_at >= start,
+        Document.published_at < end,
+    )
+    if org_id is not None:
+        query = query.where(Document.organisation_id == org_id)
     # Grouped in an outer query: PostgreSQL does not match a GROUP BY expression carrying
     # bound parameters to the same expression in the select list.
-    published = (
-        sa.select(Document.kind.label("kind"), subtype.label("subtype"))
-        .where(
-            Document.status == DocumentStatus.PUBLISHED,
-            Document.published_at >= start,
-            Document.published_at < end,
-        )
-        .subquery()
-    )
-    counts = {
-        (kind, sub): n
-        for kind, sub, n in db.session.execute(
-            sa.select(published.c.kind, published.c.subtype, sa.func.count()).group_by(
-                published.c.kind, published.c.subtype
-            )
-        )
-    }
+    published = query.subquery()
+    columns = (published.c.org_id, published.c.kind, published.c.subtype)
+    counts: dict[int, Counts] = {}
+    for org, kind, sub, n in db.session.execute(
+        sa.select(*columns, sa.func.count()).group_by(*columns)
+    ):
+        counts.setdefault(org, {})[(kind, sub)] = n
+    return counts
+
+
+def portal_items(counts: Counts) -> tuple[tuple[str, int], ...]:
+    """The line's items (label, count): the eight of ``PORTAL_ITEMS``, then any kind added
+    to the registry later."""
     listed = {kind for _, kind, _ in PORTAL_ITEMS}
-    items = (
+    return (
         *((label, _count_kind(counts, kind, sub)) for label, kind, sub in PORTAL_ITEMS),
-        # A kind added to the registry later joins the line after the eight above.
         *(
             (ct.label, _count_kind(counts, name, None))
             for name, ct in content_types.REGISTRY.items()
             if name not in listed
         ),
     )
-    enforcement = tuple(
-        (label, counts.get(("enforcement", sub), 0)) for label, sub in ENFORCEMENT_ITEMS
-    )
-    return PortalSummary(
-        year=year,
-        current=year == today.year,
-        items=items,
-        enforcement=enforcement,
-        requests=_request_replies(year, today),
-        messages=_message_replies(year, today),
-    )
 
 
-def _count_kind(counts: dict[tuple[str, str | None], int], kind: str, sub: str | None) -> int:
+def _count_kind(counts: Counts, kind: str, sub: str | None) -> int:
     if sub is not None:
         return counts.get((kind, sub), 0)
     return sum(n for (k, _), n in counts.items() if k == kind)
 
 
-def _request_replies(year: int, today: date) -> ReplyStats:
+def _request_replies(year: int, today: date, org_id: int) -> ReplyStats:
     start, end = year_bounds_utc(year)
     rows = db.session.scalars(
         sa.select(InfoRequest)
         .options(selectinload(InfoRequest.events))
         .where(
+            InfoRequest.organisation_id == org_id,
             InfoRequest.quarantined.is_(False),
             InfoRequest.received_at >= start,
             InfoRequest.received_at < end,
@@ -194,10 +213,11 @@ def _request_replies(year: int, today: date) -> ReplyStats:
     )
 
 
-def _message_replies(year: int, today: date) -> ReplyStats:
+def _message_replies(year: int, today: date, org_id: int) -> ReplyStats:
     start, end = year_bounds_utc(year)
     rows = db.session.execute(
         sa.select(Message.received_at, Message.replied_at).where(
+            Message.organisation_id == org_id,
             Message.quarantined.is_(False),
             Message.received_at >= start,
             Message.received_at < end,

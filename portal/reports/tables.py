@@ -111,6 +111,18 @@ class RequestTable:
 
     counts: dict[str, list[int]]
 
+    @classmethod
+    def empty(cls) -> RequestTable:
+        """A table of zeros (no request in reach of the year)."""
+        keys = ("new", "carried_in", *OUTCOMES, "carried_out")
+        return cls({key: [0] * len(APPLICANT_COLUMNS) for key in keys})
+
+    def total(self, key: str) -> int:
+        """A row's total across the applicant columns (``results_total`` sums the outcomes)."""
+        if key == "results_total":
+            return self.results_total[-1]
+        return sum(self.counts[key])
+
     def cells(self, key: str) -> tuple[int, ...]:
         """The row's numbers per applicant column, then the total."""
         values = self.counts[key]
@@ -173,3 +185,13 @@ class ReviewTable:
     @property
     def cells(self) -> tuple[int, ...]:
         return tuple(n for group, _ in REVIEW_GROUPS for n in self.values[group])
+
+    @property
+    def review_total(self) -> int:
+        """行政复议 总计."""
+        return self.values["review"][-1]
+
+    @property
+    def litigation_total(self) -> int:
+        """行政诉讼 总计 (未经复议直接起诉 and 复议后起诉)."""
+        return sum(self.values[group][-1] for group, _ in REVIEW_GROUPS if group != "review")

@@ -1,48 +1,70 @@
-"""``/reports/annual/<year>``: the annual disclosure report as a page and as CSV."""
+"""``/reports/annual/<year>``: an organisation's annual disclosure report as a page and as
+CSV (the home organisation's at the root, another's under ``/org/<code>/``), and
+``/reports/annual/<year>/platform``: every organisation's key figures and their sum."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
+from portal.orgs import directory
 from portal.reports import annual
 from portal.reports.export import report_csv
 from portal.reports.figures import valid_year
 from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS
+from portal.reports.platform import platform_summary as count_platform
 from portal.timeutil import local_date, utcnow
+from portal.web.orgroutes import org_route
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def _report(year: int) -> annual.AnnualReport:
+def _year(year: int) -> int:
     if not valid_year(year):
         abort(404)
-    return annual.build(year)
+    return year
 
 
-@bp.get("/annual/<int:year>")
+@org_route(bp, "/annual/<int:year>")
 def annual_report(year: int):
-    """Show a year's report on government-information disclosure, computed from the records."""
+    """Show an organisation's report for a year on government-information disclosure,
+    computed from its records."""
+    org = directory.current()
     return render_template(
         "reports/annual.html",
-        report=_report(year),
+        report=annual.build(_year(year), org.id),
         columns=annual.APPLICANT_COLUMNS,
         review_groups=REVIEW_GROUPS,
         review_results=REVIEW_RESULTS,
-        org_name=current_app.config["ORG_NAME"],
+        org=org,
+        org_name=org.name,
+        platform=directory.is_platform(),
     )
 
 
-@bp.get("/annual/<int:year>.csv")
+@org_route(bp, "/annual/<int:year>.csv")
 def annual_report_csv(year: int):
-    """Download a year's report as CSV (UTF-8 with BOM, opens in Excel)."""
-    body = report_csv(_report(year), current_app.config["ORG_NAME"])
+    """Download an organisation's report for a year as CSV (UTF-8 with BOM, opens in Excel)."""
+    org = directory.current()
+    body = report_csv(annual.build(_year(year), org.id), org.name)
+    name = f"annual-report-{year}.csv" if org.is_home else f"annual-report-{org.code}-{year}.csv"
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="annual-report-{year}.csv"',
+            "Content-Disposition": f'attachment; filename="{name}"',
             "X-Content-Type-Options": "nosniff",
         },
+    )
+
+
+@bp.get("/annual/<int:year>/platform")
+def platform_summary(year: int):
+    """Every organisation's key figures for a year and their sum (one office: its report)."""
+    _year(year)
+    if not directory.is_platform():
+        return redirect(url_for("reports.annual_report", year=year))
+    return render_template(
+        "reports/platform.html", summary=count_platform(year), this_year=local_date(utcnow()).year
     )
 
 

@@ -33,9 +33,10 @@ from portal.search.schema import (
     SCHEMA_VERSION,
     STATE_ID,
     State,
-    document_fields,
     index_documents,
+    indexed_fields,
     make_schema,
+    org_codes,
 )
 
 log = logging.getLogger(__name__)
@@ -169,13 +170,16 @@ class SearchIndex:
                 )
                 or 0
             )
+            codes = org_codes(session)
             analysis.warm_up()  # forked indexing processes inherit the loaded dictionary
             procs = min(os.cpu_count() or 1, 4) if total >= PARALLEL_REBUILD_FROM else 1
             writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=128)
             done = 0
             try:
                 for doc in _published_in_batches(session):
-                    writer.add_document(**document_fields(doc))
+                    if doc.organisation_id not in codes:  # created while this rebuild runs
+                        codes = org_codes(session)
+                    writer.add_document(**indexed_fields(doc, codes))
                     done += 1
                     if progress:
                         progress(done, total)

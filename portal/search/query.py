@@ -25,9 +25,10 @@ from portal import changelog
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.markdown import plain_text
+from portal.orgs import directory
 from portal.search import analysis
 from portal.search.index import SearchIndex
-from portal.search.ranking import Ranker
+from portal.search.ranking import Filters, Ranker
 from portal.timeutil import local_midnight_utc
 from portal.web import pagination
 
@@ -37,6 +38,7 @@ CACHE_SIZE = 512
 # What a result line shows; body and summary are read only to build new snippets.
 HIT_COLUMNS = (
     Document.id,
+    Document.organisation_id,
     Document.kind,
     Document.slug,
     Document.title,
@@ -51,6 +53,7 @@ SNIPPET_CHARS = 120
 class SearchRequest:
     q: str = ""
     kind: str | None = None
+    org: str | None = None  # an organisation's code: only its documents
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"  # or "date"
@@ -72,6 +75,7 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
     kind_counts: dict[str, int] = field(default_factory=dict)
+    org_counts: dict[str, int] = field(default_factory=dict)  # by organisation code
     year_counts: dict[int, int] = field(default_factory=dict)
     relaxed: bool = False  # no item had every word, so items with some words are shown
 
@@ -85,6 +89,7 @@ class _Ranked:
     ids: list[int]
     total: int
     kind_counts: dict[str, int]
+    org_counts: dict[str, int]
     year_counts: dict[int, int]
     relaxed: bool
     marked: dict[int, tuple[Markup, Markup]] = field(default_factory=dict)  # title, snippet
@@ -171,10 +176,18 @@ def _rank(searcher, words: list[str], request: SearchRequest) -> _Ranked:
     ranker = Ranker(searcher, query_alternatives(words), exact_text)
     low, high = _year_bounds(request)
     wanted = request.page * request.per_page
-    ranking = ranker.run(request.kind, low, high, request.sort, wanted, EXACT_BOOST)
+    filters = Filters(request.kind, request.org, low, high)
+    ranking = ranker.run(filters, request.sort, wanted, EXACT_BOOST)
     start = (request.page - 1) * request.per_page
     ids = [int(searcher.stored_fields(d)["id"]) for d in ranking.ranked[start:wanted]]
-    return _Ranked(ids, ranking.total, ranking.kind_counts, ranking.year_counts, ranking.relaxed)
+    return _Ranked(
+        ids,
+        ranking.total,
+        ranking.kind_counts,
+        ranking.org_counts,
+        ranking.year_counts,
+        ranking.relaxed,
+    )
 
 
 CATCH_UP_EVERY = 0.5  # seconds between checks of the change log from one process
@@ -231,6 +244,7 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResults:
     ranked = _ranked(index, words, request)
     results.total = ranked.total
     results.kind_counts = ranked.kind_counts
+    results.org_counts = ranked.org_counts
     results.year_counts = dict(sorted(ranked.year_counts.items(), reverse=True))
     results.relaxed = ranked.relaxed
     if not ranked.ids:
@@ -238,12 +252,14 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResults:
     # Re-read from the database: what is no longer published is never shown, even when
     # the index (or this cache entry) has not caught up yet.
     columns = HIT_COLUMNS if ranked.marked else (*HIT_COLUMNS, Document.summary, Document.body)
+    conditions = [Document.id.in_(ranked.ids), Document.status == "published"]
+    if request.org is not None:  # the scope, checked against the database as well
+        org = directory.by_code(request.org)
+        conditions.append(Document.organisation_id == (org.id if org else -1))
     docs = {
         doc.id: doc
         for doc in db.session.scalars(
-            sa.select(Document)
-            .options(load_only(*columns))
-            .where(Document.id.in_(ranked.ids), Document.status == "published")
+            sa.select(Document).options(load_only(*columns)).where(*conditions)
         )
     }
     if not ranked.marked:

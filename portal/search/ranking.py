@@ -33,6 +33,7 @@ class SegmentData:
     """Columns of one immutable segment, and a cache of its decoded posting lists."""
 
     kinds: list[str]
+    orgs: list[str]  # organisation codes
     years: list[int]
     published: list[int]
     lengths: dict[str, list[int]]
@@ -48,6 +49,7 @@ MAX_SEGMENTS = 64
 def _load_segment(reader) -> SegmentData:
     count = reader.doc_count_all()
     kinds = reader.column_reader("kind")
+    orgs = reader.column_reader("org")
     years = reader.column_reader("year")
     published = reader.column_reader("published")
     lengths = {
@@ -56,6 +58,7 @@ def _load_segment(reader) -> SegmentData:
     }
     return SegmentData(
         kinds=[kinds[d] for d in range(count)],
+        orgs=[orgs[d] for d in range(count)],
         years=[years[d] for d in range(count)],
         published=[published[d] for d in range(count)],
         lengths=lengths,
@@ -113,8 +116,22 @@ class Ranking:
     ranked: list[int]  # global docnums, best first, for the requested page window
     total: int
     kind_counts: dict[str, int]
+    org_counts: dict[str, int]
     year_counts: dict[int, int]
     relaxed: bool
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a ranking keeps: a kind, an organisation (code), a publication window (Unix
+    seconds, ``high`` exclusive). Each facet counts the matches of every other filter but
+    its own, so picking a kind still shows the other kinds' counts (and so for
+    organisations)."""
+
+    kind: str | None = None
+    org: str | None = None
+    low: int | None = None
+    high: int | None = None
 
 
 class Ranker:
@@ -184,15 +201,7 @@ class Ranker:
 
         return score
 
-    def run(
-        self,
-        kind: str | None,
-        low: int | None,
-        high: int | None,
-        sort: str,
-        wanted: int,
-        exact_boost: float,
-    ) -> Ranking:
+    def run(self, filters: Filters, sort: str, wanted: int, exact_boost: float) -> Ranking:
         relaxed = False
         per_segment: list[tuple[Any, int, SegmentData, set[int], set[int]]] = []
         for strict in (True, False):
@@ -218,19 +227,26 @@ class Ranker:
                 break
             relaxed = True
 
+        kind, org, low, high = filters.kind, filters.org, filters.low, filters.high
         kind_counts: dict[str, int] = {}
+        org_counts: dict[str, int] = {}
         year_counts: dict[int, int] = {}
         candidates: list[tuple[float, int, int]] = []
         for reader, offset, data, matched, exact_docs in per_segment:
-            kinds, years, published = data.kinds, data.years, data.published
+            kinds, orgs, years, published = data.kinds, data.orgs, data.years, data.published
             score_of = self._scorer(reader, data) if sort != "date" else None
             for doc in matched:
                 stamp = published[doc]
                 if (low is not None and stamp < low) or (high is not None and stamp >= high):
                     continue
-                doc_kind = kinds[doc]
-                kind_counts[doc_kind] = kind_counts.get(doc_kind, 0) + 1
-                if kind and doc_kind != kind:
+                doc_kind, doc_org = kinds[doc], orgs[doc]
+                kind_ok = not kind or doc_kind == kind
+                org_ok = not org or doc_org == org
+                if org_ok:
+                    kind_counts[doc_kind] = kind_counts.get(doc_kind, 0) + 1
+                if kind_ok:
+                    org_counts[doc_org] = org_counts.get(doc_org, 0) + 1
+                if not (kind_ok and org_ok):
                     continue
                 year_counts[years[doc]] = year_counts.get(years[doc], 0) + 1
                 if sort == "date":
@@ -241,7 +257,8 @@ class Ranker:
                         score += exact_boost
                     candidates.append((round(score, 6), stamp, offset + doc))
         best = heapq.nlargest(wanted, candidates)
-        return Ranking([c[2] for c in best], len(candidates), kind_counts, year_counts, relaxed)
+        ranked = [c[2] for c in best]
+        return Ranking(ranked, len(candidates), kind_counts, org_counts, year_counts, relaxed)
 
     def _leaves(self):
         return [(leaf.reader(), offset) for leaf, offset in self.searcher.leaf_searchers()]

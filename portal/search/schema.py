@@ -19,12 +19,13 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from portal.documents import content_types
 from portal.documents.models import Document
 from portal.markdown import plain_text
+from portal.orgs.models import Organisation
 from portal.search import analysis
 from portal.timeutil import local_date
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # bump when the schema or the analysis changes: indexes get rebuilt
+SCHEMA_VERSION = 5  # bump when the schema or the analysis changes: indexes get rebuilt
 
 
 def make_schema() -> Schema:
@@ -32,6 +33,7 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
+        org=ID(stored=True, sortable=True),  # the organisation's code (codes never change)
         year=NUMERIC(int, bits=16, stored=True, sortable=True),
         published=NUMERIC(int, bits=64, sortable=True, signed=True),
         updated=STORED(),
@@ -42,7 +44,8 @@ def make_schema() -> Schema:
 
 
 def document_fields(doc: Document) -> dict[str, object]:
-    """What the index stores for a published document."""
+    """What the index stores for a published document, but its organisation (``org``,
+    added by ``indexed_fields``)."""
     extra = doc.extra or {}
     content_type = content_types.get(doc.kind)
     text_fields = [
@@ -71,6 +74,17 @@ def document_fields(doc: Document) -> dict[str, object]:
     }
 
 
+def org_codes(session: Session) -> dict[int, str]:
+    """Every organisation's code by id, read in ``session``: an index writer may apply
+    changes of an organisation created after this process loaded the directory."""
+    return dict(session.execute(sa.select(Organisation.id, Organisation.code)).tuples().all())
+
+
+def indexed_fields(doc: Document, codes: dict[int, str]) -> dict[str, object]:
+    """Everything the index stores for a published document."""
+    return {**document_fields(doc), "org": codes[doc.organisation_id]}
+
+
 def index_documents(writer, session: Session, doc_ids: list[int]) -> None:
     """Index the published documents among ``doc_ids`` as ``session`` reads them now, and
     remove the others (withdrawn, deleted) from the index."""
@@ -80,11 +94,12 @@ def index_documents(writer, session: Session, doc_ids: list[int]) -> None:
             sa.select(Document).where(Document.id.in_(doc_ids), Document.status == "published")
         )
     }
+    codes = org_codes(session) if docs else {}
     for doc_id in doc_ids:
         doc = docs.get(doc_id)
         if doc is not None:
             try:
-                writer.update_document(**document_fields(doc))
+                writer.update_document(**indexed_fields(doc, codes))
                 continue
             except Exception:  # one bad document must not stop the index for all
                 log.exception("document %s could not be indexed; left out", doc_id)

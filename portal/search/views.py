@@ -1,4 +1,9 @@
-"""The search page: ``/search?q=&kind=&from=&to=&sort=&page=``."""
+"""The search page: ``/search?q=&kind=&org=&from=&to=&sort=&page=``.
+
+Every organisation is searched unless ``org`` names one (its code); an organisation's
+pages send it from the header's "在本单位内搜索". An unknown code is dropped with a notice,
+as other odd values are.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from portal import search
 from portal.documents import content_types
 from portal.documents.models import Document
 from portal.extensions import db
+from portal.orgs import directory
 from portal.search.analysis import MAX_QUERY_CHARS
 from portal.web.args import date_arg, page_arg
 
@@ -26,6 +32,10 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
     if kind is not None and kind not in content_types.REGISTRY:
         notes["kind"] = "信息类型无效，已忽略"
         kind = None
+    org = request.args.get("org") or None
+    if org is not None and directory.by_code(org) is None:
+        notes["org"] = f"没有代码为“{org[:32]}”的单位，已在全部单位中搜索"
+        org = None
     date_from, date_to = date_arg("from"), date_arg("to")
     if request.args.get("from") and date_from is None:
         notes["from"] = "开始日期格式应为 YYYY-MM-DD，已忽略"
@@ -43,6 +53,7 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
         search.SearchRequest(
             q=q,
             kind=kind,
+            org=org,
             date_from=date_from,
             date_to=date_to,
             sort=sort,
@@ -53,15 +64,18 @@ def parse_request() -> tuple[search.SearchRequest, dict[str, str]]:
     )
 
 
-def _faqs(limit: int = 6) -> list[Document]:
-    return list(
-        db.session.scalars(
-            sa.select(Document)
-            .where(Document.kind == "faq", Document.status == "published")
-            .order_by(Document.published_at.desc())
-            .limit(limit)
-        )
-    )
+def _faqs(org: directory.Org | None, limit: int = 6) -> list[Document]:
+    query = sa.select(Document).where(Document.kind == "faq", Document.status == "published")
+    if org is not None:
+        query = query.where(Document.organisation_id == org.id)
+    return list(db.session.scalars(query.order_by(Document.published_at.desc()).limit(limit)))
+
+
+def org_facet(counts: dict[str, int]) -> list[tuple[directory.Org, int]]:
+    """The organisations with matches, most matches first (then in the directory's order)."""
+    order = {org.code: n for n, org in enumerate(directory.all_orgs())}
+    found = [(org, count) for code, count in counts.items() if (org := directory.by_code(code))]
+    return sorted(found, key=lambda item: (-item[1], order[item[0].code]))
 
 
 @bp.get("/search")
@@ -71,12 +85,16 @@ def results():
     found = search.search(**search_request.__dict__)
     if found.total and search_request.page > found.pages:
         abort(404)
+    scope = directory.by_code(search_request.org) if search_request.org else None
     return render_template(
         "search.html",
         found=found,
         req=search_request,
         notes=notes,
+        scope=scope,
+        platform=directory.is_platform(),
+        orgs=org_facet(found.org_counts),
         search_query=search_request.q,
         popular=POPULAR_TOPICS,
-        faqs=_faqs() if not found.total else [],
+        faqs=_faqs(scope) if not found.total else [],
     )

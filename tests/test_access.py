@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from portal.auth.actor import SYSTEM, Actor, Permission, require
 from portal.auth.blueprint import ACCESS
+from portal.consultations import questions as question_service
 from portal.consultations import services as consultations
 from portal.documents import publishing
 from portal.errors import NotAuthorized
@@ -97,7 +98,7 @@ def test_report_figures_and_consultation_results_need_their_roles(ctx, make_doc)
     with pytest.raises(NotAuthorized):
         consultations.publish_result(doc, summary="已采纳", actor=EDITOR)
     with pytest.raises(NotAuthorized):
-        consultations.set_questions(doc, [], actor=HANDLER)
+        question_service.set_questions(doc, [], actor=HANDLER)
 
 
 def test_the_route_table_follows_the_services_permissions():

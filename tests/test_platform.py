@@ -490,3 +490,56 @@ def test_migration_gives_every_row_of_a_one_office_site_its_home_organisation(tm
         add_org("cuizhu", "翠竹街道", 1)
         assert db.session.scalar(sa.select(sa.func.max(Organisation.id))) == 2
         db.engine.dispose()
+
+
+def test_consultations_are_the_organisations_own(app, client, two_orgs, make_user):
+    """An opinion sent on another organisation's consultation page is that organisation's;
+    its staff moderate it, a handler of another office gets 404 and may not act on it."""
+    from datetime import timedelta
+
+    from portal import timeutil
+    from portal.consultations import services as consultations
+    from portal.consultations.models import Opinion
+
+    home, cuizhu, _ = two_orgs
+    today = timeutil.today()
+    with app.app_context():
+        doc = publishing.create(
+            "consultation",
+            "plan",
+            {
+                "title": "翠竹街道规划征求意见",
+                "topic": "综合政务",
+                "opens_on": (today - timedelta(days=1)).isoformat(),
+                "closes_on": (today + timedelta(days=10)).isoformat(),
+            },
+            actor=SYSTEM,
+            org_id=cuizhu.id,
+        )
+        publishing.publish(doc, actor=SYSTEM)
+        doc_id = doc.id
+    page = client.get("/org/cuizhu/consultation/plan").get_data(as_text=True)
+    assert 'action="/org/cuizhu/consultation/plan/opinions"' in page
+    assert client.get("/consultation/plan").status_code == 404  # not the home one's
+    import re
+
+    fields = dict(
+        re.findall(r'<input[^>]*name="(csrf_token|form_token|rendered)"[^>]*value="([^"]*)"', page)
+    )
+    sent = client.post(
+        "/org/cuizhu/consultation/plan/opinions",
+        data={**fields, "content": "建议增加社区绿地和健身设施。", "consent": "y"},
+    )
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    ours = login_as(app, make_user("handler_a", "handler"))
+    theirs = login_as(app, make_user("handler_b", "handler", orgs=("cuizhu",)))
+    assert ours.get(f"/admin/consultations/{doc_id}").status_code == 404
+    assert "翠竹街道规划征求意见" not in ours.get("/admin/consultations/").get_data(as_text=True)
+    assert theirs.get(f"/admin/consultations/{doc_id}").status_code == 200
+    with app.app_context():
+        opinion = db.session.scalar(sa.select(Opinion))
+        assert opinion.document_id == doc_id
+        with pytest.raises(NotAuthorized):
+            consultations.hide_opinion(
+                opinion, reason="越权", actor=Actor.staff("h", "handler", org_ids=[home.id])
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, session, url_for
@@ -26,7 +27,7 @@ class LoginForm(PortalForm):
     code = StringField("动态验证码（已开启两步验证时填写）", [Length(max=10)])
 
 
-def _audit(actor: str, action: str, user_id: int = 0, **detail: object) -> None:
+def _audit(actor: str, action: str, user_id: int = 0, **detail: Any) -> None:
     audit.record(actor, action, "user", user_id, **detail)
     db.session.commit()
 

@@ -316,7 +316,7 @@ def consultation_state(extra: dict[str, Any], on: str | date | None = None) -> C
 class OrgSummary(NamedTuple):
     """One organisation on ``/orgs/``: how many items it has published, and its newest."""
 
-    count: int
+    published: int
     newest: Document | None
 
 

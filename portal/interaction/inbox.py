@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -25,8 +25,6 @@ from portal.interaction.models import (
 )
 from portal.states import MessageStatus, RequestStatus
 from portal.web.pagination import Page, paginate
-
-T = TypeVar("T", Message, InfoRequest)
 
 EXCERPT = 40  # characters of subject or description on the lists
 
@@ -158,12 +156,14 @@ def _count(model: type[Message | InfoRequest], *where: sa.ColumnElement[bool]) -
     return db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)) or 0
 
 
-def visible(model: type[T], item_id: int, actor: Actor) -> T | None:
+def visible(
+    model: type[Message] | type[InfoRequest], item_id: int, actor: Actor
+) -> Message | InfoRequest | None:
     """The message or request ``item_id`` if ``actor`` handles those of its organisation;
     None otherwise, so another office's item looks as absent as one that never existed."""
     permission = Permission.HANDLE_MESSAGES if model is Message else Permission.HANDLE_REQUESTS
-    item = db.session.get(model, item_id)
-    if item is None or not actor.may(permission, item.organisation_id):  # type: ignore[attr-defined]
+    item = cast("Message | InfoRequest | None", db.session.get(model, item_id))
+    if item is None or not actor.may(permission, item.organisation_id):
         return None
     return item
 

@@ -543,3 +543,10 @@ def test_consultations_are_the_organisations_own(app, client, two_orgs, make_use
             consultations.hide_opinion(
                 opinion, reason="越权", actor=Actor.staff("h", "handler", org_ids=[home.id])
             )
+
+
+def test_a_saved_search_feed_keeps_its_organisation(client, two_orgs):
+    scoped = client.get("/search.rss?q=新闻&org=cuizhu").get_data(as_text=True)
+    everywhere = client.get("/search.rss?q=新闻").get_data(as_text=True)
+    assert "翠竹的新闻" in scoped and "东晓的新闻" not in scoped
+    assert "翠竹的新闻" in everywhere and "东晓的新闻" in everywhere

@@ -98,6 +98,7 @@ def search_feed(fmt: str):
     options = {
         "q": wanted.q,
         "kind": wanted.kind,
+        "org": wanted.org,
         "date_from": wanted.date_from,
         "date_to": wanted.date_to,
         "sort": "date",

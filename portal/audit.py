@@ -45,6 +45,8 @@ ACTIONS: dict[str, str] = {
     "purge": "清除到期个人信息",
     "restore": "从备份恢复数据",
     "due_date_refreshed": "按节假日安排重算答复期限",
+    "org_created": "新建单位",
+    "org_updated": "修改单位信息",
 }
 DETAIL_LABELS = {
     "revision": "版本",
@@ -73,6 +75,8 @@ DETAIL_LABELS = {
     "edited": "修改了公开文本",
     "before": "原期限",
     "after": "新期限",
+    "code": "单位代码",
+    "changed": "修改的字段",
 }
 TARGET_TYPES = {
     "user": "账号",
@@ -82,6 +86,7 @@ TARGET_TYPES = {
     "report": "年度报告",
     "opinion": "征集意见",
     "system": "系统",
+    "organisation": "单位",
 }
 
 

@@ -344,6 +344,17 @@ def test_bad_organisation_input_is_refused_in_chinese_and_nothing_stored(
     assert _org_count(app) == before
 
 
+def test_every_problem_of_the_form_is_shown_at_once(app, make_user):
+    chief = login_as(app, make_user("chief", "admin"))
+    data = _org_form(
+        sort="first", credit_code="abc", name="", csrf_token=csrf(chief, "/admin/orgs/")
+    )
+    html = chief.post("/admin/orgs/", data=data).get_data(as_text=True)
+    assert "请修改以下 3 处内容后再提交" in html
+    for field in ("sort", "credit_code", "name"):
+        assert f'id="{field}-error"' in html, field
+
+
 def test_bad_edit_is_refused_and_changes_nothing(app, make_user):
     chief = login_as(app, make_user("chief", "admin"))
     make_org(app, B, 1, "翠竹街道")

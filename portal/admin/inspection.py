@@ -124,8 +124,8 @@ def standings(
         sa.select(
             Message.organisation_id,
             sa.func.count(Message.id),
-            _count_if(deadlines.message_overdue_sql(today)),
-            _count_if(Message.received_at < alarm_before),
+            count_if(deadlines.message_overdue_sql(today)),
+            count_if(Message.received_at < alarm_before),
         )
         .where(deadlines.message_open(), where(Message.organisation_id))
         .group_by(Message.organisation_id)
@@ -139,7 +139,7 @@ def standings(
             sa.select(
                 InfoRequest.organisation_id,
                 sa.func.count(InfoRequest.id),
-                _count_if(deadlines.request_overdue_sql(today)),
+                count_if(deadlines.request_overdue_sql(today)),
             )
             .where(*request_open(), where(InfoRequest.organisation_id))
             .group_by(InfoRequest.organisation_id)
@@ -161,7 +161,7 @@ def request_open() -> tuple[sa.ColumnElement[bool], ...]:
     return (InfoRequest.status != RequestStatus.CLOSED, InfoRequest.quarantined.is_(False))
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     # COUNT of a CASE without ELSE counts the rows where it holds, on SQLite and PostgreSQL.
     return sa.func.count(sa.case((condition, 1)))
 

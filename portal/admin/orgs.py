@@ -60,7 +60,7 @@ class OrgForm(PortalForm):
         self.parent.choices = options(("", "无"), *((org.code, org.name) for org in orgs))
 
     def values(self, *, creating: bool) -> dict[str, Any]:
-        """What to hand the service; raises ``ValidationError`` for a sort that is no number."""
+        """What to hand the service, by field name."""
         names = ("code", *FACTS) if creating else FACTS
         found: dict[str, Any] = {}
         for name in names:
@@ -70,9 +70,9 @@ class OrgForm(PortalForm):
         if re.fullmatch(r"-?[0-9]{1,5}", sort):
             found["sort"] = int(sort)
         elif sort or not creating:
-            raise ValidationError(
-                {"sort": f"{service.LABELS['sort']}：应为 {-SORT_LIMIT} 至 {SORT_LIMIT} 之间的整数"}
-            )
+            # Not a number the column holds: handed over as text, the service refuses it
+            # (with every other problem of the form), and ``show`` words it.
+            found["sort"] = sort
         if creating:  # an empty required field is "必填", not a format error
             for name in REQUIRED:
                 if not found[name]:
@@ -84,6 +84,8 @@ class OrgForm(PortalForm):
     def show(self, error: ValidationError) -> None:
         """Put each of the service's messages next to its field."""
         for name, message in error.errors.items():
+            if name == "sort":
+                message = f"{service.LABELS['sort']}：应为 {-SORT_LIMIT} 至 {SORT_LIMIT} 之间的整数"
             target = "parent" if name == "parent_id" else name
             if target in self:
                 self[target].errors = [message]

@@ -95,7 +95,7 @@ def counts_by_org(
         sa.select(
             Message.organisation_id,
             sa.func.count(Message.id),
-            sa.func.count(sa.case((deadlines.message_overdue_sql(today), 1))),
+            inspection.count_if(deadlines.message_overdue_sql(today)),
         )
         .where(deadlines.message_open(), where(Message.organisation_id, "messages"))
         .group_by(Message.organisation_id)
@@ -107,8 +107,8 @@ def counts_by_org(
         sa.select(
             InfoRequest.organisation_id,
             sa.func.count(InfoRequest.id),
-            sa.func.count(sa.case((deadlines.request_due_soon_sql(today), 1))),
-            sa.func.count(sa.case((deadlines.request_overdue_sql(today), 1))),
+            inspection.count_if(deadlines.request_due_soon_sql(today)),
+            inspection.count_if(deadlines.request_overdue_sql(today)),
         )
         .where(*inspection.request_open(), where(InfoRequest.organisation_id, "requests"))
         .group_by(InfoRequest.organisation_id)

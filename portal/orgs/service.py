@@ -85,8 +85,8 @@ def _clean(values: dict[str, Any], *, creating: bool, org_id: int | None) -> dic
                     continue
                 name, value = "parent_id", parent.id
         elif name == "sort":
-            if not isinstance(value, int):
-                bad(name, "应为整数")
+            if not isinstance(value, int) or not -99_999 <= value <= 99_999:
+                bad(name, "应为 -99999 至 99999 之间的整数")
         elif name == "postcode":
             if value and not re.fullmatch(r"[0-9]{6}", value):
                 bad(name, "应为6位数字")
@@ -151,7 +151,12 @@ def update(actor: Actor, code: str, **values: Any) -> Organisation:
         for name, value in cleaned.items():
             setattr(org, name, value)
         audit.record(
-            actor.name, "org_updated", "organisation", org.id, org_id=org.id, fields=sorted(cleaned)
+            actor.name,
+            "org_updated",
+            "organisation",
+            org.id,
+            org_id=org.id,
+            changed=sorted(cleaned),
         )
     directory.forget()
     return org

@@ -10,7 +10,8 @@ Not a test. Run by hand from the repository root, PostgreSQL running
 What it does, in order:
 
 1. **Generates the district** (skipped with ``--reuse`` when the database already holds a
-   finished load of the same ``--scale``) through the real Alembic migrations
+   finished load of the same ``--scale``; a reused database is first upgraded to the newest
+   migration, then VACUUM (ANALYZE)) through the real Alembic migrations
    (``flask_migrate.upgrade``): 50 organisations made by ``portal.orgs.service`` (the
    district government as home organisation, 10 departments, 39 街道), then, at scale 1,
    500,000 published documents spread unevenly (3 departments with 50,000, the government
@@ -18,8 +19,10 @@ What it does, in order:
    (most answered, about a third of those published) and 20,000 information requests
    (most closed), spread over the organisations (the 街道 get most messages).
    Generation commits every ``CHUNK`` documents (or messages, requests); an interrupted
-   load resumes where it stopped when run again with the same ``--scale``. VACUUM (ANALYZE)
-   at the end.
+   load resumes where it stopped when run again with the same ``--scale``. The bulk load
+   bypasses the publishing service, which keeps ``document_tally`` in step; so, as after any
+   bulk import, ``portal.documents.tally.rebuild()`` recounts it (checked against a grouped
+   count of ``document``). VACUUM (ANALYZE) at the end.
 2. **Measures**, under ``gunicorn -c gunicorn.conf.py -w 2``: p50/p95 of sequential
    keep-alive requests after 20 warm-up requests, page cache off
    (``PORTAL_PAGE_CACHE_MB=0``), for the public pages, the admin inbox of one office (signed
@@ -637,10 +640,12 @@ def generate(url: str, scratch: Path, scale: float, reuse: bool, fresh: bool) ->
     with psycopg.connect(libpq(url)) as conn:
         meta = Meta(conn)
         state, old_scale = meta.get("state"), meta.get("scale")
-        if reuse and state == "done" and old_scale == scale:
-            print(f"Reusing the district in the database (scale {scale}).")
-            return meta.get("report")
+        reused = meta.get("report") if reuse and state == "done" and old_scale == scale else None
         resume = not fresh and state == "loading" and old_scale == scale
+    if reused:
+        print(f"Reusing the district in the database (scale {scale}).")
+        reused["db_size"] = upgrade_reused(url, scratch)
+        return reused
     started = time.perf_counter()
     if not resume:
         print(f"Generating a district at scale {scale} (migrations, 50 organisations) ...")
@@ -673,13 +678,8 @@ def generate(url: str, scratch: Path, scale: float, reuse: bool, fresh: bool) ->
         load_requests(conn, orgs, round(20_000 * scale), code_hash)
         print("  recreating indexes and constraints ...")
         restore_constraints(conn, recreate)
-        conn.autocommit = True
-        analyze = time.perf_counter()
-        # VACUUM too: a site that grew to this size has its visibility map set (index-only
-        # scans for counts depend on it); a fresh COPY has not, until autovacuum comes by.
-        conn.execute("VACUUM (ANALYZE)")
-        print(f"  VACUUM (ANALYZE) {time.perf_counter() - analyze:.1f} s")
-        conn.autocommit = False
+        retally(app)
+        vacuum_analyze(conn)
         seconds = time.perf_counter() - started
         sizes = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -699,6 +699,94 @@ def generate(url: str, scratch: Path, scale: float, reuse: bool, fresh: bool) ->
     check_equivalence(app)
     print(f"Generated in {seconds:.0f} s: {sizes}")
     return report
+
+
+def retally(app) -> None:
+    """What the publishing service keeps in step, for the rows the bulk load wrote."""
+    from portal.documents import tally
+    from portal.extensions import db
+
+    started = time.perf_counter()
+    with app.app_context():
+        rows = tally.rebuild()
+        db.session.commit()
+    seconds = time.perf_counter() - started
+    print(f"  tally.rebuild(): {rows} (organisation, kind) rows, {seconds:.1f} s")
+
+
+def vacuum_analyze(conn) -> None:
+    conn.commit()
+    conn.autocommit = True
+    started = time.perf_counter()
+    # VACUUM too: a site that grew to this size has its visibility map set (index-only
+    # scans for counts depend on it); a fresh COPY has not, until autovacuum comes by.
+    conn.execute("VACUUM (ANALYZE)")
+    print(f"  VACUUM (ANALYZE) {time.perf_counter() - started:.1f} s")
+    conn.autocommit = False
+
+
+def upgrade_reused(url: str, scratch: Path) -> str:
+    """Bring a reused district to the newest migration (a migration that adds derived data
+    fills it itself), VACUUM (ANALYZE), check the tally; returns the database size."""
+    import psycopg
+    from flask_migrate import upgrade
+
+    app = make_app(url, scratch)
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        before = current_revision(url)
+        started = time.perf_counter()
+        upgrade(directory=directory)
+        after = current_revision(url)
+    if before != after:
+        print(f"  upgraded {before} -> {after} in {time.perf_counter() - started:.1f} s")
+    else:
+        print(f"  schema at the newest migration ({after})")
+    with psycopg.connect(libpq(url)) as conn:
+        vacuum_analyze(conn)
+        size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        db_size = size.fetchone()[0]
+    check_tally(app)
+    return db_size
+
+
+def current_revision(url: str) -> str | None:
+    import psycopg
+
+    with psycopg.connect(libpq(url)) as conn:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None
+
+
+def check_tally(app) -> None:
+    """``document_tally`` equals a grouped count of the published documents."""
+    import sqlalchemy as sa
+
+    from portal.documents import tally
+    from portal.documents.models import Document
+    from portal.extensions import db
+
+    with app.app_context():
+        counted = {
+            (org_id, kind): (count, newest)
+            for org_id, kind, count, newest in db.session.execute(
+                sa.select(
+                    Document.organisation_id,
+                    Document.kind,
+                    sa.func.count(),
+                    sa.func.max(Document.published_at),
+                )
+                .where(Document.status == "published")
+                .group_by(Document.organisation_id, Document.kind)
+            )
+        }
+        kept = {
+            (org_id, kind): (count, newest)
+            for org_id, kind, count, newest in tally.per_org_and_kind()
+            if count
+        }
+    assert kept == counted, "document_tally differs from the documents: run tally.rebuild()"
+    print(f"  document_tally matches the documents ({len(kept)} rows)")
 
 
 def check_equivalence(app) -> None:
@@ -725,6 +813,7 @@ def check_equivalence(app) -> None:
             assert stored == fresh, (stored, fresh)
             assert doc.body_html == render(doc.body)
             assert doc.index_no.startswith(doc.organisation.credit_code + "/")
+    check_tally(app)
 
 
 # -- measuring ----------------------------------------------------------------------------
@@ -837,7 +926,9 @@ def pick_pages(app, small_code: str, big_code: str) -> dict[str, str]:
         for label, code in (("small", small_code), ("big", big_code)):
             org = directory.by_code(code)
             news = db.session.scalar(
-                sa.select(sa.func.count(Document.id)).where(
+                sa.select(sa.func.count())
+                .select_from(Document)
+                .where(
                     Document.organisation_id == org.id,
                     Document.kind == "news",
                     Document.status == "published",
@@ -1022,7 +1113,7 @@ def measure_search(url: str, scratch: Path, sample: int) -> dict[str, Any]:
     app = make_app(url, scratch)
     with app.app_context():
         total = db.session.scalar(
-            sa.select(sa.func.count(Document.id)).where(Document.status == "published")
+            sa.select(sa.func.count()).select_from(Document).where(Document.status == "published")
         )
     step = max(1, total // sample)
     original = search_index._published_in_batches

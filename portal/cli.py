@@ -11,8 +11,9 @@ from portal import search as portal_search
 from portal.auth import accounts
 from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
-from portal.documents import loader
+from portal.documents import loader, tally
 from portal.errors import ValidationError
+from portal.extensions import db
 from portal.interaction import info_requests
 from portal.interaction.examples import load_examples
 from portal.ops import cli as ops_cli
@@ -49,6 +50,14 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Added {added} example public messages (示例).")
         if report.failed:
             raise SystemExit(1)
+
+    @content.command("retally")
+    def retally() -> None:
+        """Count every organisation's published documents again (after a bulk import that
+        bypassed the publishing service)."""
+        rows = tally.rebuild()
+        db.session.commit()
+        click.echo(f"Counted {rows} (organisation, kind) pairs.")
 
     @app.cli.group("deadlines")
     def deadlines_group() -> None:

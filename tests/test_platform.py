@@ -550,3 +550,51 @@ def test_a_saved_search_feed_keeps_its_organisation(client, two_orgs):
     everywhere = client.get("/search.rss?q=新闻").get_data(as_text=True)
     assert "翠竹的新闻" in scoped and "东晓的新闻" not in scoped
     assert "翠竹的新闻" in everywhere and "东晓的新闻" in everywhere
+
+
+def test_the_tally_follows_every_publication_and_a_recount_agrees(runner, app, two_orgs, ctx):
+    """The counts pages read (``document_tally``) equal a count of the documents after
+    publishing, withdrawing and re-dating, and ``flask content retally`` finds the same."""
+    from portal.documents import tally
+    from portal.documents.models import DocumentTally
+    from portal.states import DocumentStatus
+    from portal.timeutil import parse_local
+
+    home, cuizhu, ids = two_orgs
+    for n in range(3):
+        doc = publishing.create(
+            "notice",
+            f"n{n}",
+            {"title": f"通知{n}", "topic": "综合政务", "valid_until": "2030-12-31"},
+            actor=SYSTEM,
+            org_id=cuizhu.id,
+        )
+        publishing.publish(doc, actor=SYSTEM, published_at=parse_local(f"2024-0{n + 1}-01 10:00"))
+    publishing.withdraw(db.session.get(Document, ids["dongxiao"]), reason="过时", actor=SYSTEM)
+    newest = db.session.scalar(sa.select(Document).where(Document.slug == "n2"))
+    publishing.update(newest, {}, actor=SYSTEM, published_at=parse_local("2025-03-01 09:00"))
+
+    def counted() -> dict[tuple[int, str], tuple[int, object]]:
+        rows = db.session.execute(
+            sa.select(Document.organisation_id, Document.kind, sa.func.count())
+            .add_columns(sa.func.max(Document.published_at))
+            .where(Document.status == DocumentStatus.PUBLISHED)
+            .group_by(Document.organisation_id, Document.kind)
+        ).all()
+        return {(org, kind): (count, newest) for org, kind, count, newest in rows}
+
+    def kept() -> dict[tuple[int, str], tuple[int, object]]:
+        return {
+            (row.organisation_id, row.kind): (row.published, row.newest_at)
+            for row in db.session.scalars(sa.select(DocumentTally))
+            if row.published
+        }
+
+    assert kept() == counted()
+    assert kept()[(cuizhu.id, "notice")][0] == 3
+    assert tally.per_kind(home.id).get("news", 0) == 0
+    db.session.commit()
+    result = runner.invoke(args=["content", "retally"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert kept() == counted()

@@ -20,11 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.documents.content_types import REGISTRY
-from portal.documents.models import Document
+from portal.documents.models import Document, DocumentTally
 from portal.extensions import db
 from portal.interaction import calendar, deadlines
 from portal.interaction.models import InfoRequest, Message
-from portal.states import DocumentStatus, RequestStatus
+from portal.states import RequestStatus
 from portal.timeutil import local_date, local_midnight_utc
 
 #: Kind → days without a new item before the column counts as not updated.
@@ -105,13 +105,11 @@ def standings(
 
     published = db.session.execute(
         sa.select(
-            Document.organisation_id,
-            Document.kind,
-            sa.func.count(Document.id),
-            sa.func.max(Document.published_at),
-        )
-        .where(Document.status == DocumentStatus.PUBLISHED, where(Document.organisation_id))
-        .group_by(Document.organisation_id, Document.kind)
+            DocumentTally.organisation_id,
+            DocumentTally.kind,
+            DocumentTally.published,
+            DocumentTally.newest_at,
+        ).where(DocumentTally.published > 0, where(DocumentTally.organisation_id))
     ).all()
     for org_id, kind, count, newest in published:
         standing = _with(table, org_id)

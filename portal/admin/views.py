@@ -81,7 +81,7 @@ def counts_by_org(
         return sa.and_(column.in_(sorted(boards)), sa.or_(*visible))
 
     in_review = db.session.execute(
-        sa.select(Document.organisation_id, sa.func.count(Document.id))
+        sa.select(Document.organisation_id, sa.func.count())
         .where(
             Document.status == DocumentStatus.IN_REVIEW,
             where(Document.organisation_id, "documents"),

@@ -15,7 +15,7 @@ from portal.api.serialize import MESSAGE_COLUMNS
 from portal.audit import AuditRecord
 from portal.changelog import DocumentChange
 from portal.consultations.models import Opinion
-from portal.documents import catalog, content_types
+from portal.documents import catalog, content_types, tally
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.interaction.deadlines import MESSAGE_TARGET
@@ -109,7 +109,7 @@ def topic_counts() -> dict[str, int]:
     """Published documents per topic code (every topic, zero included)."""
     by_name = dict(
         db.session.execute(
-            sa.select(Document.topic, sa.func.count(Document.id))
+            sa.select(Document.topic, sa.func.count())
             .where(Document.status == "published")
             .group_by(Document.topic)
         )
@@ -120,16 +120,12 @@ def topic_counts() -> dict[str, int]:
 
 
 def counts_per_org_and_kind() -> dict[int, dict[str, int]]:
-    """Published documents per organisation (id) and kind, in one grouped statement over
-    the (organisation, kind, status, published_at) index."""
+    """Published documents per organisation (id) and kind, from the publishing service's
+    tally (one statement over a row per organisation and kind)."""
     counts: dict[int, dict[str, int]] = {}
-    rows = db.session.execute(
-        sa.select(Document.organisation_id, Document.kind, sa.func.count(Document.id))
-        .where(Document.status == "published")
-        .group_by(Document.organisation_id, Document.kind)
-    ).tuples()
-    for org_id, kind, count in rows:
-        counts.setdefault(org_id, {})[kind] = count
+    for org_id, kind, count, _ in tally.per_org_and_kind():
+        if count:
+            counts.setdefault(org_id, {})[kind] = count
     return counts
 
 

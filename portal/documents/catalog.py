@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
 
 from portal import timeutil
-from portal.documents import content_types
+from portal.documents import content_types, tally
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.timeutil import local_date, year_bounds_utc
@@ -83,7 +83,9 @@ def newest_first(
 ) -> tuple[list[Document], int]:
     """Page ``page`` of the documents meeting ``conditions``, newest first (``columns``
     only), and how many meet them; an empty list past the end."""
-    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
+    total = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions)) or 0
+    )
     if (page - 1) * per_page >= total:
         return [], total
     items = db.session.scalars(
@@ -112,9 +114,7 @@ def filter_options(org_id: int, kind: str) -> dict[str, Any]:
     years = list(range(local_date(last).year, local_date(first).year - 1, -1)) if first else []
     topic_counts = dict(
         db.session.execute(
-            sa.select(Document.topic, sa.func.count(Document.id))
-            .where(*mine)
-            .group_by(Document.topic)
+            sa.select(Document.topic, sa.func.count()).where(*mine).group_by(Document.topic)
         )
         .tuples()
         .all()
@@ -164,28 +164,10 @@ def latest_per_kind(org_id: int, limit: int = 5) -> dict[str, list[Document]]:
 
 
 def counts_per_kind(org_id: int | None) -> dict[str, int]:
-    """How many documents of each kind an organisation (None: every one) has published.
-
-    One scalar subquery per kind, so each count is answered from the
-    (organisation, kind, status, published_at) index alone instead of grouping the table.
-    """
-    kinds = list(content_types.REGISTRY)
-    row = db.session.execute(
-        sa.select(
-            *(
-                sa.select(sa.func.count())
-                .select_from(Document)
-                .where(
-                    Document.kind == kind,
-                    Document.status == "published",
-                    *([] if org_id is None else [Document.organisation_id == org_id]),
-                )
-                .scalar_subquery()
-                for kind in kinds
-            )
-        )
-    ).one()
-    return dict(zip(kinds, row, strict=True))
+    """How many documents of each kind an organisation (None: every one) has published,
+    read from the tally the publishing service keeps (``tally.py``), not counted."""
+    counted = tally.per_kind(org_id)
+    return {kind: counted.get(kind, 0) for kind in content_types.REGISTRY}
 
 
 def get_public(org_id: int, kind: str, slug: str) -> Document | None:
@@ -322,19 +304,11 @@ class OrgSummary(NamedTuple):
 
 def org_summaries(org_ids: list[int]) -> dict[int, OrgSummary]:
     """Published counts and the newest published item of each organisation, in two
-    statements whatever the number of organisations (one grouped count over the
-    (organisation, status, published_at) index, one ``LIMIT 1`` per organisation)."""
+    statements whatever the number of organisations (the tally, and one ``LIMIT 1`` per
+    organisation over the (organisation, status, published_at) index)."""
     if not org_ids:
         return {}
-    counts = dict(
-        db.session.execute(
-            sa.select(Document.organisation_id, sa.func.count(Document.id))
-            .where(Document.status == "published")
-            .group_by(Document.organisation_id)
-        )
-        .tuples()
-        .all()
-    )
+    counts = tally.per_org()
     newest_ids = sa.union_all(
         *(
             sa.select(

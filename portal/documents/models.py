@@ -36,6 +36,8 @@ class Document(Model):
             "published_at",
         ),
         sa.Index("ix_document_org_status_published", "organisation_id", "status", "published_at"),
+        # a list page's topic filter counts (its organisation, kind and status fixed)
+        sa.Index("ix_document_org_kind_status_topic", "organisation_id", "kind", "status", "topic"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,3 +160,20 @@ class DocumentRevision(Model):
 
     def __repr__(self) -> str:
         return f"<DocumentRevision {self.document_id}#{self.number} {self.action}>"
+
+
+class DocumentTally(Model):
+    """Published documents of one organisation and kind, and the newest one's date (kept by
+    ``portal.documents.tally`` in the publishing service's unit of work)."""
+
+    __tablename__ = "document_tally"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    published: Mapped[int] = mapped_column(default=0)
+    newest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<DocumentTally {self.organisation_id}/{self.kind} {self.published}>"

@@ -26,7 +26,7 @@ from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.changelog import DocumentChange
 from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
-from portal.documents import content_types, uploads
+from portal.documents import content_types, tally, uploads
 from portal.documents.models import Document, DocumentRevision
 from portal.documents.uploads import AttachmentFile
 from portal.errors import InvalidTransition, NotAuthorized, ValidationError
@@ -148,9 +148,12 @@ _PENDING_KEY = WRITES_KEY
 
 
 def _changed(doc: Document, action: str) -> Document:
-    """Log the change (in the same transaction) and announce it once the unit commits."""
+    """Log the change (in the same transaction), count the kind again when what is
+    published may have changed, and announce it once the unit commits."""
     db.session.flush()
     db.session.add(DocumentChange(document_id=doc.id, action=action))
+    if action in {"published", "withdrawn", "updated"}:
+        tally.refresh(doc.organisation_id, doc.kind)
     pending = db.session.info.get(_PENDING_KEY)
     if pending is None:
         pending = db.session.info[_PENDING_KEY] = []

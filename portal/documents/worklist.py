@@ -49,7 +49,9 @@ def documents(
         conditions.append(Document.status == status)
     if q:
         conditions.append(Document.title.icontains(q, autoescape=True))
-    total = db.session.scalar(sa.select(sa.func.count(Document.id)).where(*conditions)) or 0
+    total = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions)) or 0
+    )
     if page < 1 or (page - 1) * per_page >= max(total, 1):
         raise PageOutOfRange(page)
     rows = db.session.scalars(

@@ -58,7 +58,9 @@ def active_disclosure(year: int, org_id: int) -> ActiveDisclosure:
         ).where(mine, Document.kind == "policy", Document.status == DocumentStatus.PUBLISHED)
     ).one()
     penalties = db.session.scalar(
-        sa.select(sa.func.count(Document.id)).where(
+        sa.select(sa.func.count())
+        .select_from(Document)
+        .where(
             mine,
             Document.kind == "enforcement",
             Document.status == DocumentStatus.PUBLISHED,

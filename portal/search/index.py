@@ -166,7 +166,9 @@ class SearchIndex:
             start_change = session.scalar(sa.select(sa.func.max(DocumentChange.id))) or 0
             total = (
                 session.scalar(
-                    sa.select(sa.func.count(Document.id)).where(Document.status == "published")
+                    sa.select(sa.func.count())
+                    .select_from(Document)
+                    .where(Document.status == "published")
                 )
                 or 0
             )

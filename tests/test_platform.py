@@ -598,3 +598,22 @@ def test_the_tally_follows_every_publication_and_a_recount_agrees(runner, app, t
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert kept() == counted()
+
+
+def test_cli_creates_a_platform_admin_without_an_office_role(runner, app):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "zhengwu",
+            "--platform-admin",
+            "--password",
+            "东晓街道-长久的口令-2026",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "platform-admin" in result.output and "otpauth://" in result.output
+    neither = runner.invoke(
+        args=["users", "create", "nobody", "--password", "东晓街道-长久的口令-2026"]
+    )
+    assert neither.exit_code != 0 and "角色" in neither.output

@@ -102,7 +102,13 @@ def list_documents(
     """A page of published documents (newest first, or best first for ``q``) and the total."""
     if filters.q and filters.q.strip():
         return _search_documents(filters, page, per_page)
-    return catalog.newest_first(_conditions(filters), page, per_page, LIST_COLUMNS)
+    plain = not (filters.topic or filters.year is not None or filters.updated_since)
+    known = (  # an organisation's (kind's) total is the tally's, not a count
+        tally.count(filters.org.id, filters.kind)
+        if plain and filters.org is not None and filters.kind
+        else None
+    )
+    return catalog.newest_first(_conditions(filters), page, per_page, LIST_COLUMNS, total=known)
 
 
 def topic_counts() -> dict[str, int]:

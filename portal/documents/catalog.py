@@ -14,7 +14,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from portal import timeutil
 from portal.documents import content_types, tally
-from portal.documents.models import Document
+from portal.documents.models import Document, DocumentTally
 from portal.extensions import db
 from portal.timeutil import local_date, year_bounds_utc
 from portal.web.pagination import Page, PageOutOfRange
@@ -69,7 +69,9 @@ def list_documents(
     ``PageOutOfRange``."""
     if page < 1:
         raise PageOutOfRange(page)
-    items, total = newest_first(_filtered(org_id, kind, year, topic), page, per_page)
+    # Unfiltered, the total is the tally's: no need to count tens of thousands of entries.
+    known = tally.count(org_id, kind) if year is None and topic is None else None
+    items, total = newest_first(_filtered(org_id, kind, year, topic), page, per_page, total=known)
     if (page - 1) * per_page >= max(total, 1):
         raise PageOutOfRange(page)
     return Page(items, page, per_page, total)
@@ -80,21 +82,38 @@ def newest_first(
     page: int,
     per_page: int,
     columns: tuple[Any, ...] = LIST_COLUMNS,
+    *,
+    total: int | None = None,
 ) -> tuple[list[Document], int]:
     """Page ``page`` of the documents meeting ``conditions``, newest first (``columns``
-    only), and how many meet them; an empty list past the end."""
-    total = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions)) or 0
-    )
+    only), and how many meet them (counted unless ``total`` is known); an empty list past
+    the end.
+
+    The page's ids are found first and only then its rows read (a deferred join): the
+    skipped rows of a deep page are index entries, (organisation, kind, status,
+    published_at, id), never table rows.
+    """
+    if total is None:
+        total = (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(*conditions))
+            or 0
+        )
     if (page - 1) * per_page >= total:
         return [], total
+    newest = (Document.published_at.desc(), Document.id.desc())
+    page_ids = (
+        sa.select(Document.id)
+        .where(*conditions)
+        .order_by(*newest)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .scalar_subquery()
+    )
     items = db.session.scalars(
         sa.select(Document)
         .options(load_only(*columns))
-        .where(*conditions)
-        .order_by(Document.published_at.desc(), Document.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .where(Document.id.in_(page_ids))
+        .order_by(*newest)
     ).all()
     return list(items), total
 
@@ -304,28 +323,34 @@ class OrgSummary(NamedTuple):
 
 def org_summaries(org_ids: list[int]) -> dict[int, OrgSummary]:
     """Published counts and the newest published item of each organisation, in two
-    statements whatever the number of organisations (the tally, and one ``LIMIT 1`` per
-    organisation over the (organisation, status, published_at) index)."""
+    statements whatever the number of organisations (the tally, and its newest dates
+    joined back to the documents)."""
     if not org_ids:
         return {}
     counts = tally.per_org()
-    newest_ids = sa.union_all(
-        *(
-            sa.select(
-                sa.select(Document.id)
-                .where(Document.organisation_id == org_id, Document.status == "published")
-                .order_by(Document.published_at.desc(), Document.id.desc())
-                .limit(1)
-                .subquery()
-                .c.id
-            )
-            for org_id in org_ids
+    # The newest item of each organisation: its newest date is in the tally, so one join
+    # finds it (ties broken by the highest id) without a branch per organisation.
+    newest_at = (
+        sa.select(
+            DocumentTally.organisation_id.label("org_id"),
+            sa.func.max(DocumentTally.newest_at).label("at"),
         )
+        .group_by(DocumentTally.organisation_id)
+        .subquery()
     )
-    newest = {
-        doc.organisation_id: doc
-        for doc in db.session.scalars(
-            sa.select(Document).options(load_only(*LIST_COLUMNS)).where(Document.id.in_(newest_ids))
+    newest: dict[int, Document] = {}
+    for doc in db.session.scalars(
+        sa.select(Document)
+        .options(load_only(*LIST_COLUMNS))
+        .join(
+            newest_at,
+            sa.and_(
+                Document.organisation_id == newest_at.c.org_id,
+                Document.published_at == newest_at.c.at,
+            ),
         )
-    }
+        .where(Document.status == "published")
+        .order_by(Document.id.desc())
+    ):
+        newest.setdefault(doc.organisation_id, doc)
     return {org_id: OrgSummary(counts.get(org_id, 0), newest.get(org_id)) for org_id in org_ids}

@@ -29,11 +29,12 @@ class Document(Model):
         ),
         # an organisation's own lists and counts (its home, its kind pages, /orgs/)
         sa.Index(
-            "ix_document_org_kind_status_published",
+            "ix_document_org_kind_status_published_id",
             "organisation_id",
             "kind",
             "status",
             "published_at",
+            "id",
         ),
         sa.Index("ix_document_org_status_published", "organisation_id", "status", "published_at"),
         # a list page's topic filter counts (its organisation, kind and status fixed)

@@ -51,6 +51,16 @@ def rebuild() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(DocumentTally)) or 0
 
 
+def count(org_id: int, kind: str) -> int:
+    """Published documents of one organisation and kind."""
+    found = db.session.scalar(
+        sa.select(DocumentTally.published).where(
+            DocumentTally.organisation_id == org_id, DocumentTally.kind == kind
+        )
+    )
+    return found or 0
+
+
 def per_kind(org_id: int | None) -> dict[str, int]:
     """Published documents per kind of one organisation (None: of every one)."""
     query = sa.select(DocumentTally.kind, sa.func.sum(DocumentTally.published)).group_by(

@@ -103,11 +103,12 @@ def list_documents(
     if filters.q and filters.q.strip():
         return _search_documents(filters, page, per_page)
     plain = not (filters.topic or filters.year is not None or filters.updated_since)
-    known = (  # an organisation's (kind's) total is the tally's, not a count
-        tally.count(filters.org.id, filters.kind)
-        if plain and filters.org is not None and filters.kind
-        else None
-    )
+    known = None
+    if plain and filters.org is not None:  # an organisation's total is the tally's
+        if filters.kind:
+            known = tally.count(filters.org.id, filters.kind)
+        else:
+            known = sum(tally.per_kind(filters.org.id).values())
     return catalog.newest_first(_conditions(filters), page, per_page, LIST_COLUMNS, total=known)
 
 

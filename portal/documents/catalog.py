@@ -249,7 +249,9 @@ def resolve_ref(org_id: int, ref: str | None) -> Document | None:
 
 
 def referring(doc: Document, field_name: str) -> list[Document]:
-    """Published documents whose ``extra[field_name]`` points at ``doc`` (e.g. policy → 解读)."""
+    """Published documents whose ``extra[field_name]`` points at ``doc`` (e.g. policy → 解读).
+
+    On PostgreSQL migration 0011 indexes ``interpretation`` as this query compiles it."""
     kinds = [ct.name for ct in content_types.REGISTRY.values() if field_name in ct.field_names]
     if not kinds:
         return []

@@ -617,3 +617,19 @@ def test_cli_creates_a_platform_admin_without_an_office_role(runner, app):
         args=["users", "create", "nobody", "--password", "东晓街道-长久的口令-2026"]
     )
     assert neither.exit_code != 0 and "角色" in neither.output
+
+
+def test_kept_pages_follow_a_new_or_renamed_organisation(app, client):
+    """The page cache keeps the home page until something on it changes: a second
+    organisation adds 机构导航, a new name shows in every page's header."""
+    with app.app_context():
+        doc = publishing.create("news", "n", {"title": "新闻", "topic": "综合政务"}, actor=SYSTEM)
+        publishing.publish(doc, actor=SYSTEM)
+    assert 'href="/orgs/"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/orgs/"' not in client.get("/").get_data(as_text=True)  # kept now
+    with app.app_context():
+        add_org("cuizhu", "翠竹街道", 1)
+    assert 'href="/orgs/"' in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        service.update(SYSTEM, "dongxiao", name="深圳市罗湖区东晓街道办事处（新）")
+    assert "深圳市罗湖区东晓街道办事处（新）" in client.get("/news/").get_data(as_text=True)

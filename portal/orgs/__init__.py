@@ -13,10 +13,14 @@ from typing import Any
 from flask import Flask, abort, g, redirect, request
 
 from portal.orgs import directory
+from portal.web import pagecache
 from portal.web.orgroutes import ORG_ARG, has_org_variant
 
 
 def init_app(app: Flask) -> None:
+    # An organisation's facts are on every page: a change re-renders kept pages.
+    pagecache.follow("SELECT max(updated_at) FROM organisation")
+
     @app.url_value_preprocessor
     def pick_organisation(endpoint: str | None, values: dict[str, Any] | None) -> None:
         g.pop("org", None)  # an app context outlives a request in tests and the shell

@@ -69,6 +69,7 @@ class Organisation(Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     postcode: Mapped[str] = mapped_column(sa.String(6), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"

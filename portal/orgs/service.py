@@ -15,6 +15,7 @@ from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.orgs import directory
 from portal.orgs.models import CONTACT_FIELDS, Organisation, OrgKind
+from portal.timeutil import utcnow
 
 CODE_RE = re.compile(r"[a-z][a-z0-9-]{1,31}")
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
@@ -150,6 +151,7 @@ def update(actor: Actor, code: str, **values: Any) -> Organisation:
         cleaned = _clean(values, creating=False, org_id=org.id)
         for name, value in cleaned.items():
             setattr(org, name, value)
+        org.updated_at = utcnow()
         audit.record(
             actor.name,
             "org_updated",

@@ -73,6 +73,7 @@ def upgrade():
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("postcode", sa.String(length=6), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
             "kind IN ('government', 'department', 'street', 'other')",
             name=op.f("ck_organisation_org_kind"),
@@ -109,6 +110,7 @@ def upgrade():
                 "email": "",
                 "postcode": "",
                 "created_at": datetime.now(UTC).replace(tzinfo=None),
+                "updated_at": datetime.now(UTC).replace(tzinfo=None),
             }
         ],
     )

@@ -5,8 +5,6 @@ to the organisations of the signed-in person."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -204,30 +202,15 @@ def test_staff_without_supervision_get_403(app, make_user, platform, role):
     assert 'href="/admin/supervision"' not in client.get("/admin/").get_data(as_text=True)
 
 
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """Every SQL statement run inside the block."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-
-
 def _with_content(app, code: str, n: int) -> None:
     add_document(app, code, f"live-{n}")
     add_document(app, code, f"review-{n}", "in_review")
     add_message(app, code, f"m-{n}", 70)
 
 
-def test_supervision_and_dashboard_statements_do_not_grow_with_organisations(app, make_user):
+def test_supervision_and_dashboard_statements_do_not_grow_with_organisations(
+    app, make_user, count_queries
+):
     _with_content(app, home_code(app), 0)
     make_org(app, "org-1", 1)
     _with_content(app, "org-1", 1)
@@ -237,7 +220,7 @@ def test_supervision_and_dashboard_statements_do_not_grow_with_organisations(app
 
     def count(client, url: str) -> int:
         client.get(url)  # warm: nothing cached differs between the two counts
-        with statements(app) as seen:
+        with count_queries() as seen:
             assert client.get(url).status_code == 200
         return len(seen)
 

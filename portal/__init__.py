@@ -49,10 +49,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.consultations import views as consultations_views
     from portal.documents import views as documents_views
     from portal.feeds import views as feeds_views
+    from portal.interaction import privacy
     from portal.interaction import views as interaction_views
     from portal.opendata import views as opendata_views
     from portal.ops import views as ops_views
     from portal.reports import views as reports_views
+    from portal.search import hotwords as search_hotwords
     from portal.search import views as search_views
 
     web.init_app(app)
@@ -60,6 +62,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     documents.init_app(app)
     consultations.init_app(app)
     search.init_app(app)
+    # Hot words never show personal data: the interaction area's finder, handed over here
+    # (search may not import that area, which imports search).
+    search_hotwords.use_personal_data_check(app, privacy.find_personal_data)
     for blueprint in (
         documents_views.bp,
         search_views.bp,

@@ -47,6 +47,11 @@ ACTIONS: dict[str, str] = {
     "due_date_refreshed": "按节假日安排重算答复期限",
     "org_created": "新建单位",
     "org_updated": "修改单位信息",
+    "hotword_hidden": "隐藏热词",
+    "hotword_shown": "恢复显示热词",
+    "synonyms_created": "新建同义词组",
+    "synonyms_updated": "修改同义词组",
+    "synonyms_deleted": "删除同义词组",
 }
 DETAIL_LABELS = {
     "revision": "版本",
@@ -77,6 +82,9 @@ DETAIL_LABELS = {
     "after": "新期限",
     "code": "单位代码",
     "changed": "修改的字段",
+    "word": "热词",
+    "terms": "同义词",
+    "reindexed": "重新索引的信息（条）",
 }
 TARGET_TYPES = {
     "user": "账号",
@@ -87,6 +95,8 @@ TARGET_TYPES = {
     "opinion": "征集意见",
     "system": "系统",
     "organisation": "单位",
+    "search": "搜索热词",
+    "synonyms": "同义词组",
 }
 
 

@@ -98,9 +98,7 @@ def register_cli(app: Flask) -> None:
             return
         if not fix:
             raise SystemExit(1)
-        from portal.search.index import get_index
-
-        get_index().fix(report)
+        portal_search.get_backend().fix(report)
         after = portal_search.verify()
         click.echo("Fixed." if after.ok else "Still drifting after fix.")
         if not after.ok:
@@ -110,6 +108,50 @@ def register_cli(app: Flask) -> None:
     def sync() -> None:
         """Apply database changes the index has not seen yet."""
         click.echo(f"Applied {portal_search.sync()} document changes.")
+
+    @search_group.command("solr-setup")
+    def solr_setup() -> None:
+        """Upload solr/configset and create the collection behind PORTAL_SOLR_URL (an alias
+        to a new collection; when it exists: upload again and reload it)."""
+        from portal.search import solr_admin
+        from portal.search.solr import SolrBackend
+
+        backend = app.extensions["portal.search"]
+        if not isinstance(backend, SolrBackend):
+            raise click.ClickException("set PORTAL_SEARCH_BACKEND=solr and PORTAL_SOLR_URL first")
+        nodes, alias = backend.client.nodes, backend.target.collection
+        targets = solr_admin.alias_targets(nodes, alias)
+        if targets:
+            for name in targets:
+                solr_admin.setup(
+                    nodes,
+                    name,
+                    config_name=alias,
+                    num_shards=backend.shards,
+                    replication_factor=backend.replicas,
+                )
+            click.echo(f"Configset uploaded; {', '.join(targets)} reloaded (alias {alias}).")
+            return
+        first = f"{alias}_1"
+        solr_admin.setup(
+            nodes,
+            first,
+            config_name=alias,
+            num_shards=backend.shards,
+            replication_factor=backend.replicas,
+        )
+        solr_admin.create_alias(nodes, alias, first)
+        click.echo(
+            f"Created collection {first} with alias {alias}; "
+            "now run: flask --app app search rebuild"
+        )
+
+    @search_group.command("purge-log")
+    def purge_log() -> None:
+        """Delete search-log rows older than 90 days and the salts of ended periods."""
+        from portal.search import hotwords
+
+        click.echo(f"Deleted {hotwords.purge()} search-log rows older than 90 days.")
 
     @app.cli.group("users")
     def users_group() -> None:

@@ -58,6 +58,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite at `instance/portal.db`"),
     Setting("SEARCH_INDEX", "search_index", "Directory of the Whoosh full-text index"),
     Setting("SEARCH_PAGE_SIZE", 10, "Results per page on the search page", int),
+    Setting(
+        "SEARCH_BACKEND",
+        "whoosh",
+        "`whoosh` (the embedded index in `PORTAL_SEARCH_INDEX`, one host) or `solr` "
+        "(a SolrCloud collection shared by every host: `PORTAL_SOLR_URL`)",
+    ),
+    Setting(
+        "SOLR_URL",
+        "",
+        "The SolrCloud collection searched when `PORTAL_SEARCH_BACKEND=solr`, on one or more "
+        "nodes, comma-separated (http://10.0.0.5:8983/solr/portal,http://10.0.0.6:8983/solr/"
+        "portal); `flask search solr-setup` creates it",
+    ),
+    Setting("SOLR_SHARDS", 1, "Shards of a collection `flask search rebuild` creates", int),
+    Setting("SOLR_REPLICAS", 2, "Replicas of each shard (one node may be down)", int),
     Setting("CONTENT_DIR", "content", "Folder of Markdown content loaded by `flask content load`"),
     Setting("UPLOAD_DIR", "", "Where attachments are stored; empty means `instance/uploads`"),
     Setting("UPLOAD_MAX_MB", 20.0, "Largest attachment staff may upload, in MB", float),
@@ -206,6 +221,10 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     production = config.get("ENV") == "production"
     config["SECRET_KEY"] = _secret_key(config.get("SECRET_KEY"), instance, production=production)
+    if config.get("SEARCH_BACKEND", "whoosh") not in {"whoosh", "solr"}:
+        raise ValueError("PORTAL_SEARCH_BACKEND must be `whoosh` or `solr`")
+    if config.get("SEARCH_BACKEND") == "solr" and not config.get("SOLR_URL"):
+        raise ValueError("PORTAL_SEARCH_BACKEND=solr needs PORTAL_SOLR_URL")
     config["TRUSTED_HOSTS"] = trusted_hosts(
         str(config.get("ALLOWED_HOSTS") or ""), str(config.get("BASE_URL") or ""), production
     )

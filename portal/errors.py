@@ -37,6 +37,12 @@ class InvalidTransition(PortalError):
     """The document is not in a state where this action is allowed."""
 
 
+class ServiceUnavailable(PortalError):
+    """A service the portal depends on (e.g. the search cluster) does not answer now."""
+
+    message = "服务暂时不可用，请稍后再试。"
+
+
 ERROR_TITLES = {
     400: "请求有误",
     403: "无权访问",
@@ -47,6 +53,7 @@ ERROR_TITLES = {
     415: "不支持的提交方式",
     429: "操作过于频繁",
     500: "系统繁忙",
+    503: "服务暂时不可用",
 }
 
 EXPIRED_TITLE = "页面已过期"
@@ -216,6 +223,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvalidTransition)
     def invalid_transition(exc: InvalidTransition):
         return json_error(409, str(exc)) if is_api_request() else render_error(409, str(exc))
+
+    @app.errorhandler(ServiceUnavailable)
+    def unavailable(exc: ServiceUnavailable):
+        if is_api_request():
+            return json_error(503, exc.message)
+        return render_error(503, exc.message)
 
     @app.errorhandler(NotAuthorized)
     def not_authorized(exc: NotAuthorized):

@@ -34,9 +34,10 @@ def prepare_demo(app: Flask) -> None:
         else:
             click.echo(f"No content folder at {root}; starting with an empty site.")
         analysis.warm_up()
-        index = search.index.get_index()
+        index = search.get_backend()
         if not index.exists():
-            click.echo(f"Building the search index in {index.root} ...")
+            where = getattr(index, "root", None) or "the Solr collection"
+            click.echo(f"Building the search index in {where} ...")
             click.echo(f"Indexed {search.rebuild()} documents.")
         else:
             checked = search.verify()

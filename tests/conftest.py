@@ -24,6 +24,8 @@ from tests.staff import user_maker
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.solr_cluster", "tests.solr_backend"]
+
 
 def _reset_postgres(url: str) -> None:
     from portal.config import normalize_database_url
@@ -51,7 +53,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def search_config() -> dict[str, Any]:
+    """Settings of the search backend (the embedded Whoosh index unless a module asks for
+    ``both_backends``, see ``tests/solr_backend.py``)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, search_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
@@ -61,6 +70,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SEARCH_INDEX": str(tmp_path / "search_index"),
             "CONTENT_DIR": str(ROOT / "content"),
             "MIN_FILL_SECONDS": 0,
+            **search_config,
         }
     )
     with app.app_context():

@@ -219,7 +219,7 @@ def test_browse_home_to_list_to_detail(journey):
 def test_search_in_chinese_then_facet_then_result(journey):
     page = journey.page
     page.goto("/")
-    box = page.get_by_role("searchbox", name="搜索本站信息")
+    box = page.get_by_role("combobox", name="搜索本站信息")  # with suggestions (searchbox.js)
     box.fill("执法")
     box.press("Enter")
     page.wait_for_url("**/search?q=*")

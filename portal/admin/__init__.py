@@ -2,8 +2,8 @@
 the accounts page and the audit log — the pages that look across areas and organisations.
 Every staff screen hangs on the one guarded staff blueprint (``auth.blueprint.bp``); each
 area keeps its own (``documents.staff``, ``interaction.staff``, ``consultations.staff``,
-``reports.staff``) and ``STAFF_SCREENS`` names them all, so that ``create_app`` registers
-the blueprint once every route is on it."""
+``reports.staff``, ``search.staff``) and ``STAFF_SCREENS`` names them all, so that
+``create_app`` registers the blueprint once every route is on it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from portal.consultations import staff as consultations
 from portal.documents import staff as documents
 from portal.interaction import staff as inbox
 from portal.reports import staff as reports
+from portal.search import staff as search
 
 STAFF_SCREENS: tuple[ModuleType, ...] = (
     sign_in,
@@ -27,6 +28,7 @@ STAFF_SCREENS: tuple[ModuleType, ...] = (
     inbox,
     consultations,
     reports,
+    search,
 )
 
 __all__ = ["STAFF_SCREENS", "bp"]

@@ -36,6 +36,8 @@ class Permission(StrEnum):
     MANAGE_ORGANISATIONS = "manage_organisations"  # create and change organisations
     MANAGE_ACCOUNTS = "manage_accounts"  # staff accounts and their memberships
     SUPERVISE = "supervise"  # the supervision view (监管) and the audit log
+    MANAGE_SEARCH = "manage_search"  # hide and show hot words (热词)
+    MANAGE_SYNONYMS = "manage_synonyms"  # the platform-wide synonym groups of search
 
 
 #: The roles that hold each permission. ``system`` is the portal's own processes,
@@ -54,6 +56,8 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.MANAGE_ORGANISATIONS: frozenset({"platform", "system"}),
     Permission.MANAGE_ACCOUNTS: frozenset({"platform", "system"}),
     Permission.SUPERVISE: frozenset({"admin", "platform", "system"}),
+    Permission.MANAGE_SEARCH: frozenset({"admin", "platform", "system"}),
+    Permission.MANAGE_SYNONYMS: frozenset({"platform", "system"}),
 }
 
 

@@ -45,6 +45,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.org_edit": granted(Permission.MANAGE_ORGANISATIONS),
     "admin.supervision": granted(Permission.SUPERVISE),
     "admin.audit": granted(Permission.SUPERVISE),
+    # search: admins hide hot words; synonyms are platform-wide, for platform admins
+    "admin.search_hotwords": granted(Permission.MANAGE_SEARCH),
+    "admin.search_synonyms": granted(Permission.MANAGE_SYNONYMS),
     # annual report: Table 四 (复议/诉讼) figures are typed in by reviewers or admins
     "admin.report_figures": granted(Permission.ENTER_REPORT_FIGURES),
     # documents: editors write and submit, reviewers also publish and withdraw

@@ -107,7 +107,7 @@ def search_feed(fmt: str):
     }
     # The results come from the index, so its position in the change log is part of the key:
     # a feed built while the index was still behind is never served as current.
-    applied = search.index.get_index().applied_change_id()
+    applied = search.get_backend().applied_change_id()
     key = f"search@{applied}:" + "|".join(f"{k}={v}" for k, v in sorted(options.items()))
     html_path = request.full_path.replace(f"/search.{fmt}", "/search", 1).rstrip("?")
     spec = feeds.FeedSpec(

@@ -35,6 +35,7 @@ from portal.extensions import db
 from portal.interaction import calendar
 from portal.ops.schema import current_heads, script_heads
 from portal.search.index import SCHEMA_VERSION, SearchIndex, State, get_index
+from portal.search.solr import SolrBackend
 from portal.timeutil import local_date, utcnow
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,48 @@ def _pending(applied: int) -> tuple[int, datetime | None]:
     return count or 0, oldest
 
 
+def _lag(applied: int, now: datetime) -> tuple[dict[str, Any], int]:
+    newest = changelog.position()
+    pending, oldest = _pending(applied)
+    waited = max(0, int((now - oldest).total_seconds())) if oldest else 0
+    detail: dict[str, Any] = {
+        "applied_change": applied,
+        "newest_change": newest,
+        "pending_changes": pending,
+        "oldest_pending_seconds": waited,
+    }
+    return detail, waited
+
+
+def check_solr(backend: SolrBackend, now: datetime) -> Check:
+    """Solr answers, holds a collection built by this version, and follows the change log."""
+    try:
+        state = backend.state(fresh=True)
+    except Exception:
+        log.warning("Solr did not answer the health check", exc_info=True)
+        return Check(FAIL, {"backend": "solr", "error": "Solr unreachable: see the logs"})
+    if state.schema == 0:
+        return Check(
+            FAIL, {"backend": "solr", "error": "empty: run flask --app app search rebuild"}
+        )
+    detail, waited = _lag(state.last_change_id, now)
+    detail["backend"] = "solr"
+    if state.schema != SCHEMA_VERSION:
+        detail["warning"] = (
+            "collection built by an older version: run flask --app app search rebuild"
+        )
+        return Check(WARN, detail)
+    if detail["pending_changes"] and waited > current_app.config["HEALTH_INDEX_LAG_SECONDS"]:
+        detail["error"] = f"Solr {waited} s behind the database: run flask --app app search sync"
+        return Check(FAIL, detail)
+    return Check(OK, detail)
+
+
 def check_search(now: datetime) -> Check:
     """The index exists, follows the change log, and (now and then) matches the database."""
+    backend = current_app.extensions["portal.search"]
+    if isinstance(backend, SolrBackend):
+        return check_solr(backend, now)
     index = get_index()
     rebuild = "run flask --app app search rebuild"
     try:
@@ -127,15 +168,8 @@ def check_search(now: datetime) -> Check:
         return Check(FAIL, {"error": f"search index unreadable: {rebuild}"})
     if state is None:
         return Check(FAIL, {"error": f"no search index: {rebuild}"})
-    newest = changelog.position()
-    pending, oldest = _pending(state.last_change_id)
-    waited = max(0, int((now - oldest).total_seconds())) if oldest else 0
-    detail: dict[str, Any] = {
-        "applied_change": state.last_change_id,
-        "newest_change": newest,
-        "pending_changes": pending,
-        "oldest_pending_seconds": waited,
-    }
+    detail, waited = _lag(state.last_change_id, now)
+    pending = detail["pending_changes"]
     status = OK
     if state.schema != SCHEMA_VERSION:
         detail["warning"] = "index built by an older version: the next search rebuilds it"

@@ -3,18 +3,23 @@
 Documents and queries go through the same ``normalize``. Documents are indexed with every
 jieba word plus every dictionary word inside a longer word (so 复议 finds 行政复议 and 行政诉讼
 finds 行政诉讼法, which jieba's own search mode misses). Queries keep jieba's precise words,
-each of which must match, expanded by the synonym groups in ``data/synonyms.txt``.
+each of which must match, expanded by the synonym groups (by default ``data/synonyms.txt``;
+``use_synonym_source`` replaces the source, e.g. with groups staff edit in the database).
+Traditional characters fold to simplified ones (OpenCC ``t2s``), so 營業執照 finds 营业执照.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -59,10 +64,20 @@ def _tokenizer():
     tokenizer.initialize()
     with (DATA / "userdict.txt").open("rb") as userdict:
         tokenizer.load_userdict(userdict)
-    for term in synonym_groups():  # every synonym must come out of segmentation whole
-        if " " not in term:
-            tokenizer.add_word(term)
+    global _jieba
+    with _synonyms.lock:
+        _jieba = tokenizer
+        _add_words(tokenizer, list(_synonyms.groups))
+    synonym_groups()  # loads the source (adding its terms) if not done yet
     return tokenizer
+
+
+def _add_words(tokenizer: Any, terms: list[str]) -> None:
+    """Every synonym must come out of segmentation whole."""
+    for term in terms:
+        if term and " " not in term and term not in _synonyms.added:
+            tokenizer.add_word(term)
+            _synonyms.added.add(term)
 
 
 def warm_up() -> None:
@@ -70,10 +85,21 @@ def warm_up() -> None:
     _tokenizer()
 
 
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def normalize(text: str) -> str:
-    """Fold full-width forms to half-width (NFKC), lower-case, drop control characters."""
+    """Fold full-width forms to half-width (NFKC), lower-case, drop control characters,
+    fold traditional characters to simplified ones."""
     text = unicodedata.normalize("NFKC", text or "")
-    return _CONTROL.sub(" ", text).lower()
+    text = _CONTROL.sub(" ", text).lower()
+    if text.isascii():
+        return text
+    return str(_t2s().convert(text))
 
 
 def _words(text: str) -> list[str]:
@@ -108,14 +134,70 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(_words(text)))
 
 
-@cache
-def synonym_groups() -> dict[str, tuple[str, ...]]:
-    """Each synonym term mapped to the other terms of its group."""
+def synonyms_file_groups() -> list[list[str]]:
+    """The synonym groups of ``data/synonyms.txt`` (e.g. to seed a database with them)."""
+    return [line.split() for line in _read_lines("synonyms.txt")]
+
+
+SYNONYM_CHECK_EVERY = 2.0  # seconds between checks of the synonym source's version
+
+
+class _SynonymState:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.load: Callable[[], list[list[str]]] = synonyms_file_groups
+        self.version: Callable[[], object] = lambda: "file"
+        self.seen: object = _UNSET
+        self.checked = float("-inf")
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self.added: set[str] = set()  # terms already added to the jieba tokenizer
+
+
+_UNSET = object()
+_synonyms = _SynonymState()
+_jieba: Any = None  # the loaded tokenizer, once ``_tokenizer`` has run
+
+
+def use_synonym_source(load: Callable[[], list[list[str]]], version: Callable[[], object]) -> None:
+    """Read synonym groups from ``load()`` (each a list of terms), again whenever
+    ``version()`` returns something new (checked at most every 2 s per process)."""
+    with _synonyms.lock:
+        _synonyms.load, _synonyms.version = load, version
+        _synonyms.seen = _UNSET
+        _synonyms.checked = float("-inf")
+
+
+def _build_groups(lines: list[list[str]]) -> dict[str, tuple[str, ...]]:
     groups: dict[str, tuple[str, ...]] = {}
-    for line in _read_lines("synonyms.txt"):
-        terms = tuple(unicodedata.normalize("NFKC", t).lower() for t in line.split())
+    for line in lines:
+        terms = tuple(dict.fromkeys(t for t in (normalize(t).strip() for t in line) if t))
         for term in terms:
             groups[term] = tuple(dict.fromkeys(groups.get(term, ()) + terms))
+    return groups
+
+
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Each synonym term mapped to the terms of its group (itself included)."""
+    state = _synonyms
+    now = time.monotonic()
+    if now - state.checked < SYNONYM_CHECK_EVERY:
+        return state.groups
+    with state.lock:
+        if now - state.checked < SYNONYM_CHECK_EVERY:
+            return state.groups
+        load, version = state.load, state.version
+        try:
+            current = version()
+            if current != state.seen:
+                groups = _build_groups(load())
+                state.groups, state.seen = groups, current
+        except Exception:  # a broken source keeps the groups last read
+            logging.getLogger(__name__).exception("synonyms could not be read")
+        state.checked = now
+        groups, tokenizer = state.groups, _jieba
+    if tokenizer is not None:
+        with state.lock:
+            _add_words(tokenizer, [t for t in groups if t not in state.added])
     return groups
 
 

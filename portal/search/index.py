@@ -137,6 +137,27 @@ class SearchIndex:
                 self._searcher.close()
             self._searcher = self._ix = self._generation = None
 
+    def vocabulary(self) -> dict[str, int]:
+        """The CJK words of 2-8 characters in titles and content, with how many documents
+        hold each (per field, added up): what ``lexicon`` keys by pinyin."""
+        from portal.search.lexicon import CJK_WORD
+
+        words: dict[str, int] = {}
+        with self.searcher() as (_, searcher):
+            reader = searcher.reader()
+            for fieldname in ("title", "content"):
+                for raw in reader.lexicon(fieldname):
+                    term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                    if CJK_WORD.match(term):
+                        count = reader.doc_frequency(fieldname, term)
+                        words[term] = words.get(term, 0) + count
+        return words
+
+    def cache_key(self) -> str:
+        """Changes whenever what a search finds may change (folder, generation, commit)."""
+        with self.searcher() as (generation, _):
+            return f"{self.root}:{generation}"
+
     def applied_change_id(self) -> int:
         """The last change-log id the live index has applied (cached per index version)."""
         with self.searcher() as (key, searcher):

@@ -22,6 +22,8 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
+from portal.search.plan import Alternative, QueryPlan
+
 K1 = 1.2
 B = 0.75
 FIELD_BOOSTS = (("title", 3.0), ("content", 1.0))
@@ -135,12 +137,12 @@ class Filters:
 
 
 class Ranker:
-    """Scores one query (a list of words, each with alternatives) against a searcher."""
+    """Scores one query plan (words, each with weighted alternatives) against a searcher."""
 
-    def __init__(self, searcher, words: list[list[tuple[str, ...]]], exact: str | None):
+    def __init__(self, searcher, plan: QueryPlan):
         self.searcher = searcher
-        self.words = words
-        self.exact = exact
+        self.words = plan.words
+        self.exact = plan.exact
         total = max(searcher.doc_count_all(), 1)
         self.total_docs = total
         self.avg = {name: (searcher.field_length(name) / total) or 1.0 for name, _ in FIELD_BOOSTS}
@@ -159,25 +161,27 @@ class Ranker:
             docs.update(postings(reader, data, name, token).keys())
         return docs
 
-    def _word_docs(self, reader, data, alternatives: list[tuple[str, ...]]) -> set[int]:
+    def _word_docs(self, reader, data, alternatives: tuple[Alternative, ...]) -> set[int]:
         docs: set[int] = set()
-        for tokens in alternatives:
-            sets = [self._token_docs(reader, data, t) for t in tokens]
+        for alternative in alternatives:
+            sets = [self._token_docs(reader, data, t) for t in alternative.tokens]
             docs |= set.intersection(*sets) if sets else set()
         return docs
 
     def _scorer(self, reader, data):
-        """A function scoring a candidate doc of this segment (BM25F, best synonym per word)."""
+        """A function scoring a candidate doc of this segment: per word the best of its
+        alternatives, each its weight times its BM25F score."""
         plan = []
         for alternatives in self.words:
             options = []
-            for tokens in alternatives:
+            for alternative in alternatives:
                 parts = []
-                for token in tokens:
+                for token in alternative.tokens:
                     for name, boost in FIELD_BOOSTS:
                         tfs = postings(reader, data, name, token)
                         if tfs:
-                            weight = boost * self.idf(name, token) * (K1 + 1)
+                            idf = self.idf(name, token)
+                            weight = alternative.weight * boost * idf * (K1 + 1)
                             parts.append((weight, tfs, data.lengths[name], K1 / self.avg[name]))
                 options.append(parts)
             plan.append(options)

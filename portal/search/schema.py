@@ -25,7 +25,7 @@ from portal.timeutil import local_date
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5  # bump when the schema or the analysis changes: indexes get rebuilt
+SCHEMA_VERSION = 6  # bump when the schema or the analysis changes: indexes get rebuilt
 
 
 def make_schema() -> Schema:

@@ -33,7 +33,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.search_quality.metrics import K, evaluate, format_misses, load_queries  # noqa: E402
+from tests.search_quality.metrics import (  # noqa: E402
+    QUERIES_PATH,
+    K,
+    evaluate,
+    format_misses,
+    load_queries,
+)
+
+SETS = ("queries", "typos", "pinyin", "initials", "traditional")
 
 FTS5_SYNTAX = re.compile(r'["*^:(){}+\-]')
 TEXT = "title || ' ' || summary || ' ' || body"
@@ -135,30 +143,35 @@ def main() -> None:
     """Score both baselines on the query set and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="print each engine's misses")
+    parser.add_argument(
+        "--sets", default=",".join(SETS), help="comma-separated query sets (default: all)"
+    )
     args = parser.parse_args()
 
     docs = read_content(ROOT / "content")
-    queries = load_queries()
     conn = build_database(docs)
     engines: dict[str, Callable[[str], list[str]]] = {
         "LIKE scan (all parts as substrings)": lambda q: like_search(conn, q),
         "SQLite FTS5 trigram (+ LIKE for < 3 chars)": lambda q: fts5_search(conn, q),
     }
-    print(f"{len(docs)} documents, {len(queries)} queries, SQLite {sqlite3.sqlite_version}\n")
-    lines = ["| engine | recall@10 | MRR |", "|---|---|---|"]
-    reports = {}
-    timings = []
-    for name, engine in engines.items():
-        started = time.perf_counter()
-        reports[name] = report = evaluate(engine, queries)
-        elapsed = (time.perf_counter() - started) * 1000 / len(queries)
-        lines.append(f"| {name} | {report['recall_at_10']:.3f} | {report['mrr']:.3f} |")
-        timings.append(f"{name}: {elapsed:.2f} ms/query")
-    print("\n".join(lines))
-    print("\n" + "; ".join(timings))
-    if args.misses:
-        for name, report in reports.items():
-            print(f"\n### {name}\n\n{format_misses(report)}")
+    print(f"{len(docs)} documents, SQLite {sqlite3.sqlite_version}")
+    for set_name in args.sets.split(","):
+        queries = load_queries(QUERIES_PATH.with_name(f"{set_name}.yaml"))
+        print(f"\n### {set_name} ({len(queries)} queries)\n")
+        lines = ["| engine | recall@10 | MRR |", "|---|---|---|"]
+        reports = {}
+        timings = []
+        for name, engine in engines.items():
+            started = time.perf_counter()
+            reports[name] = report = evaluate(engine, queries)
+            elapsed = (time.perf_counter() - started) * 1000 / len(queries)
+            lines.append(f"| {name} | {report['recall_at_10']:.3f} | {report['mrr']:.3f} |")
+            timings.append(f"{name}: {elapsed:.2f} ms/query")
+        print("\n".join(lines))
+        print("\n" + "; ".join(timings))
+        if args.misses:
+            for name, report in reports.items():
+                print(f"\n#### {name}\n\n{format_misses(report)}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from portal.documents.models import Document
 from portal.extensions import db
 from portal.orgs import directory
 from portal.orgs.service import ensure_home
+from portal.search import synonyms
 from portal.timeutil import parse_local
 from tests.actors import staff
 from tests.staff import user_maker
@@ -82,6 +83,7 @@ def app(database_url: str, tmp_path: Path, search_config: dict[str, Any]) -> Ite
 def empty_database(app: Flask) -> None:
     """Delete every row the test wrote and release the app's connections and searchers."""
     app.extensions["portal.search"].close()
+    synonyms.forget(app)  # later analysis must not reconnect through this app's engine
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -99,6 +101,14 @@ def _system_clock() -> Iterator[None]:
     """Every test ends on the system clock, whatever it froze."""
     yield
     timeutil.set_clock(None)
+
+
+@pytest.fixture(autouse=True)
+def _synonyms_from_the_file() -> Iterator[None]:
+    """Every test ends with the search analysis reading ``data/synonyms.txt``, not the
+    database of an app the test made (and disposed of) itself."""
+    yield
+    synonyms.forget()
 
 
 @pytest.fixture

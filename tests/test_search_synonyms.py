@@ -160,3 +160,19 @@ def test_organisation_admins_and_editors_get_403(app, make_user):
     assert org_admin.get("/admin/search/synonyms").status_code == 403
     editor = login_as(app, make_user("editor1", "editor"))
     assert editor.get("/admin/search/synonyms").status_code == 403
+
+
+def test_a_discarded_app_is_left_alone_by_later_analysis(app, monkeypatch):
+    """Once an app is emptied and disposed of (the end of a test), synonym look-ups read the
+    data file and open nothing on its database: they had opened a connection no one closed,
+    reported tests later as a ResourceWarning on PostgreSQL."""
+    from tests.conftest import empty_database
+
+    monkeypatch.setattr(analysis, "SYNONYM_CHECK_EVERY", 0.0)
+    with app.app_context():
+        assert "违法建筑" in analysis.synonyms("违建")  # read through the app's database
+        empty_database(app)
+        engine = db.engine
+    assert engine.pool.checkedin() == 0
+    assert "违法建筑" in analysis.synonyms("违建")
+    assert engine.pool.checkedin() == 0

@@ -200,6 +200,19 @@ def init_app(app: Flask) -> None:
     hook(*_source(app))
 
 
+def forget(app: Flask | None = None) -> None:
+    """Stop reading synonyms through ``app``'s database (any app's, without one), as when
+    the app is discarded at the end of a test: the analysis goes back to
+    ``data/synonyms.txt`` until another app registers. Otherwise its next check would open
+    a connection on an engine no one will close."""
+    if not _registered or (app is not None and _registered != [app]):
+        return
+    _registered.clear()
+    hook = getattr(analysis, "use_synonym_source", None)
+    if hook is not None:
+        hook(analysis.synonyms_file_groups, lambda: "file")
+
+
 def refresh() -> None:
     """Have this process read the groups again now (others do within seconds)."""
     if _registered:

@@ -18,7 +18,7 @@ from portal.interaction import info_requests
 from portal.interaction.examples import load_examples
 from portal.ops import cli as ops_cli
 from portal.orgs import cli as orgs_cli
-from portal.orgs import directory
+from portal.orgs import directory, profile
 
 
 def content_dir() -> Path:
@@ -48,6 +48,8 @@ def register_cli(app: Flask) -> None:
         added = load_examples(root / "messages.yaml")
         if added:
             click.echo(f"Added {added} example public messages (示例).")
+        if profile.load_example(root / "about.yaml"):
+            click.echo("Filled in the home organisation's 机构概况 (示例).")
         if report.failed:
             raise SystemExit(1)
 

@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from portal import search
 from portal.documents import loader
 from portal.interaction.examples import load_examples
+from portal.orgs import profile
 from portal.search import analysis
 
 
@@ -31,6 +32,8 @@ def prepare_demo(app: Flask) -> None:
             added = load_examples(root / "messages.yaml")
             if added:
                 click.echo(f"Added {added} example public messages (示例).")
+            if profile.load_example(root / "about.yaml"):
+                click.echo("Filled in the home organisation's 机构概况 (示例).")
         else:
             click.echo(f"No content folder at {root}; starting with an empty site.")
         analysis.warm_up()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from portal.admin import audit_log, orgs, supervision, views
+from portal.admin import audit_log, org_profile, orgs, supervision, views
 from portal.auth import views as sign_in
 from portal.auth.blueprint import bp
 from portal.consultations import staff as consultations
@@ -23,6 +23,7 @@ STAFF_SCREENS: tuple[ModuleType, ...] = (
     views,
     supervision,
     orgs,
+    org_profile,
     audit_log,
     documents,
     inbox,

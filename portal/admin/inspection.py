@@ -24,6 +24,7 @@ from portal.documents.models import Document, DocumentTally
 from portal.extensions import db
 from portal.interaction import calendar, deadlines
 from portal.interaction.models import InfoRequest, Message
+from portal.orgs.models import PROFILE_REVIEW_DAYS, OrgProfile
 from portal.states import RequestStatus
 from portal.timeutil import local_date, local_midnight_utc
 
@@ -60,6 +61,7 @@ class Standing:
     open_requests: int = 0
     overdue_requests: int = 0
     late_results: list[str] = field(default_factory=list)  # consultation titles
+    profile_reviewed_at: datetime | None = None  # when its 机构概况 was last checked
 
     @property
     def last_update(self) -> datetime | None:
@@ -72,6 +74,7 @@ class Standing:
             stale_alerts(self.newest, today)
             + message_alerts(self.late_messages, self.alarm_messages)
             + result_alerts(self.late_results)
+            + profile_alerts(self.profile_reviewed_at, today)
         )
         if requests and self.overdue_requests:
             found.append(
@@ -95,7 +98,7 @@ def standings(
 ) -> dict[int, Standing]:
     """The standing of the organisations ``org_ids`` (None: every one with rows), keyed
     by id, counting only the rows ``scope`` keeps (e.g. ``actor.scope`` for a permission).
-    Four statements (three without ``requests``) however many organisations there are;
+    Five statements (four without ``requests``) however many organisations there are;
     an organisation of ``org_ids`` without any rows gets an empty standing."""
     table: dict[int, Standing] = {org_id: Standing(org_id) for org_id in org_ids or ()}
 
@@ -151,6 +154,13 @@ def standings(
         .order_by(Document.organisation_id, Document.id)
     ).all():
         _with(table, org_id).late_results.append(title)
+
+    for org_id, reviewed in db.session.execute(
+        sa.select(OrgProfile.organisation_id, OrgProfile.reviewed_at).where(
+            where(OrgProfile.organisation_id)
+        )
+    ).tuples():
+        _with(table, org_id).profile_reviewed_at = reviewed
     return table
 
 
@@ -169,6 +179,15 @@ def _most_serious_first(found: list[Alert]) -> list[Alert]:
 
 
 # -- the warnings, worded -------------------------------------------------------------
+
+
+def profile_alerts(reviewed_at: datetime | None, today: date) -> list[Alert]:
+    """The 机构概况 (Art. 20(二)) when it was never checked, or not for six months."""
+    if reviewed_at is None:
+        return [Alert("机构概况（职能、内设机构、领导和联系方式）尚未核对")]
+    if local_date(reviewed_at) < today - timedelta(days=PROFILE_REVIEW_DAYS):
+        return [Alert(f"机构概况超过 6 个月未核对（上次核对：{local_date(reviewed_at):%Y-%m-%d}）")]
+    return []
 
 
 def stale_alerts(newest: dict[str, datetime], today: date) -> list[Alert]:

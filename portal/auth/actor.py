@@ -38,6 +38,7 @@ class Permission(StrEnum):
     SUPERVISE = "supervise"  # the supervision view (监管) and the audit log
     MANAGE_SEARCH = "manage_search"  # hide and show hot words (热词)
     MANAGE_SYNONYMS = "manage_synonyms"  # the platform-wide synonym groups of search
+    EDIT_ORG_PROFILE = "edit_org_profile"  # an organisation's 机构概况: contacts, units, leaders
 
 
 #: The roles that hold each permission. ``system`` is the portal's own processes,
@@ -58,6 +59,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.SUPERVISE: frozenset({"admin", "platform", "system"}),
     Permission.MANAGE_SEARCH: frozenset({"admin", "platform", "system"}),
     Permission.MANAGE_SYNONYMS: frozenset({"platform", "system"}),
+    Permission.EDIT_ORG_PROFILE: frozenset({"admin", "platform", "system"}),
 }
 
 

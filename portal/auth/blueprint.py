@@ -43,6 +43,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.users": granted(Permission.MANAGE_ACCOUNTS),
     "admin.orgs": granted(Permission.MANAGE_ORGANISATIONS),
     "admin.org_edit": granted(Permission.MANAGE_ORGANISATIONS),
+    # 机构概况: each organisation's admins (the service checks which organisation)
+    "admin.org_profiles": granted(Permission.EDIT_ORG_PROFILE),
+    "admin.org_profile": granted(Permission.EDIT_ORG_PROFILE),
+    "admin.org_profile_confirm": granted(Permission.EDIT_ORG_PROFILE),
     "admin.supervision": granted(Permission.SUPERVISE),
     "admin.audit": granted(Permission.SUPERVISE),
     # search: admins hide hot words; synonyms are platform-wide, for platform admins

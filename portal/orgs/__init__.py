@@ -46,3 +46,7 @@ def init_app(app: Flask) -> None:
 
     # Globals rather than a context processor: macros imported without context use them.
     app.jinja_env.globals.update(current_org=directory.current, org_directory=directory)
+
+    from portal.orgs import views  # /about/: its routes need the URL handling above
+
+    app.register_blueprint(views.bp)

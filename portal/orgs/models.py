@@ -85,3 +85,52 @@ class Organisation(Model):
             for name, label in CONTACT_FIELDS.items()
             if (value := getattr(self, name))
         ]
+
+
+#: How long an organisation's 机构概况 may go without a review before the dashboard warns.
+PROFILE_REVIEW_DAYS = 183
+
+
+class OrgProfile(Model):
+    """An organisation's 机构概况 beyond its contacts (政府信息公开条例 Art. 20(二)): what it
+    does, how to get there, and when its admins last checked that it is all still true."""
+
+    __tablename__ = "org_profile"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    functions: Mapped[str] = mapped_column(sa.Text, default="")
+    directions: Mapped[str] = mapped_column(sa.Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class OrgUnit(Model):
+    """A 内设机构 of an organisation: its name, duties and phone."""
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    sort: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    duties: Mapped[str] = mapped_column(sa.Text, default="")
+    phone: Mapped[str] = mapped_column(sa.String(50), default="")
+
+
+class OrgLeader(Model):
+    """A leader of an organisation (领导信息): public officials' names and posts are public."""
+
+    __tablename__ = "org_leader"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    sort: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    post: Mapped[str] = mapped_column(sa.String(100))
+    duties: Mapped[str] = mapped_column(sa.Text, default="")

@@ -109,6 +109,13 @@ def _clean(values: dict[str, Any], *, creating: bool, org_id: int | None) -> dic
     return cleaned
 
 
+def clean_contacts(values: dict[str, Any]) -> dict[str, Any]:
+    """The contact facts of ``values`` checked as ``create``/``update`` check them (the
+    机构概况 form of an organisation's admins sets them too)."""
+    contacts = {name: value for name, value in values.items() if name in CONTACT_FIELDS}
+    return _clean(contacts, creating=False, org_id=None)
+
+
 def _is_below(candidate_id: int, org_id: int) -> bool:
     """Whether ``candidate_id`` is ``org_id`` or one of its descendants (no loops)."""
     rows = db.session.execute(sa.select(Organisation.id, Organisation.parent_id)).all()

@@ -20,7 +20,7 @@ import time
 from flask import current_app, request, session
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import FieldList, Form, FormField, HiddenField, PasswordField, StringField
 
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
@@ -46,17 +46,24 @@ def _strip_controls(value: object) -> object:
     return CONTROL_CHARS.sub("", value).strip() if isinstance(value, str) else value
 
 
+def _bind_cleaned(form, unbound_field, options):
+    if unbound_field.field_class in (FieldList, FormField):  # their own fields are cleaned
+        return unbound_field.bind(form=form, **options)
+    clean = _strip_controls if unbound_field.field_class is PasswordField else _clean
+    filters = [*unbound_field.kwargs.get("filters", ()), clean]
+    return unbound_field.bind(form=form, filters=filters, **options)
+
+
 class PortalForm(FlaskForm):
     """Reads only form-encoded data (never a JSON body) and cleans every text: control and
     invisible format characters (direction overrides, zero-width spaces) removed, and a
     field with nothing visible left counts as empty, so "必填" applies to it. Passwords
-    keep their every other character: only control characters and outer spaces go."""
+    keep their every other character: only control characters and outer spaces go.
+    Repeated rows (``FieldList`` of ``FormField``) are ``RowForm`` s, cleaned the same way."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            clean = _strip_controls if unbound_field.field_class is PasswordField else _clean
-            filters = [*unbound_field.kwargs.get("filters", ()), clean]
-            return unbound_field.bind(form=form, filters=filters, **options)
+            return _bind_cleaned(form, unbound_field, options)
 
     expired = False  # shown again because its page had expired (CSRF or form token)
 
@@ -64,6 +71,15 @@ class PortalForm(FlaskForm):
         if "formdata" not in kwargs and request.method == "POST":
             kwargs["formdata"] = request.form
         super().__init__(*args, **kwargs)
+
+
+class RowForm(Form):
+    """One row of a repeated group inside a ``PortalForm`` (no CSRF token of its own: the
+    enclosing form has it), its texts cleaned as the enclosing form's are."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            return _bind_cleaned(form, unbound_field, options)
 
 
 FORM_TOKEN_SALT = "portal.form-token"

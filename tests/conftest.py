@@ -143,6 +143,15 @@ BASE_FIELDS: dict[str, dict[str, Any]] = {
     "faq": {"question": "如何申请政府信息公开？"},
     "finance": {"fiscal_year": 2024, "amount": "1250000.00", "project": "部门预算"},
     "consultation": {"opens_on": "2024-06-01", "closes_on": "2024-06-30"},
+    "service": {
+        "basis": "《中华人民共和国政府信息公开条例》",
+        "conditions": "本辖区居民",
+        "materials": "居民身份证",
+        "place": "街道党群服务中心一楼",
+        "hours": "工作日 9:00—18:00",
+        "phone": "0755-12345678",
+        "fee": "不收费",
+    },
     "report": {"year": 2024},
 }
 

@@ -17,13 +17,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from portal.auth.actor import SYSTEM
 from portal.consultations.models import Opinion
 from portal.documents.uploads import PDF, display_name, safe_filename
 from portal.extensions import db
 from portal.interaction.models import InfoRequest, Message
+from portal.orgs import directory, profile
 from portal.text import FORMAT_CHARS, clean_text
 
 from . import test_consultations, test_interaction
+from .conftest import ROOT
 from .test_consultations import form_fields, new_consultation, opinion_data
 from .test_interaction import count, csrf_token, message_data, request_data
 
@@ -418,6 +421,17 @@ def public_pages(client, make_doc, post_form):
     """The rendered public pages, including forms shown again with every error."""
     make_doc(slug="news-valid", title="东晓街道开展消防安全检查")
     make_doc("consultation", slug="consult-valid", opens_on="2020-01-01", closes_on="2099-12-31")
+    make_doc("service", slug="service-valid", online_url="https://www.gdzwfw.gov.cn/")
+    profile.load_example(ROOT / "content" / "about.yaml")
+    profile.save(
+        SYSTEM,
+        directory.home().code,
+        functions="负责辖区公共服务。",
+        directions="地铁站 A 出口步行 5 分钟。",
+        contacts={"phone": "0755-12345678", "email": "dx@example.gov.cn", "postcode": "518000"},
+        units=[{"name": "党政综合办公室", "duties": "日常运转", "phone": "0755-22223333"}],
+        leaders=[{"name": "张三", "post": "主任", "duties": "主持全面工作"}],
+    )
     pages = {
         url: client.get(url).get_data(as_text=True)
         for url in (
@@ -425,6 +439,9 @@ def public_pages(client, make_doc, post_form):
             "/news/",
             "/news/news-valid",
             "/consultation/consult-valid",
+            "/service/",
+            "/service/service-valid",
+            "/about/",
             "/messages/new",
             "/requests/new",
             "/track",

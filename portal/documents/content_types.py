@@ -20,6 +20,7 @@ from portal.timeutil import parse_local
 INDEX_NO_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_AMOUNT = Decimal(10) ** 13  # yuan; ten trillion is beyond any office's budget
+URL_RE = re.compile(r"https?://[^\s/?#<>\"']+\.[^\s/?#<>\"']+(?:[/?#][^\s<>\"']*)?", re.I)
 REF_RE = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
 
 # 主题分类: (URL code, Chinese name). Front matter and forms use the Chinese name.
@@ -45,7 +46,8 @@ class FieldError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """One validated field: ``type`` is text, markdown, date, int, decimal, choice, ref or tags."""
+    """One validated field: ``type`` is text, markdown, date, int, decimal, choice, ref, url
+    or tags."""
 
     name: str
     label: str
@@ -55,7 +57,10 @@ class Field:
     choices: tuple[str, ...] = ()
     min_value: int | None = None
     max_value: int | None = None
-    public: bool = True  # shown in the 公开目录 metadata table
+    public: bool = (
+        True  # published: in the 公开目录 metadata table (or its own section) and the API
+    )
+    section: bool = False  # long text shown under its own heading, not in the metadata table
 
     def clean(self, value: Any) -> Any:
         """Return the normalised value or raise ``FieldError`` with a Chinese message."""
@@ -123,6 +128,12 @@ class Field:
         if isinstance(exponent, int) and exponent < -2:
             raise FieldError("金额最多两位小数")
         return f"{number:.2f}"
+
+    def _clean_url(self, value: Any) -> str:
+        text = self._clean_text(value)
+        if not URL_RE.fullmatch(text):
+            raise FieldError("应为以 https:// 或 http:// 开头的完整网址")
+        return text
 
     def _clean_choice(self, value: Any) -> str:
         if value not in self.choices:
@@ -264,6 +275,22 @@ _REGISTRY_LIST: tuple[ContentType, ...] = (
             Field("result_partly_adopted", "部分采纳意见数", "int", min_value=0, public=False),
             Field("result_not_adopted", "未采纳意见数", "int", min_value=0, public=False),
         ),
+    ),
+    ContentType(
+        "service",
+        "办事服务",
+        "办事指南：办理依据、条件、材料、地点、时间、电话和流程。",
+        (
+            Field("basis", "设定依据", required=True, max_length=1000),
+            Field("conditions", "受理条件", required=True, max_length=3000, section=True),
+            Field("materials", "申请材料", required=True, max_length=5000, section=True),
+            Field("place", "办理地点", required=True, max_length=200),
+            Field("hours", "办理时间", required=True, max_length=200),
+            Field("phone", "咨询电话", required=True, max_length=50),
+            Field("fee", "收费标准", required=True, max_length=200),
+            Field("online_url", "网上办理", "url", max_length=500),
+        ),
+        body_label="办理流程",
     ),
     ContentType(
         "report",

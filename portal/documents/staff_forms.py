@@ -80,6 +80,8 @@ def _form_field(fld: Field, label: str) -> FormField:
         attrs["inputmode"] = "numeric"
     elif fld.type == "decimal":
         attrs["inputmode"] = "decimal"
+    elif fld.type == "url":
+        attrs["type"] = "url"
     return StringField(label, render_kw=attrs)
 
 

@@ -171,16 +171,17 @@ def published_counts(year: int, org_id: int | None = None) -> dict[int, Counts]:
 
 
 def portal_items(counts: Counts) -> tuple[tuple[str, int], ...]:
-    """The line's items (label, count): the eight of ``PORTAL_ITEMS``, then any kind added
-    to the registry later."""
+    """The line's items (label, count): the eight of ``PORTAL_ITEMS``, always, then each
+    kind added to the registry later (办事服务…) that published anything that year."""
     listed = {kind for _, kind, _ in PORTAL_ITEMS}
+    added = (
+        (ct.label, _count_kind(counts, name, None))
+        for name, ct in content_types.REGISTRY.items()
+        if name not in listed
+    )
     return (
         *((label, _count_kind(counts, kind, sub)) for label, kind, sub in PORTAL_ITEMS),
-        *(
-            (ct.label, _count_kind(counts, name, None))
-            for name, ct in content_types.REGISTRY.items()
-            if name not in listed
-        ),
+        *(item for item in added if item[1]),
     )
 
 

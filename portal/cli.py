@@ -11,7 +11,7 @@ from portal import search as portal_search
 from portal.auth import accounts
 from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
-from portal.documents import loader, tally
+from portal.documents import links, loader, tally
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import info_requests
@@ -28,6 +28,37 @@ def content_dir() -> Path:
 def register_cli(app: Flask) -> None:
     ops_cli.register(app)
     orgs_cli.register(app)
+
+    @app.cli.group()
+    def check() -> None:
+        """Check the published site as an inspection would."""
+
+    @check.command("links")
+    @click.option("--org", "org_code", help="Only this organisation (its code).")
+    @click.option("--external", is_flag=True, help="Also request external links (HEAD, 5 s).")
+    def check_links(org_code: str | None, external: bool) -> None:
+        """Dead links and missing attachments of published documents; exit status 1 when
+        something is broken (the findings are shown on the dashboard)."""
+        org_id = None
+        if org_code:
+            org = directory.by_code(org_code)
+            if org is None:
+                raise click.ClickException(f"no organisation with the code {org_code}")
+            org_id = org.id
+        report = links.check(org_id, external=external)
+        for problem in report.problems:
+            where = directory.get(problem.organisation_id).code
+            click.echo(
+                f"BROKEN {where} document {problem.document_id}: {problem.url} ({problem.problem})"
+            )
+        skipped = (
+            f"; {report.external_skipped} external not checked" if report.external_skipped else ""
+        )
+        click.echo(
+            f"Checked {report.links} links and attachments: {len(report.problems)} broken{skipped}."
+        )
+        if report.problems:
+            raise SystemExit(1)
 
     @app.cli.group()
     def content() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.documents.content_types import REGISTRY
-from portal.documents.models import Document, DocumentTally
+from portal.documents.models import Document, DocumentTally, LinkCheck
 from portal.extensions import db
 from portal.interaction import calendar, deadlines
 from portal.interaction.models import InfoRequest, Message
@@ -62,6 +62,8 @@ class Standing:
     overdue_requests: int = 0
     late_results: list[str] = field(default_factory=list)  # consultation titles
     profile_reviewed_at: datetime | None = None  # when its 机构概况 was last checked
+    broken_links: int = 0  # dead links and missing attachments at the last link check
+    links_checked_at: datetime | None = None
 
     @property
     def last_update(self) -> datetime | None:
@@ -75,6 +77,7 @@ class Standing:
             + message_alerts(self.late_messages, self.alarm_messages)
             + result_alerts(self.late_results)
             + profile_alerts(self.profile_reviewed_at, today)
+            + link_alerts(self.broken_links, self.links_checked_at)
         )
         if requests and self.overdue_requests:
             found.append(
@@ -98,7 +101,7 @@ def standings(
 ) -> dict[int, Standing]:
     """The standing of the organisations ``org_ids`` (None: every one with rows), keyed
     by id, counting only the rows ``scope`` keeps (e.g. ``actor.scope`` for a permission).
-    Five statements (four without ``requests``) however many organisations there are;
+    Six statements (five without ``requests``) however many organisations there are;
     an organisation of ``org_ids`` without any rows gets an empty standing."""
     table: dict[int, Standing] = {org_id: Standing(org_id) for org_id in org_ids or ()}
 
@@ -161,6 +164,14 @@ def standings(
         )
     ).tuples():
         _with(table, org_id).profile_reviewed_at = reviewed
+
+    for org_id, broken, checked_at in db.session.execute(
+        sa.select(LinkCheck.organisation_id, LinkCheck.broken, LinkCheck.checked_at).where(
+            where(LinkCheck.organisation_id)
+        )
+    ).tuples():
+        standing = _with(table, org_id)
+        standing.broken_links, standing.links_checked_at = broken, checked_at
     return table
 
 
@@ -179,6 +190,18 @@ def _most_serious_first(found: list[Alert]) -> list[Alert]:
 
 
 # -- the warnings, worded -------------------------------------------------------------
+
+
+def link_alerts(broken: int, checked_at: datetime | None) -> list[Alert]:
+    """Dead links and missing attachments found by the last ``flask check links``."""
+    if not broken or checked_at is None:
+        return []
+    return [
+        Alert(
+            f"{broken} 个链接或附件无法打开（{local_date(checked_at):%Y-%m-%d} 检查）",
+            severe=True,
+        )
+    ]
 
 
 def profile_alerts(reviewed_at: datetime | None, today: date) -> list[Alert]:

@@ -178,3 +178,32 @@ class DocumentTally(Model):
 
     def __repr__(self) -> str:
         return f"<DocumentTally {self.organisation_id}/{self.kind} {self.published}>"
+
+
+class LinkCheck(Model):
+    """The last ``flask check links`` of one organisation: when, how much, how much broken."""
+
+    __tablename__ = "link_check"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    links: Mapped[int] = mapped_column(default=0)  # links and attachments checked
+    broken: Mapped[int] = mapped_column(default=0)
+    external: Mapped[bool] = mapped_column(default=False)  # external links were checked too
+
+
+class LinkProblem(Model):
+    """A dead link or missing attachment of a published document, found by the last check
+    of its organisation (replaced by the next one)."""
+
+    __tablename__ = "link_problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    problem: Mapped[str] = mapped_column(sa.String(200))

@@ -1,0 +1,257 @@
+"""Dead links and missing attachments of published documents (the inspection rules count
+链接不可用 and 附件无法下载 against a site): ``flask --app app check links``.
+
+Internal links are followed through the portal itself (a request to the app, no network):
+a page that answers 4xx/5xx, after redirects, is broken. Attachments are checked on disk.
+External links are checked only when asked (``external=True``): one HEAD request each (GET
+when a server refuses HEAD), with a timeout and a bound on how many. Each run replaces the
+stored problems of the organisations it checked, which the dashboard and the supervision
+view show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from portal.database import unit_of_work
+from portal.documents.models import Document, LinkCheck, LinkProblem
+from portal.extensions import db
+from portal.orgs import directory
+from portal.states import DocumentStatus
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 5.0  # seconds per external request
+MAX_EXTERNAL = 300  # distinct external URLs checked per run
+MAX_REDIRECTS = 5
+USER_AGENT = "PortalLinkCheck/1.0 (+government website link check)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    organisation_id: int
+    document_id: int
+    url: str
+    problem: str
+
+
+@dataclass
+class Report:
+    links: int = 0
+    by_org: dict[int, int] = field(default_factory=dict)  # links checked per organisation
+    external_skipped: int = 0  # external links not checked (not asked, or over the bound)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, org_id: int) -> None:
+        self.links += 1
+        self.by_org[org_id] = self.by_org.get(org_id, 0) + 1
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"a": "href", "img": "src"}.get(tag)
+        for name, value in attrs:
+            if name == wanted and value and value.strip():
+                self.found.append(value.strip())
+
+
+def links_in(html: str) -> list[str]:
+    """The link targets and image sources of a rendered body, in order, each once."""
+    parser = _Links()
+    parser.feed(html or "")
+    return list(dict.fromkeys(parser.found))
+
+
+@dataclass(frozen=True)
+class _Doc:
+    id: int
+    organisation_id: int
+    url: str
+    body_html: str
+    attachments: tuple[tuple[str, str, str], ...]  # (title, url, stored name)
+
+
+def _documents(org_id: int | None) -> list[_Doc]:
+    query = (
+        sa.select(Document)
+        .where(Document.status == DocumentStatus.PUBLISHED)
+        .options(selectinload(Document.attachments))
+        .order_by(Document.id)
+    )
+    if org_id is not None:
+        query = query.where(Document.organisation_id == org_id)
+    with current_app.test_request_context():
+        return [
+            _Doc(
+                doc.id,
+                doc.organisation_id,
+                doc.url,
+                doc.body_html or "",
+                tuple((a.title, a.url, a.stored_name) for a in doc.attachments),
+            )
+            for doc in db.session.scalars(query)
+        ]
+
+
+def _own_hosts() -> set[str]:
+    """Host names whose links are the portal's own pages: ``PORTAL_BASE_URL``'s and the
+    exact names of ``PORTAL_ALLOWED_HOSTS``."""
+    hosts = {
+        name.strip().lower()
+        for name in (current_app.config.get("ALLOWED_HOSTS") or "").split(",")
+        if name.strip() and not name.strip().startswith(".")
+    }
+    base = current_app.config.get("BASE_URL") or ""
+    if base:
+        hosts.add((urlsplit(base).hostname or "").lower())
+    return hosts - {""}
+
+
+def _internal_status(path: str) -> int:
+    """The status the portal answers ``path`` with, after its own redirects."""
+    client = current_app.test_client()
+    for _ in range(MAX_REDIRECTS):
+        response = client.get(path)
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response.status_code
+        target = urlsplit(urljoin(path, response.headers.get("Location", "")))
+        if target.hostname and target.hostname.lower() not in _own_hosts():
+            return 200  # sent elsewhere on purpose
+        path = target.path + (f"?{target.query}" if target.query else "")
+    return 310  # a redirect loop
+
+
+def _external_problem(session: requests.Session, url: str) -> str | None:
+    try:
+        response = session.head(url, timeout=TIMEOUT, allow_redirects=True)
+        if response.status_code in (403, 405, 501):  # some servers refuse HEAD
+            response = session.get(url, timeout=TIMEOUT, allow_redirects=True, stream=True)
+            response.close()
+    except requests.RequestException as exc:
+        return f"外部链接无法访问（{type(exc).__name__}）"
+    if response.status_code >= 400:
+        return f"外部链接打不开（{response.status_code}）"
+    return None
+
+
+def check(
+    org_id: int | None = None,
+    *,
+    external: bool = False,
+    session: requests.Session | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check every published document of ``org_id`` (None: of every organisation) and
+    store what is broken, replacing the last check's findings of those organisations."""
+    docs = _documents(org_id)
+    report = Report()
+    http = session or requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
+    try:
+        _check_documents(docs, report, external=external, http=http, progress=progress)
+    finally:
+        if session is None:
+            http.close()
+    _store(report, org_id, external)
+    return report
+
+
+def _check_documents(
+    docs: list[_Doc],
+    report: Report,
+    *,
+    external: bool,
+    http: requests.Session,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    own = _own_hosts()
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    internal: dict[str, str | None] = {}
+    outside: dict[str, str | None] = {}
+    for number, doc in enumerate(docs, 1):
+        for title, url, stored in doc.attachments:
+            report.count(doc.organisation_id)
+            if not (upload_dir / stored).is_file():
+                report.problems.append(
+                    Problem(doc.organisation_id, doc.id, url, f"附件文件缺失：{title}"[:200])
+                )
+        for href in links_in(doc.body_html):
+            target = urlsplit(urljoin(doc.url, href))
+            if target.scheme not in ("http", "https", ""):
+                continue  # mailto:, tel:
+            if not target.path and not target.netloc:
+                continue  # #anchor on the page itself
+            absolute = target.geturl()
+            if not target.netloc or (target.hostname or "").lower() in own:
+                path = target.path or "/"
+                key = path + (f"?{target.query}" if target.query else "")
+                if key not in internal:
+                    status = _internal_status(key)
+                    internal[key] = f"站内链接打不开（{status}）" if status >= 400 else None
+                problem = internal[key]
+            elif not external or (absolute not in outside and len(outside) >= MAX_EXTERNAL):
+                report.external_skipped += 1
+                continue
+            else:
+                if absolute not in outside:
+                    outside[absolute] = _external_problem(http, absolute)
+                problem = outside[absolute]
+            report.count(doc.organisation_id)
+            if problem:
+                report.problems.append(Problem(doc.organisation_id, doc.id, href[:2000], problem))
+        if progress:
+            progress(number, len(docs))
+
+
+def _store(report: Report, org_id: int | None, external: bool) -> None:
+    checked = [org_id] if org_id is not None else [org.id for org in directory.all_orgs()]
+    now = utcnow()
+    broken: dict[int, int] = {}
+    for problem in report.problems:
+        broken[problem.organisation_id] = broken.get(problem.organisation_id, 0) + 1
+    with unit_of_work():
+        db.session.execute(sa.delete(LinkProblem).where(LinkProblem.organisation_id.in_(checked)))
+        db.session.add_all(
+            LinkProblem(
+                organisation_id=p.organisation_id,
+                document_id=p.document_id,
+                url=p.url,
+                problem=p.problem,
+            )
+            for p in report.problems
+        )
+        for oid in checked:
+            row = db.session.get(LinkCheck, oid) or LinkCheck(organisation_id=oid)
+            row.checked_at, row.external = now, external
+            row.links, row.broken = report.by_org.get(oid, 0), broken.get(oid, 0)
+            db.session.add(row)
+
+
+def problems(org_ids: Iterable[int]) -> list[LinkProblem]:
+    """The stored findings of ``org_ids``, by organisation and document."""
+    return list(
+        db.session.scalars(
+            sa.select(LinkProblem)
+            .where(LinkProblem.organisation_id.in_(list(org_ids)))
+            .order_by(LinkProblem.organisation_id, LinkProblem.document_id, LinkProblem.id)
+        )
+    )

@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # The areas, imported here as flaskr does: importing one module of the portal never
     # imports every area (tests/test_imports.py checks each imports on its own).
-    from portal import admin, consultations, documents, orgs, search
+    from portal import admin, consultations, documents, orgs, search, site
     from portal.api import views as api_views
     from portal.cli import register_cli
     from portal.consultations import views as consultations_views
@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     documents.init_app(app)
     consultations.init_app(app)
     search.init_app(app)
+    site.init_app(app)  # /privacy, /sitemap.html
     # Hot words never show personal data: the interaction area's finder, handed over here
     # (search may not import that area, which imports search).
     search_hotwords.use_personal_data_check(app, privacy.find_personal_data)

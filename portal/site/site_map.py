@@ -1,0 +1,77 @@
+"""The resident's site map (网站地图, ``/sitemap.html``): every section of an organisation's
+site, grouped under headings. The machines' sitemap is ``/sitemap.xml`` (``opendata``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, url_for
+
+from portal.documents import content_types
+from portal.orgs import directory
+from portal.orgs.directory import Org
+from portal.timeutil import local_date, utcnow
+from portal.web.orgroutes import has_org_variant
+
+#: The endpoint of the 机构概况 page (``portal.orgs``), listed when the portal has it.
+ABOUT_ENDPOINT = "orgs.about"
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    links: tuple[Link, ...]
+
+
+def sections(org: Org) -> list[Section]:
+    """The sections of ``org``'s site, in the order of its navigation."""
+
+    def link(label: str, endpoint: str, **values: Any) -> Link:
+        if has_org_variant(endpoint):
+            values["org_code"] = org.url_code
+        return Link(label, url_for(endpoint, **values))
+
+    year = local_date(utcnow()).year
+    disclosure = [link("首页", "public.home")]
+    disclosure += [
+        link(kind.label, "public.listing", kind=kind.name)
+        for kind in content_types.REGISTRY.values()
+    ]
+    disclosure += [
+        link(
+            f"{year - 1} 年政府信息公开工作年度报告（统计）", "reports.annual_report", year=year - 1
+        ),
+        link(f"{year} 年政府信息公开工作年度报告（截至今日）", "reports.annual_report", year=year),
+    ]
+    interaction = [
+        link("网友留言", "interaction.messages"),
+        link("我要留言", "interaction.new_message"),
+        link("依申请公开", "interaction.new_request"),
+        link("办理查询", "interaction.track"),
+    ]
+    search = {} if org.is_home else {"org": org.code}
+    services = [
+        link("站内搜索", "search.results", **search),
+        link("订阅更新（RSS/Atom）", "feeds.index"),
+        link("开放数据", "opendata.index"),
+        link("开放数据接口（API）", "api.index"),
+    ]
+    about = []
+    if ABOUT_ENDPOINT in current_app.view_functions:
+        about.append(link("机构概况", ABOUT_ENDPOINT))
+    about.append(link("隐私声明", "site.privacy"))
+    if directory.is_platform():
+        about.append(link("机构导航", "public.organisations"))
+    return [
+        Section("信息公开", tuple(disclosure)),
+        Section("互动交流", tuple(interaction)),
+        Section("查询与订阅", tuple(services)),
+        Section("关于本站", tuple(about)),
+    ]

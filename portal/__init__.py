@@ -62,7 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     documents.init_app(app)
     consultations.init_app(app)
     search.init_app(app)
-    site.init_app(app)  # /privacy, /sitemap.html
+    site.init_app(app)  # the footer's identity, /privacy, /sitemap.html
     # Hot words never show personal data: the interaction area's finder, handed over here
     # (search may not import that area, which imports search).
     search_hotwords.use_personal_data_check(app, privacy.find_personal_data)

@@ -90,6 +90,46 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SITE_NAME", "东晓街道政府信息公开", "Site title shown to residents"),
     Setting(
+        "SITE_OPERATOR",
+        "",
+        "承办单位 in the footer (who runs the site for the organisation); empty: not shown",
+    ),
+    Setting(
+        "SITE_CODE",
+        "",
+        "网站标识码 in the footer (the 10 digits 国办发〔2017〕47号 assigns); empty: not shown",
+    ),
+    Setting(
+        "ICP_NO",
+        "",
+        "ICP 备案号 in the footer, as filed (粤ICP备12345678号-1), linking to the MIIT "
+        "filing site; empty: not shown",
+    ),
+    Setting(
+        "PSB_NO",
+        "",
+        "公安机关备案号 in the footer, as filed (粤公网安备 44030302000123号), linking to its "
+        "record on beian.mps.gov.cn; empty: not shown",
+    ),
+    Setting(
+        "CONAC_BADGE",
+        "",
+        "Image file (PNG, JPEG, GIF or WebP) of the 党政机关网站标识 the office received, "
+        "absolute or relative to `instance/`; served at `/site-badge` and shown in the footer "
+        "with `PORTAL_CONAC_URL` (both needed; the portal ships no emblem)",
+    ),
+    Setting(
+        "CONAC_URL",
+        "",
+        "Verification link of the 党政机关网站标识 (from the office's registration)",
+    ),
+    Setting(
+        "ERROR_REPORT_URL",
+        "",
+        "我为政府网站找错 in the footer: the national error-report platform's address for this "
+        "site; empty: not shown",
+    ),
+    Setting(
         "HOME_ORG",
         "",
         "Code of the home organisation, whose pages are at the root (the others' under "

@@ -357,6 +357,34 @@ def test_report_open_data_api_and_not_found_pages(journey):
     journey.finish()
 
 
+def test_privacy_statement_site_map_and_a_footer_with_every_item(journey, app, tmp_path):
+    from tests.test_site_identity import ALL_ITEMS, png
+
+    badge = tmp_path / "conac.png"
+    badge.write_bytes(png())
+    saved = {name: app.config[name] for name in [*ALL_ITEMS, "CONAC_BADGE"]}
+    app.config.update(ALL_ITEMS, CONAC_BADGE=str(badge))
+    try:
+        page = journey.page
+        page.goto("/sitemap.html")
+        assert page.get_by_role("heading", level=1).inner_text() == "网站地图"
+        footer = page.get_by_role("contentinfo")
+        image = footer.get_by_role("link", name=re.compile("党政机关网站标识"))
+        assert image.get_attribute("href") == ALL_ITEMS["CONAC_URL"]
+        assert footer.locator("img").evaluate("img => img.complete && img.naturalWidth") == 1
+        journey.check("sitemap-html")
+        page.get_by_role("main").get_by_role("link", name="隐私声明").click()
+        page.wait_for_url("**/privacy")
+        assert page.get_by_role("heading", name="保存多久").count() == 1
+        journey.check("privacy")
+        page.goto("/messages/new")
+        page.get_by_role("link", name="《隐私声明》").click()
+        page.wait_for_url("**/privacy")
+    finally:
+        app.config.update(saved)
+    journey.finish()
+
+
 def root_font_px(page) -> float:
     return page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
 

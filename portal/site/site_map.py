@@ -11,17 +11,9 @@ from flask import current_app, url_for
 from portal.documents import content_types
 from portal.orgs import directory
 from portal.orgs.directory import Org
+from portal.site.identity import ABOUT_ENDPOINT, Link
 from portal.timeutil import local_date, utcnow
 from portal.web.orgroutes import has_org_variant
-
-#: The endpoint of the 机构概况 page (``portal.orgs``), listed when the portal has it.
-ABOUT_ENDPOINT = "orgs.about"
-
-
-@dataclass(frozen=True)
-class Link:
-    label: str
-    href: str
 
 
 @dataclass(frozen=True)

@@ -326,3 +326,13 @@ def test_no_page_of_the_site_fails(app, client, make_doc, badge, cuizhu, prefix)
             assert response.status_code == 200, page
     missing = client.get(prefix + "/no-such-page/x")
     assert missing.status_code == 404 and "隐私声明" in missing.get_data(as_text=True)
+
+
+def test_contact_falls_back_to_the_privacy_statement_without_an_about_page(
+    app, client, cuizhu, monkeypatch
+):
+    monkeypatch.delitem(app.view_functions, "orgs.about", raising=False)
+    other = links(footer(client.get("/org/cuizhu/").get_data(as_text=True)))
+    assert other["联系我们"] == "/org/cuizhu/privacy#contact"
+    home = links(footer(client.get("/").get_data(as_text=True)))
+    assert "联系我们" not in home  # no contact facts and no 机构概况: nothing to link

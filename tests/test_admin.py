@@ -13,9 +13,10 @@ from flask import Flask, url_for
 from portal import create_app
 from portal.audit import AuditRecord
 from portal.auth import accounts
+from portal.auth.actor import SYSTEM
 from portal.auth.blueprint import ACCESS, PUBLIC
 from portal.auth.models import ROLES, User
-from portal.documents import publishing
+from portal.documents import publishing, wordcheck
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import messages, submissions
@@ -338,6 +339,7 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             "consultation_id": consultation.id,
             "opinion_id": opinion.id,
             "code": home().code,
+            "word_id": wordcheck.add(SYSTEM, "矩阵测试词", "").id,
         }
         overrides: dict[str, dict[str, object]] = {
             "admin.document_withdraw": {"doc_id": published.id},

@@ -14,6 +14,7 @@ from portal.auth import views as sign_in
 from portal.auth.blueprint import bp
 from portal.consultations import staff as consultations
 from portal.documents import staff as documents
+from portal.documents import wordcheck_staff as wordcheck
 from portal.interaction import staff as inbox
 from portal.reports import staff as reports
 from portal.search import staff as search
@@ -26,6 +27,7 @@ STAFF_SCREENS: tuple[ModuleType, ...] = (
     org_profile,
     audit_log,
     documents,
+    wordcheck,
     inbox,
     consultations,
     reports,

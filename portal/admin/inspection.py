@@ -20,12 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.documents.content_types import REGISTRY
-from portal.documents.models import Document, DocumentTally, LinkCheck
+from portal.documents.models import Document, DocumentTally, LinkCheck, WordHit
 from portal.extensions import db
 from portal.interaction import calendar, deadlines
 from portal.interaction.models import InfoRequest, Message
 from portal.orgs.models import PROFILE_REVIEW_DAYS, OrgProfile
-from portal.states import RequestStatus
+from portal.states import DocumentStatus, RequestStatus
 from portal.timeutil import local_date, local_midnight_utc
 
 #: Kind → days without a new item before the column counts as not updated.
@@ -64,6 +64,7 @@ class Standing:
     profile_reviewed_at: datetime | None = None  # when its 机构概况 was last checked
     broken_links: int = 0  # dead links and missing attachments at the last link check
     links_checked_at: datetime | None = None
+    word_hits: list[str] = field(default_factory=list)  # published titles with a 错敏词
 
     @property
     def last_update(self) -> datetime | None:
@@ -78,6 +79,7 @@ class Standing:
             + result_alerts(self.late_results)
             + profile_alerts(self.profile_reviewed_at, today)
             + link_alerts(self.broken_links, self.links_checked_at)
+            + word_alerts(self.word_hits)
         )
         if requests and self.overdue_requests:
             found.append(
@@ -101,7 +103,7 @@ def standings(
 ) -> dict[int, Standing]:
     """The standing of the organisations ``org_ids`` (None: every one with rows), keyed
     by id, counting only the rows ``scope`` keeps (e.g. ``actor.scope`` for a permission).
-    Six statements (five without ``requests``) however many organisations there are;
+    Seven statements (six without ``requests``) however many organisations there are;
     an organisation of ``org_ids`` without any rows gets an empty standing."""
     table: dict[int, Standing] = {org_id: Standing(org_id) for org_id in org_ids or ()}
 
@@ -172,6 +174,17 @@ def standings(
     ).tuples():
         standing = _with(table, org_id)
         standing.broken_links, standing.links_checked_at = broken, checked_at
+
+    for org_id, title in db.session.execute(
+        sa.select(Document.organisation_id, Document.title)
+        .where(
+            Document.id.in_(sa.select(WordHit.document_id)),
+            Document.status == DocumentStatus.PUBLISHED,
+            where(Document.organisation_id),
+        )
+        .order_by(Document.organisation_id, Document.id)
+    ).tuples():
+        _with(table, org_id).word_hits.append(title)
     return table
 
 
@@ -190,6 +203,16 @@ def _most_serious_first(found: list[Alert]) -> list[Alert]:
 
 
 # -- the warnings, worded -------------------------------------------------------------
+
+
+def word_alerts(titles: list[str]) -> list[Alert]:
+    """Published documents in which a 错敏词 was found when they were last published or
+    changed."""
+    if not titles:
+        return []
+    shown = "、".join(f"《{title}》" for title in titles[:3])
+    more = f"等 {len(titles)} 篇" if len(titles) > 3 else ""
+    return [Alert(f"已发布的信息含错敏词：{shown}{more}，请核实修改", severe=True)]
 
 
 def link_alerts(broken: int, checked_at: datetime | None) -> list[Alert]:

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     SUPERVISE = "supervise"  # the supervision view (监管) and the audit log
     MANAGE_SEARCH = "manage_search"  # hide and show hot words (热词)
     MANAGE_SYNONYMS = "manage_synonyms"  # the platform-wide synonym groups of search
+    MANAGE_WORD_LIST = "manage_word_list"  # the platform's own 错敏词
     EDIT_ORG_PROFILE = "edit_org_profile"  # an organisation's 机构概况: contacts, units, leaders
 
 
@@ -59,6 +60,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.SUPERVISE: frozenset({"admin", "platform", "system"}),
     Permission.MANAGE_SEARCH: frozenset({"admin", "platform", "system"}),
     Permission.MANAGE_SYNONYMS: frozenset({"platform", "system"}),
+    Permission.MANAGE_WORD_LIST: frozenset({"platform", "system"}),
     Permission.EDIT_ORG_PROFILE: frozenset({"admin", "platform", "system"}),
 }
 

@@ -52,6 +52,9 @@ ACCESS: dict[str, frozenset[str]] = {
     # search: admins hide hot words; synonyms are platform-wide, for platform admins
     "admin.search_hotwords": granted(Permission.MANAGE_SEARCH),
     "admin.search_synonyms": granted(Permission.MANAGE_SYNONYMS),
+    # 错敏词: the platform's own words, for platform admins
+    "admin.wordcheck_words": granted(Permission.MANAGE_WORD_LIST),
+    "admin.wordcheck_remove": granted(Permission.MANAGE_WORD_LIST),
     # annual report: Table 四 (复议/诉讼) figures are typed in by reviewers or admins
     "admin.report_figures": granted(Permission.ENTER_REPORT_FIGURES),
     # documents: editors write and submit, reviewers also publish and withdraw

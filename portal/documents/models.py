@@ -207,3 +207,28 @@ class LinkProblem(Model):
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(sa.String(2000))
     problem: Mapped[str] = mapped_column(sa.String(200))
+
+
+class WordCheckWord(Model):
+    """A 错敏词 a platform admin added to the shipped list (``data/wordcheck.tsv``)."""
+
+    __tablename__ = "wordcheck_word"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    suggestion: Mapped[str] = mapped_column(sa.String(100), default="")
+    category: Mapped[str] = mapped_column(sa.String(20), default="平台添加")
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WordHit(Model):
+    """A 错敏词 found in a published document when it was last published or changed (the
+    dashboard lists such documents)."""
+
+    __tablename__ = "word_hit"
+
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    word: Mapped[str] = mapped_column(sa.String(50), primary_key=True)

@@ -13,7 +13,7 @@ that its ``Actor`` may do this (``auth.actor.require``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.changelog import DocumentChange
 from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
-from portal.documents import content_types, tally, uploads
+from portal.documents import content_types, tally, uploads, wordcheck
 from portal.documents.models import Document, DocumentRevision
 from portal.documents.uploads import AttachmentFile
 from portal.errors import InvalidTransition, NotAuthorized, ValidationError
@@ -299,6 +299,8 @@ def update(
             doc.source_hash = source_hash
         if published_at is not None and doc.status == DocumentStatus.PUBLISHED:
             doc.published_at = published_at
+        if doc.status == DocumentStatus.PUBLISHED:  # the dashboard lists live 错敏词
+            wordcheck.remember(doc, sorted({hit.word for hit in wordcheck.scan(doc)}))
         doc.updated_at = utcnow()
         _record(doc, "updated", actor, note)
         return _changed(doc, "updated")
@@ -316,13 +318,21 @@ def submit(doc: Document, *, actor: Actor) -> Document:
         return _changed(doc, "submitted")
 
 
-def publish(doc: Document, *, actor: Actor, published_at: datetime | None = None) -> Document:
-    """Make a draft or in-review document public, dated ``published_at`` (default now)."""
+def publish(
+    doc: Document,
+    *,
+    actor: Actor,
+    published_at: datetime | None = None,
+    acknowledged: Collection[str] = (),
+) -> Document:
+    """Make a draft or in-review document public, dated ``published_at`` (default now),
+    once every 错敏词 found in it is among the ``acknowledged`` words."""
     require(actor, Permission.REVIEW_DOCUMENTS, doc.organisation_id)
     with unit_of_work():
         reread(doc)
         if doc.status not in {DocumentStatus.DRAFT, DocumentStatus.IN_REVIEW}:
             raise InvalidTransition("该信息当前状态不能发布")
+        wordcheck.gate(doc, actor, frozenset(acknowledged))
         now = utcnow()
         doc.status = DocumentStatus.PUBLISHED
         doc.published_at = published_at or now

@@ -16,7 +16,7 @@ from flask import (
 from portal.auth.actor import Actor, Permission
 from portal.auth.blueprint import bp, current_actor
 from portal.database import unit_of_work
-from portal.documents import content_types, publishing, revisions, uploads, worklist
+from portal.documents import content_types, publishing, revisions, uploads, wordcheck, worklist
 from portal.documents import staff_forms as forms
 from portal.documents.models import Attachment, Document, DocumentRevision
 from portal.documents.publishing import AttachmentFile
@@ -235,7 +235,13 @@ def document_preview():
 @bp.get("/documents/<id:doc_id>/")
 def document_history(doc_id: int):
     """A document's state, what may be done with it next, and every revision."""
-    doc = _document(doc_id, history=True)
+    return _history(_document(doc_id, history=True))
+
+
+def _history(doc, problem: str | None = None, status: int = 200):
+    """The history page; the 错敏词 found in a document not yet live, in context, each with
+    the box a reviewer ticks to acknowledge it."""
+    hits = wordcheck.scan(doc) if doc.status in ("draft", "in_review") else []
     return render_template(
         "admin/documents/history.html",
         doc=doc,
@@ -245,27 +251,40 @@ def document_history(doc_id: int):
         choice_labels=forms.CHOICE_LABELS,
         revisions=list(reversed(doc.revisions)),
         editable=_editable(doc),
-    )
-
-
-def _workflow(doc_id: int, step, done: str):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    doc = _document(doc_id)
-    step(doc, actor=current_actor())
-    return back_to("admin.document_history", done, doc_id=doc_id)
+        hits=hits,
+        hit_words=sorted({hit.word for hit in hits}),
+        acknowledged=set(request.form.getlist("ack")) if request.method == "POST" else set(),
+        wordcheck_problem=problem,
+    ), status
 
 
 @bp.post("/documents/<id:doc_id>/submit")
 def document_submit(doc_id: int):
-    """Send a draft to the reviewers."""
-    return _workflow(doc_id, publishing.submit, "已提交审核。")
+    """Send a draft to the reviewers (told of any 错敏词 found, which they must confirm)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    doc = _document(doc_id)
+    publishing.submit(doc, actor=current_actor())
+    words = sorted({hit.word for hit in wordcheck.scan(doc)})
+    notice = "已提交审核。"
+    if words:
+        notice += f"发现错敏词：{'、'.join(words)}；审核发布前需要逐条确认，建议先修改。"
+    return back_to("admin.document_history", notice, doc_id=doc_id)
 
 
 @bp.post("/documents/<id:doc_id>/publish")
 def document_publish(doc_id: int):
-    """Make a draft or reviewed document public (reviewers only)."""
-    return _workflow(doc_id, publishing.publish, "已发布。")
+    """Make a draft or reviewed document public (reviewers only), once every 错敏词 found
+    in it is acknowledged."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    doc = _document(doc_id)
+    try:
+        publishing.publish(doc, actor=current_actor(), acknowledged=request.form.getlist("ack"))
+    except ValidationError as exc:
+        problem = exc.errors.get("wordcheck") or "；".join(exc.errors.values())
+        return _history(_document(doc_id, history=True), problem, 400)
+    return back_to("admin.document_history", "已发布。", doc_id=doc_id)
 
 
 @bp.route("/documents/<id:doc_id>/withdraw", methods=["GET", "POST"])

@@ -35,18 +35,27 @@ def start_gunicorn(
     command += ["-c", str(ROOT / "gunicorn.conf.py")] if config else ["wsgi:app"]
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     deadline = time.monotonic() + 30
-    while True:
-        try:  # the socket listens before the workers exist (they fork after warm-up)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/static/icon.png")
-            conn.getresponse().read()
-            conn.close()
-            return server, port
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("gunicorn did not start") from None
-            time.sleep(0.1)
+    while not answers(port):
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.1)
+    return server, port
+
+
+def answers(port: int, timeout: float = 5.0) -> bool:
+    """Whether a server on ``port`` answers a request. The socket listens before gunicorn's
+    workers exist (they fork after warm-up); a probe that times out on a busy machine
+    still closes its socket."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/static/icon.png")
+        conn.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.close()
 
 
 @contextmanager

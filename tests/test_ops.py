@@ -1131,3 +1131,19 @@ def test_purge_anonymises_consultation_opinions(app, client, make_doc, monkeypat
         after = client.get("/consultation/consult-purge").get_data(as_text=True)
     token = re.compile(r'name="(csrf_token|form_token|rendered)" type="hidden" value="[^"]*"')
     assert token.sub("", after) == token.sub("", before)  # the form's tokens are per visit
+
+
+def test_the_server_probe_closes_its_socket_when_nothing_answers_in_time():
+    """A listening socket that never answers (gunicorn before its workers fork): the probe
+    gives up after its timeout without leaving the socket open (it had, which failed a
+    run on a busy machine with an unclosed-socket ResourceWarning)."""
+    import gc
+    import socket
+
+    from tests.servers import answers
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        assert answers(listener.getsockname()[1], timeout=0.2) is False
+        gc.collect()  # an unclosed socket would warn here, an error under filterwarnings

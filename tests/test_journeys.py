@@ -36,6 +36,7 @@ from portal import create_app
 from portal.documents import loader
 from portal.extensions import db
 from portal.interaction.examples import load_examples
+from portal.orgs import profile
 from tests import browser_support
 from tests.conftest import ROOT, empty_database
 from tests.synthetic_ids import make_id
@@ -86,6 +87,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         report = loader.load_directory(Path(app.config["CONTENT_DIR"]))
         assert report.failed == 0, report.errors
         assert load_examples(Path(app.config["CONTENT_DIR"]) / "messages.yaml") > 0
+        assert profile.load_example(Path(app.config["CONTENT_DIR"]) / "about.yaml")
         db.session.remove()
     for folder in (SHOTS, AXE_RESULTS):
         shutil.rmtree(folder, ignore_errors=True)
@@ -341,10 +343,13 @@ def test_file_an_information_request_then_track_it(journey):
     journey.finish()
 
 
-def test_report_open_data_api_and_not_found_pages(journey):
+def test_report_about_service_open_data_api_and_not_found_pages(journey):
     page = journey.page
     for name, path, status in (
         ("annual-report", "/reports/annual/2024", 200),
+        ("about", "/about/", 200),
+        ("service-list", "/service/", 200),
+        ("service-guide", "/service/bianmin-fuwu-zhongxin", 200),
         ("open-data", "/open-data/", 200),
         ("api", "/api/", 200),
         ("not-found", "/no-such-page", 404),

@@ -2,7 +2,7 @@
 SQLite FTS5 on the same documents (issue 16).
 
 Not a test. Run by hand from the repository root, PostgreSQL running and the platform
-benchmark's database loaded (``python bench/platform.py --scale 1`` made it: 500,000
+benchmark's database loaded (``python bench/district.py --scale 1`` made it: 500,000
 published documents across 50 organisations, the generator of ``bench/search.py``):
 
     python bench/search_scale.py [--url postgresql://postgres@127.0.0.1:5432/bench_platform]
@@ -48,7 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.platform import make_app  # noqa: E402
+from bench.district import make_app  # noqa: E402
 from bench.search import QUERIES, machine  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_platform"

@@ -3,7 +3,7 @@ table (``document_tally``), an index for a list page's topic counts, and the id 
 of an organisation's list index (deep pages read index entries only); on PostgreSQL, an
 index for the documents that point at a page (``extra.interpretation``)
 
-Measured on the district benchmark (bench/platform.py, 500,000 documents): grouping the
+Measured on the district benchmark (bench/district.py, 500,000 documents): grouping the
 document table for ``/orgs/`` and the supervision view took 130–380 ms on PostgreSQL; the
 topic counts of a big organisation's list page read the heap (460 ms).
 

@@ -4,7 +4,7 @@ Not a test. Run by hand from the repository root, PostgreSQL running
 (``bash scripts/services``), ``wrk`` and ``nginx`` installed:
 
     createdb -h 127.0.0.1 -U postgres bench_platform
-    python bench/platform.py [--scale 1.0] [--reuse] [--fresh] [--search-sample 10000]
+    python bench/district.py [--scale 1.0] [--reuse] [--fresh] [--search-sample 10000]
         [--url postgresql://postgres@127.0.0.1:5432/bench_platform]
 
 What it does, in order:
@@ -65,31 +65,26 @@ Figures go in BENCHMARKS.md.
 
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
+import os
+import platform as platform_
+import random
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
-
-# Run as ``python bench/platform.py``, this folder comes first on sys.path and this file
-# would shadow the standard library's ``platform`` for every module imported after it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform as platform_  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from datetime import date, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

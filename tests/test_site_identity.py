@@ -70,10 +70,9 @@ def links(html: str) -> dict[str, str]:
 
 
 def contact_href(app, code: str | None) -> str:
-    """联系我们: the 机构概况 page once the portal has one, else the privacy statement."""
+    """联系我们: the contacts on the organisation's 机构概况 page."""
     prefix = f"/org/{code}" if code else ""
-    page = "/about/" if "orgs.about" in app.view_functions else "/privacy"
-    return f"{prefix}{page}#contact"
+    return f"{prefix}/about/#contact"
 
 
 def test_every_footer_item_is_shown_when_configured(app, client, badge, cuizhu):
@@ -105,9 +104,11 @@ def test_every_footer_item_is_shown_when_configured(app, client, badge, cuizhu):
     with client.get("/site-badge", headers={"If-None-Match": image.headers["ETag"]}) as again:
         assert again.status_code == 304
 
-    # another organisation's pages: it is the 主办单位, its links stay in its 专栏
+    # another organisation's pages: the platform sponsors the site, the page is in that
+    # organisation's 专栏, and its links stay there
     other = footer(client.get("/org/cuizhu/news/").get_data(as_text=True))
-    assert "主办单位：深圳市罗湖区翠竹街道办事处" in other
+    assert "主办单位：深圳市罗湖区东晓街道办事处" in other
+    assert "本专栏：深圳市罗湖区翠竹街道办事处" in other
     assert links(other)["网站地图"] == "/org/cuizhu/sitemap.html"
     assert links(other)["隐私声明"] == "/org/cuizhu/privacy"
     assert links(other)["联系我们"] == contact_href(app, "cuizhu")
@@ -127,10 +128,12 @@ def test_no_identity_item_is_shown_when_unset(app, client):
     ):
         assert absent not in html, absent
     assert "主办单位：深圳市罗湖区东晓街道办事处" in html
-    expected = {"网站地图": "/sitemap.html", "隐私声明": "/privacy"}
-    if "orgs.about" in app.view_functions:  # the home organisation has no contact facts yet
-        expected["联系我们"] = "/about/#contact"
-    assert links(html) == expected
+    assert "本专栏" not in html
+    assert links(html) == {
+        "网站地图": "/sitemap.html",
+        "隐私声明": "/privacy",
+        "联系我们": "/about/#contact",
+    }
 
 
 def test_a_public_security_number_without_digits_is_shown_unlinked(app, client):
@@ -326,13 +329,3 @@ def test_no_page_of_the_site_fails(app, client, make_doc, badge, cuizhu, prefix)
             assert response.status_code == 200, page
     missing = client.get(prefix + "/no-such-page/x")
     assert missing.status_code == 404 and "隐私声明" in missing.get_data(as_text=True)
-
-
-def test_contact_falls_back_to_the_privacy_statement_without_an_about_page(
-    app, client, cuizhu, monkeypatch
-):
-    monkeypatch.delitem(app.view_functions, "orgs.about", raising=False)
-    other = links(footer(client.get("/org/cuizhu/").get_data(as_text=True)))
-    assert other["联系我们"] == "/org/cuizhu/privacy#contact"
-    home = links(footer(client.get("/").get_data(as_text=True)))
-    assert "联系我们" not in home  # no contact facts and no 机构概况: nothing to link

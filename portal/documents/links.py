@@ -12,16 +12,17 @@ view show.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
+from werkzeug.sansio.utils import host_is_trusted
 
 from portal.database import unit_of_work
 from portal.documents.models import Document, LinkCheck, LinkProblem
@@ -36,6 +37,7 @@ TIMEOUT = 5.0  # seconds per external request
 MAX_EXTERNAL = 300  # distinct external URLs checked per run
 MAX_REDIRECTS = 5
 USER_AGENT = "PortalLinkCheck/1.0 (+government website link check)"
+BATCH = 200  # documents read at a time
 
 
 @dataclass(frozen=True)
@@ -90,51 +92,60 @@ class _Doc:
     attachments: tuple[tuple[str, str, str], ...]  # (title, url, stored name)
 
 
-def _documents(org_id: int | None) -> list[_Doc]:
-    query = (
-        sa.select(Document)
-        .where(Document.status == DocumentStatus.PUBLISHED)
-        .options(selectinload(Document.attachments))
-        .order_by(Document.id)
-    )
-    if org_id is not None:
-        query = query.where(Document.organisation_id == org_id)
-    with current_app.test_request_context():
-        return [
-            _Doc(
-                doc.id,
-                doc.organisation_id,
-                doc.url,
-                doc.body_html or "",
-                tuple((a.title, a.url, a.stored_name) for a in doc.attachments),
-            )
-            for doc in db.session.scalars(query)
-        ]
+def _batches(org_id: int | None) -> Iterator[list[_Doc]]:
+    """The published documents of ``org_id`` (None: all), a batch at a time in id order;
+    no transaction stays open while a batch's links are checked."""
+    last = 0
+    while True:
+        query = (
+            sa.select(Document)
+            .where(Document.status == DocumentStatus.PUBLISHED, Document.id > last)
+            .options(selectinload(Document.attachments))
+            .order_by(Document.id)
+            .limit(BATCH)
+        )
+        if org_id is not None:
+            query = query.where(Document.organisation_id == org_id)
+        with current_app.test_request_context():
+            batch = [
+                _Doc(
+                    doc.id,
+                    doc.organisation_id,
+                    doc.url,
+                    doc.body_html or "",
+                    tuple((a.title, a.url, a.stored_name) for a in doc.attachments),
+                )
+                for doc in db.session.scalars(query)
+            ]
+        db.session.rollback()
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].id
 
 
-def _own_hosts() -> set[str]:
-    """Host names whose links are the portal's own pages: ``PORTAL_BASE_URL``'s and the
-    exact names of ``PORTAL_ALLOWED_HOSTS``."""
-    hosts = {
-        name.strip().lower()
-        for name in (current_app.config.get("ALLOWED_HOSTS") or "").split(",")
-        if name.strip() and not name.strip().startswith(".")
-    }
-    base = current_app.config.get("BASE_URL") or ""
-    if base:
-        hosts.add((urlsplit(base).hostname or "").lower())
-    return hosts - {""}
+def _is_own(url: SplitResult) -> bool:
+    """Whether an absolute link is to the portal itself: a host it answers to
+    (``TRUSTED_HOSTS``: ``PORTAL_ALLOWED_HOSTS``, ``PORTAL_BASE_URL``'s) on the default
+    port (another port is another service)."""
+    host = (url.hostname or "").lower()
+    trusted = current_app.config.get("TRUSTED_HOSTS")
+    if not host or url.port not in (None, 80, 443):
+        return False
+    return trusted is not None and host_is_trusted(host, trusted)
 
 
 def _internal_status(path: str) -> int:
     """The status the portal answers ``path`` with, after its own redirects."""
     client = current_app.test_client()
     for _ in range(MAX_REDIRECTS):
-        response = client.get(path)
-        if response.status_code not in (301, 302, 303, 307, 308):
-            return response.status_code
-        target = urlsplit(urljoin(path, response.headers.get("Location", "")))
-        if target.hostname and target.hostname.lower() not in _own_hosts():
+        with client.get(path) as response:  # an attachment's file is closed again
+            status = response.status_code
+            location = response.headers.get("Location", "")
+        if status not in (301, 302, 303, 307, 308):
+            return status
+        target = urlsplit(urljoin(path, location))
+        if target.netloc and not _is_own(target):
             return 200  # sent elsewhere on purpose
         path = target.path + (f"?{target.query}" if target.query else "")
     return 310  # a redirect loop
@@ -158,16 +169,17 @@ def check(
     *,
     external: bool = False,
     session: requests.Session | None = None,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Check every published document of ``org_id`` (None: of every organisation) and
     store what is broken, replacing the last check's findings of those organisations."""
-    docs = _documents(org_id)
     report = Report()
     http = session or requests.Session()
     http.headers["User-Agent"] = USER_AGENT
     try:
-        _check_documents(docs, report, external=external, http=http, progress=progress)
+        internal: dict[str, str | None] = {}  # path → problem, once per run
+        outside: dict[str, str | None] = {}  # URL → problem, at most MAX_EXTERNAL
+        for batch in _batches(org_id):
+            _check_documents(batch, report, internal, outside, external=external, http=http)
     finally:
         if session is None:
             http.close()
@@ -178,16 +190,14 @@ def check(
 def _check_documents(
     docs: list[_Doc],
     report: Report,
+    internal: dict[str, str | None],
+    outside: dict[str, str | None],
     *,
     external: bool,
     http: requests.Session,
-    progress: Callable[[int, int], None] | None,
 ) -> None:
-    own = _own_hosts()
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
-    internal: dict[str, str | None] = {}
-    outside: dict[str, str | None] = {}
-    for number, doc in enumerate(docs, 1):
+    for doc in docs:
         for title, url, stored in doc.attachments:
             report.count(doc.organisation_id)
             if not (upload_dir / stored).is_file():
@@ -201,7 +211,7 @@ def _check_documents(
             if not target.path and not target.netloc:
                 continue  # #anchor on the page itself
             absolute = target.geturl()
-            if not target.netloc or (target.hostname or "").lower() in own:
+            if not target.netloc or _is_own(target):
                 path = target.path or "/"
                 key = path + (f"?{target.query}" if target.query else "")
                 if key not in internal:
@@ -218,8 +228,6 @@ def _check_documents(
             report.count(doc.organisation_id)
             if problem:
                 report.problems.append(Problem(doc.organisation_id, doc.id, href[:2000], problem))
-        if progress:
-            progress(number, len(docs))
 
 
 def _store(report: Report, org_id: int | None, external: bool) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from portal.orgs import directory
 from portal.orgs.directory import Org
 
 ICP_SITE = "https://beian.miit.gov.cn/"
@@ -29,7 +30,7 @@ BADGE_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
-#: The endpoint of the other area's 机构概况 page, whose ``#contact`` is 联系我们.
+#: The 机构概况 page of the orgs area, whose ``#contact`` is 联系我们.
 ABOUT_ENDPOINT = "orgs.about"
 
 
@@ -43,7 +44,8 @@ class Link:
 class Footer:
     """What the footer shows for one organisation's pages (empty or None: left out)."""
 
-    sponsor: str
+    sponsor: str  # the platform's (home) organisation, whose site this is
+    column: str  # the organisation whose 专栏 the page is in, when not the home one
     operator: str
     site_code: str
     icp: Link | None
@@ -79,7 +81,8 @@ def footer(org: Org) -> Footer:
     if badge_file(config, current_app.instance_path) is not None:
         badge = Link("党政机关网站标识", _setting("CONAC_URL"))
     return Footer(
-        sponsor=org.name,
+        sponsor=directory.home().name,
+        column="" if org.is_home else org.name,
         operator=_setting("SITE_OPERATOR"),
         site_code=_setting("SITE_CODE"),
         icp=Link(icp, ICP_SITE) if icp else None,
@@ -95,23 +98,16 @@ def _links(org: Org) -> list[Link]:
         Link("网站地图", url_for("site.sitemap", org_code=code)),
         Link("隐私声明", url_for("site.privacy", org_code=code)),
     ]
-    contact = contact_url(org)
-    if contact:
-        links.append(Link("联系我们", contact))
+    links.append(Link("联系我们", contact_url(org)))
     report = _setting("ERROR_REPORT_URL")
     if report:
         links.append(Link("我为政府网站找错", report))
     return links
 
 
-def contact_url(org: Org) -> str | None:
-    """联系我们: the contacts on ``org``'s 机构概况 page when the portal has one, else those on
-    its privacy statement; None when there is neither page nor a contact fact."""
-    if ABOUT_ENDPOINT in current_app.view_functions:
-        return url_for(ABOUT_ENDPOINT, org_code=org.url_code) + "#contact"
-    if org.contacts():
-        return url_for("site.privacy", org_code=org.url_code) + "#contact"
-    return None
+def contact_url(org: Org) -> str:
+    """联系我们: the contacts on ``org``'s 机构概况 page."""
+    return url_for(ABOUT_ENDPOINT, org_code=org.url_code) + "#contact"
 
 
 def _setting(name: str) -> str:

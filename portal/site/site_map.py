@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from portal.documents import content_types
 from portal.orgs import directory
@@ -55,10 +55,7 @@ def sections(org: Org) -> list[Section]:
         link("开放数据", "opendata.index"),
         link("开放数据接口（API）", "api.index"),
     ]
-    about = []
-    if ABOUT_ENDPOINT in current_app.view_functions:
-        about.append(link("机构概况", ABOUT_ENDPOINT))
-    about.append(link("隐私声明", "site.privacy"))
+    about = [link("机构概况", ABOUT_ENDPOINT), link("隐私声明", "site.privacy")]
     if directory.is_platform():
         about.append(link("机构导航", "public.organisations"))
     return [

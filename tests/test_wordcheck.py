@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from portal.audit import AuditRecord
 from portal.auth.actor import SYSTEM
 from portal.documents import publishing, wordcheck
-from portal.documents.models import Document, WordCheckWord
+from portal.documents.models import Document, WordCheckWord, WordHit
 from portal.errors import NotAuthorized, ValidationError
 from portal.extensions import db
 from portal.states import DocumentStatus
@@ -149,3 +149,28 @@ def test_an_expired_word_form_keeps_what_was_typed(app, make_user):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "页面已过期" in html and 'value="旧机构名"' in html
+
+
+def test_a_live_document_cannot_take_a_new_word_without_review(ctx, make_doc):
+    """Editing a published document is no way round the reviewer's acknowledgement."""
+    doc = make_doc("news", body="街道开展消防安全检查。")  # published, clean
+    reviewer = staff("reviewer1", "reviewer")
+    with pytest.raises(ValidationError) as refused:
+        publishing.update(doc, {"body": OUTDATED}, actor=reviewer)
+    assert "已发布的信息中新出现“再接再励、国家工商行政管理总局”" in refused.value.errors["body"]
+    assert db.session.get(Document, doc.id).body == "街道开展消防安全检查。"
+    # A word acknowledged at publication may stay through later edits.
+    draft_doc = make_doc("news", status="draft", body=OUTDATED)
+    publishing.publish(draft_doc, actor=reviewer, acknowledged=["国家工商行政管理总局", "再接再励"])
+    publishing.update(draft_doc, {"summary": "更新摘要"}, actor=reviewer)
+    assert draft_doc.summary == "更新摘要"
+
+
+def test_removing_a_word_clears_its_dashboard_warning(app, ctx, make_doc):
+    wordcheck.add(SYSTEM, "旧社区名", "")
+    doc = make_doc("news", status="draft", title="旧社区名的活动")
+    publishing.publish(doc, actor=staff("reviewer1", "reviewer"), acknowledged=["旧社区名"])
+    assert db.session.scalar(sa.select(sa.func.count(WordHit.document_id))) == 1
+    word_id = db.session.scalar(sa.select(WordCheckWord.id))
+    wordcheck.remove(SYSTEM, word_id)
+    assert db.session.scalar(sa.select(sa.func.count(WordHit.document_id))) == 0

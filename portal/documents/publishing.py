@@ -299,8 +299,8 @@ def update(
             doc.source_hash = source_hash
         if published_at is not None and doc.status == DocumentStatus.PUBLISHED:
             doc.published_at = published_at
-        if doc.status == DocumentStatus.PUBLISHED:  # the dashboard lists live 错敏词
-            wordcheck.remember(doc, sorted({hit.word for hit in wordcheck.scan(doc)}))
+        if doc.status == DocumentStatus.PUBLISHED:
+            wordcheck.check_live_change(doc, actor)
         doc.updated_at = utcnow()
         _record(doc, "updated", actor, note)
         return _changed(doc, "updated")

@@ -265,7 +265,7 @@ def document_submit(doc_id: int):
         abort(400)
     doc = _document(doc_id)
     publishing.submit(doc, actor=current_actor())
-    words = sorted({hit.word for hit in wordcheck.scan(doc)})
+    words = wordcheck.words_in(doc)
     notice = "已提交审核。"
     if words:
         notice += f"发现错敏词：{'、'.join(words)}；审核发布前需要逐条确认，建议先修改。"

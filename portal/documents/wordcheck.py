@@ -98,12 +98,17 @@ def scan(doc: Document, words: list[Entry] | None = None) -> list[Hit]:
     return hits
 
 
+def words_in(doc: Document) -> list[str]:
+    """The listed words found in ``doc``, each once, sorted."""
+    return sorted({hit.word for hit in scan(doc)})
+
+
 def gate(doc: Document, actor: Actor, acknowledged: set[str] | frozenset[str]) -> list[Hit]:
     """Refuse to publish ``doc`` while a word found in it is not acknowledged (the portal's
     own loader excepted: its content is checked by people before it is shipped); audit the
     acknowledgement; keep the words for the dashboard. In the publishing unit of work."""
     hits = scan(doc)
-    words = sorted({hit.word for hit in hits})
+    words = sorted({hit.word for hit in hits})  # scan() once: the hits are returned too
     missing = [word for word in words if word not in acknowledged]
     if missing and not actor.is_system:
         raise ValidationError({"wordcheck": f"错敏词：发布前请逐条确认（{'、'.join(missing)}）"})
@@ -126,26 +131,46 @@ def remember(doc: Document, words: list[str]) -> None:
     db.session.add_all(WordHit(document_id=doc.id, word=word) for word in words)
 
 
+def check_live_change(doc: Document, actor: Actor) -> None:
+    """A change to a published ``doc``: a word it did not have before is refused (it would
+    go live without a reviewer's acknowledgement) unless the portal itself makes the change;
+    the words it keeps stay listed for the dashboard."""
+    words = words_in(doc)
+    before = set(db.session.scalars(sa.select(WordHit.word).where(WordHit.document_id == doc.id)))
+    new = [word for word in words if word not in before]
+    if new and not actor.is_system:
+        raise ValidationError(
+            {
+                "body": f"错敏词：已发布的信息中新出现“{'、'.join(new)}”，请修改；"
+                "确需保留的，请撤回后重新提交审核，发布时逐条确认"
+            }
+        )
+    remember(doc, words)
+
+
 def add(actor: Actor, word: str, suggestion: str) -> WordCheckWord:
     """A platform admin adds a word (and what to write instead) to the platform's list."""
     require(actor, Permission.MANAGE_WORD_LIST)
     word = CONTROL_CHARS.sub("", word or "").strip()
     suggestion = CONTROL_CHARS.sub("", suggestion or "").strip()
-    errors: dict[str, str] = {}
-    if not word:
-        errors["word"] = "错敏词：必填"
-    elif len(word) < 2 or len(word) > WORD_LIMIT:
-        errors["word"] = f"错敏词：2 至 {WORD_LIMIT} 个字"
-    elif any(entry.word == word for entry in entries()):
-        errors["word"] = f"错敏词：“{word}”已在列表中"
-    if len(suggestion) > SUGGESTION_LIMIT:
-        errors["suggestion"] = f"建议写法：不能超过 {SUGGESTION_LIMIT} 个字"
-    if errors:
-        raise ValidationError(errors)
     with unit_of_work():
+        errors: dict[str, str] = {}
+        if not word:
+            errors["word"] = "错敏词：必填"
+        elif len(word) < 2 or len(word) > WORD_LIMIT:
+            errors["word"] = f"错敏词：2 至 {WORD_LIMIT} 个字"
+        elif any(entry.word == word for entry in entries()):
+            errors["word"] = f"错敏词：“{word}”已在列表中"
+        if len(suggestion) > SUGGESTION_LIMIT:
+            errors["suggestion"] = f"建议写法：不能超过 {SUGGESTION_LIMIT} 个字"
+        if errors:
+            raise ValidationError(errors)
         row = WordCheckWord(word=word, suggestion=suggestion, created_by=actor.name)
         db.session.add(row)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:  # added by someone else a moment ago
+            raise ValidationError({"word": f"错敏词：“{word}”已在列表中"}) from None
         audit.record(actor.name, "wordcheck_word_added", "wordcheck_word", row.id, word=word)
     return row
 
@@ -159,5 +184,7 @@ def remove(actor: Actor, word_id: int) -> str:
             raise NotFound("没有这个错敏词")
         word = row.word
         db.session.delete(row)
+        if not any(entry.word == word for entry in shipped()):  # no longer listed anywhere
+            db.session.execute(sa.delete(WordHit).where(WordHit.word == word))
         audit.record(actor.name, "wordcheck_word_removed", "wordcheck_word", word_id, word=word)
     return word

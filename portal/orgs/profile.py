@@ -25,7 +25,6 @@ from portal.orgs import directory, service
 from portal.orgs.models import (
     CONTACT_FIELDS,
     PROFILE_REVIEW_DAYS,
-    Organisation,
     OrgLeader,
     OrgProfile,
     OrgUnit,
@@ -147,15 +146,6 @@ def _rows(
     return kept, errors
 
 
-def _locked(code: str) -> Organisation:
-    org = db.session.scalar(
-        sa.select(Organisation).where(Organisation.code == code).with_for_update()
-    )
-    if org is None:
-        raise NotFound(f"没有代码为 {code} 的单位")
-    return org
-
-
 def save(
     actor: Actor,
     code: str,
@@ -170,7 +160,7 @@ def save(
     count it as reviewed now. Every problem is reported at once, in Chinese, by field;
     nothing is stored unless all is well."""
     with unit_of_work():
-        org = _locked(code)
+        org = service.locked(code)
         require(actor, Permission.EDIT_ORG_PROFILE, org.id)
         errors: dict[str, str] = {}
         functions, directions = (functions or "").strip(), (directions or "").strip()
@@ -225,7 +215,7 @@ def save(
 def confirm(actor: Actor, code: str) -> None:
     """Record that the organisation's admins checked its 机构概况 and found it current."""
     with unit_of_work():
-        org = _locked(code)
+        org = service.locked(code)
         require(actor, Permission.EDIT_ORG_PROFILE, org.id)
         profile = db.session.get(OrgProfile, org.id)
         if profile is None:

@@ -146,15 +146,21 @@ def create(actor: Actor, **values: Any) -> Organisation:
     return org
 
 
+def locked(code: str) -> Organisation:
+    """The organisation ``code``, locked for this unit of work's change (``NotFound``)."""
+    org = db.session.scalar(
+        sa.select(Organisation).where(Organisation.code == code).with_for_update()
+    )
+    if org is None:
+        raise NotFound(f"没有代码为 {code} 的单位")
+    return org
+
+
 def update(actor: Actor, code: str, **values: Any) -> Organisation:
     """Change the given fields of the organisation ``code`` (its code itself stays)."""
     require(actor, Permission.MANAGE_ORGANISATIONS)
     with unit_of_work():
-        org = db.session.scalar(
-            sa.select(Organisation).where(Organisation.code == code).with_for_update()
-        )
-        if org is None:
-            raise NotFound(f"没有代码为 {code} 的单位")
+        org = locked(code)
         cleaned = _clean(values, creating=False, org_id=org.id)
         for name, value in cleaned.items():
             setattr(org, name, value)

@@ -91,6 +91,41 @@ EVENT_LABELS = {
 }
 
 
+class FeedbackStatus(StrEnum):
+    """Where a report of an error on a page (纠错) stands."""
+
+    RECEIVED = "received"
+    ANSWERED = "answered"
+
+    @property
+    def label(self) -> str:
+        return FEEDBACK_LABELS[self]
+
+
+FEEDBACK_LABELS = {FeedbackStatus.RECEIVED: "已受理", FeedbackStatus.ANSWERED: "已答复"}
+
+
+class FeedbackKind(StrEnum):
+    """The kinds of error a resident can report on a page (纠错)."""
+
+    TYPO = "typo"
+    BROKEN_LINK = "broken_link"
+    OUTDATED = "outdated"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return FEEDBACK_KIND_LABELS[self]
+
+
+FEEDBACK_KIND_LABELS = {
+    FeedbackKind.TYPO: "错别字",
+    FeedbackKind.BROKEN_LINK: "链接打不开",
+    FeedbackKind.OUTDATED: "内容过时",
+    FeedbackKind.OTHER: "其他",
+}
+
+
 class OpinionStatus(StrEnum):
     RECEIVED = "received"
     PUBLISHED = "published"

@@ -75,6 +75,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.message_publish": HANDLERS,
     "admin.message_unpublish": HANDLERS,
     "admin.message_reveal": REVEALERS,
+    # 纠错: reports of an error on a page, answered by whoever handles messages
+    "admin.feedback_reports": HANDLERS,
+    "admin.feedback_detail": HANDLERS,
+    "admin.feedback_answer": HANDLERS,
+    "admin.feedback_reveal": REVEALERS,
     "admin.requests": REQUEST_HANDLERS,
     "admin.request_detail": REQUEST_HANDLERS,
     "admin.request_extend": REQUEST_HANDLERS,

@@ -14,6 +14,8 @@ The rules, one each:
 - An answer is **late** when it was given (Asia/Shanghai date) after the due day.
 - A message is due ``MESSAGE_TARGET`` working days after the working day it counts as
   received (the office's own target, published on the message page).
+- A report of an error on a page (纠错) is due ``FEEDBACK_TARGET`` working days after the
+  working day it counts as received.
 - A request's due date comes from its events (``clock.replay``: 20 working days, 补正
   restarts, third-party time does not count, one extension).
 - A consultation's result is due ``RESULT_WITHIN`` working days after it closes.
@@ -34,11 +36,18 @@ import sqlalchemy as sa
 
 from portal.documents.models import Document
 from portal.interaction import calendar, clock
-from portal.interaction.models import InfoRequest, Message
-from portal.states import DocumentStatus, MessageStatus, RequestEventKind, RequestStatus
+from portal.interaction.models import FeedbackReport, InfoRequest, Message
+from portal.states import (
+    DocumentStatus,
+    FeedbackStatus,
+    MessageStatus,
+    RequestEventKind,
+    RequestStatus,
+)
 from portal.timeutil import local_date, local_midnight_utc
 
 MESSAGE_TARGET = 5  # working days the office aims to answer a message in
+FEEDBACK_TARGET = 3  # working days to answer a report of an error on a page (纠错)
 SOON = 3  # working days: open items due within this many are flagged 即将到期
 RESULT_WITHIN = 10  # working days after a consultation closes to publish its result
 REQUEST_LIMIT = clock.REQUEST_LIMIT
@@ -172,6 +181,53 @@ def message_due_soon_sql(today: date) -> sa.ColumnElement[bool]:
     """SQL: open messages due soon on ``today``."""
     overdue, soon = _message_cutoffs(today)
     return sa.and_(message_open(), Message.received_at >= overdue, Message.received_at < soon)
+
+
+# -- reports of an error on a page (纠错) ----------------------------------------------
+
+
+def feedback_due_on(received: date) -> date:
+    """When a report of an error received (Asia/Shanghai) on ``received`` is due."""
+    return calendar.add_working_days(calendar.receipt_day(received), FEEDBACK_TARGET)
+
+
+def feedback_deadline(report: FeedbackReport, today: date) -> Deadline:
+    """Where a report of an error stands against its 3-working-day deadline."""
+    received = local_date(report.received_at)
+    return judge(
+        feedback_due_on(received),
+        today,
+        open_=report.status == FeedbackStatus.RECEIVED,
+        since=received,
+    )
+
+
+@lru_cache(maxsize=64)
+def _feedback_cutoffs(today: date) -> tuple[datetime, datetime]:
+    """As ``_message_cutoffs``, for reports of an error."""
+    overdue = _latest_bound(feedback_due_on, today)
+    soon = _latest_bound(feedback_due_on, calendar.add_working_days(today, SOON) + timedelta(1))
+    return local_midnight_utc(overdue), local_midnight_utc(soon)
+
+
+def feedback_open() -> sa.ColumnElement[bool]:
+    """SQL: a report of an error waiting for its answer (not one the system held back)."""
+    return sa.and_(
+        FeedbackReport.status == FeedbackStatus.RECEIVED, FeedbackReport.quarantined.is_(False)
+    )
+
+
+def feedback_overdue_sql(today: date) -> sa.ColumnElement[bool]:
+    """SQL: open reports of an error overdue on ``today``."""
+    return sa.and_(feedback_open(), FeedbackReport.received_at < _feedback_cutoffs(today)[0])
+
+
+def feedback_due_soon_sql(today: date) -> sa.ColumnElement[bool]:
+    """SQL: open reports of an error due soon on ``today``."""
+    overdue, soon = _feedback_cutoffs(today)
+    return sa.and_(
+        feedback_open(), FeedbackReport.received_at >= overdue, FeedbackReport.received_at < soon
+    )
 
 
 # -- information requests -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Forms residents fill in: a message, an information request, the tracking lookup.
+"""Forms residents fill in: a message, an information request, a report of an error on a
+page (纠错), the tracking lookup.
 
 Every message names its field in Chinese. Each is a ``GuardedForm`` (``portal.web.forms``):
 a server-signed one-time token bound to the session, a honeypot and a signed render time.
@@ -18,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.interaction import validators
-from portal.interaction.models import MESSAGE_CATEGORIES, ORGANISATION_TYPES
+from portal.interaction.models import FEEDBACK_KINDS, MESSAGE_CATEGORIES, ORGANISATION_TYPES
 from portal.web.forms import GuardedForm, PortalForm, options
 
 REQUIRED = "{}：必填"
@@ -154,6 +155,42 @@ class RequestForm(GuardedForm):
             raise ValidationError("通信地址：选择邮寄时必填")
         if field.data and not 5 <= len(field.data) <= 200:
             raise ValidationError("通信地址：应为 5 至 200 个字")
+
+
+class FeedbackForm(GuardedForm):
+    """纠错: which page, what kind of error, what is wrong, and (optionally) how to reach
+    the resident. ``page`` must be an address on this portal (``validators.page_path``)."""
+
+    page = StringField("出错的页面（选填）", [Optional()])
+    kind = RadioField(
+        "错误类型",
+        choices=options(*FEEDBACK_KINDS.items()),
+        validators=[_required("错误类型")],
+        validate_choice=False,
+    )
+    description = TextAreaField("问题描述", [_required("问题描述"), _length("问题描述", 5, 1000)])
+    contact = StringField("联系方式（选填）", [Optional(), Length(max=254)])
+
+    def __init__(self, *args: object, host: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.host = host
+
+    def validate_kind(self, field: RadioField) -> None:
+        if field.data not in FEEDBACK_KINDS:
+            raise ValidationError("错误类型：请从列表中选择")
+
+    def validate_page(self, field: StringField) -> None:
+        try:
+            field.data = validators.page_path(field.data, host=self.host)
+        except ValueError as exc:
+            raise ValidationError(f"出错的页面：{exc}") from None
+
+    def validate_contact(self, field: StringField) -> None:
+        if field.data:
+            try:
+                _, field.data = validators.contact(field.data)
+            except ValueError as exc:
+                raise ValidationError(f"联系方式：{exc}") from None
 
 
 class TrackForm(PortalForm):

@@ -18,12 +18,15 @@ from portal.auth.actor import Actor, Permission
 from portal.extensions import db
 from portal.interaction import deadlines, handling, privacy
 from portal.interaction.models import (
+    FEEDBACK_KINDS,
+    FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
     REQUEST_STATUSES,
+    FeedbackReport,
     InfoRequest,
     Message,
 )
-from portal.states import MessageStatus, RequestStatus
+from portal.states import FeedbackStatus, MessageStatus, RequestStatus
 from portal.web.pagination import Page, paginate
 
 EXCERPT = 40  # characters of subject or description on the lists
@@ -32,6 +35,12 @@ MESSAGE_VIEWS = {
     "open": "待办",
     "answered": "已答复",
     "published": "已公开",
+    "all": "全部（不含系统拦截）",
+    "quarantined": "系统拦截",
+}
+FEEDBACK_VIEWS = {
+    "open": "待办",
+    "answered": "已答复",
     "all": "全部（不含系统拦截）",
     "quarantined": "系统拦截",
 }
@@ -48,6 +57,7 @@ REQUEST_VIEWS = {
 Deadline = deadlines.Deadline
 message_deadline = deadlines.message_deadline
 request_deadline = deadlines.request_deadline
+feedback_deadline = deadlines.feedback_deadline
 
 
 # -- masking --------------------------------------------------------------------------
@@ -152,17 +162,19 @@ def _search(column: sa.SQLColumnExpression[str], q: str) -> sa.ColumnElement[boo
     return column.contains(q.strip().upper(), autoescape=True)
 
 
-def _count(model: type[Message | InfoRequest], *where: sa.ColumnElement[bool]) -> int:
+Item = Message | InfoRequest | FeedbackReport
+
+
+def _count(model: type[Item], *where: sa.ColumnElement[bool]) -> int:
     return db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)) or 0
 
 
-def visible(
-    model: type[Message] | type[InfoRequest], item_id: int, actor: Actor
-) -> Message | InfoRequest | None:
-    """The message or request ``item_id`` if ``actor`` handles those of its organisation;
-    None otherwise, so another office's item looks as absent as one that never existed."""
-    permission = Permission.HANDLE_MESSAGES if model is Message else Permission.HANDLE_REQUESTS
-    item = cast("Message | InfoRequest | None", db.session.get(model, item_id))
+def visible(model: type[Item], item_id: int, actor: Actor) -> Item | None:
+    """The message, request or report of an error ``item_id`` if ``actor`` handles those of
+    its organisation; None otherwise, so another office's item looks as absent as one that
+    never existed. Reports of an error are handled by whoever handles messages."""
+    permission = Permission.HANDLE_REQUESTS if model is InfoRequest else Permission.HANDLE_MESSAGES
+    item = cast("Item | None", db.session.get(model, item_id))
     if item is None or not actor.may(permission, item.organisation_id):
         return None
     return item
@@ -207,7 +219,7 @@ def message_list(
 
 
 def _listing(
-    model: type[Message] | type[InfoRequest],
+    model: type[Item],
     where: list[sa.ColumnElement[bool]],
     open_: sa.ColumnElement[bool],
     due: sa.SQLColumnExpression[Any],
@@ -233,6 +245,42 @@ def _listing(
     return Listing(
         Page([row(item) for item in found.items], found.page, found.per_page, found.total),
         _count(model, where[0], model.quarantined.is_(True)),
+    )
+
+
+def feedback_list(
+    actor: Actor, *, view: str, kind: str, q: str, page: int, per_page: int, today: date
+) -> Listing:
+    """Reports of an error in ``view`` of the organisations where ``actor`` handles
+    messages, open ones first by due date (404 past the last page)."""
+    by_view: dict[str, list[sa.ColumnElement[bool]]] = {
+        "open": [FeedbackReport.status == FeedbackStatus.RECEIVED],
+        "answered": [FeedbackReport.status == FeedbackStatus.ANSWERED],
+    }
+    where: list[sa.ColumnElement[bool]] = [
+        actor.scope(FeedbackReport.organisation_id, Permission.HANDLE_MESSAGES),
+        FeedbackReport.quarantined.is_(view == "quarantined"),
+        *by_view.get(view, []),
+    ]
+    if kind in FEEDBACK_KINDS:
+        where.append(FeedbackReport.kind == kind)
+    if q:
+        where.append(_search(FeedbackReport.tracking_no, q))
+    return _listing(
+        FeedbackReport,
+        where,
+        FeedbackReport.status == FeedbackStatus.RECEIVED,
+        FeedbackReport.received_at,
+        page,
+        per_page,
+        lambda r: Row(
+            item=r,
+            excerpt=excerpt(r.description, handling.own_details(r)),
+            who=Shown(excerpt(r.page_url) or "—"),
+            contact=masked_contact(r.contact),
+            status=FEEDBACK_STATUSES.get(r.status, r.status),
+            deadline=feedback_deadline(r, today),
+        ),
     )
 
 

@@ -17,14 +17,17 @@ from portal.interaction.inbox import (
     Masker,
     Shown,
     applicant_name,
+    feedback_deadline,
     mask_text,
     message_deadline,
     request_deadline,
 )
 from portal.interaction.models import (
+    FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
     OUTCOMES,
     REQUEST_STATUSES,
+    FeedbackReport,
     InfoRequest,
     Message,
 )
@@ -159,4 +162,36 @@ def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) ->
         deadline=request_deadline(item, today),
         sensitive=mask.sensitive,
         history=_history("request", item.id),
+    )
+
+
+def feedback_detail(report: FeedbackReport, today: date, *, revealed: bool = False) -> Detail:
+    """A report of an error for its handler: the page, the kind, what is wrong, the
+    contact (masked), the deadline and the record of actions."""
+    mask = Masker(revealed=revealed, own=handling.own_details(report))
+    contact = report.contact or ""
+    facts = [
+        ("查询编号", Shown(report.tracking_no)),
+        ("错误类型", Shown(report.kind_label)),
+        ("状态", Shown(FEEDBACK_STATUSES.get(report.status, report.status))),
+        ("出错的页面", mask.text("page_url", report.page_url)),
+        ("问题描述", mask.text("description", report.description)),
+        ("联系方式", mask.value("contact", privacy.contact_kind(contact), contact)),
+    ]
+    if report.quarantined:
+        facts.append(("系统拦截", Shown(f"是（{report.quarantine_reason or '未注明原因'}）")))
+    if report.reply:
+        facts += [
+            ("答复人", Shown(report.answered_by or "")),
+            ("答复内容", mask.text("reply", report.reply)),
+        ]
+    events = [Event(report.received_at, "收到纠错")]
+    if report.replied_at:
+        events.append(Event(report.replied_at, "答复"))
+    return Detail(
+        facts=facts,
+        events=_sorted(events),
+        deadline=feedback_deadline(report, today),
+        sensitive=mask.sensitive,
+        history=_history("feedback", report.id),
     )

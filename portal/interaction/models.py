@@ -11,8 +11,12 @@ from portal.columns import UTCDateTime
 from portal.extensions import Model
 from portal.interaction.clock import RequestClock, replay
 from portal.states import (
+    FEEDBACK_KIND_LABELS,
+    FEEDBACK_LABELS,
     MESSAGE_LABELS,
     REQUEST_LABELS,
+    FeedbackKind,
+    FeedbackStatus,
     MessageStatus,
     RequestEventKind,
     RequestStatus,
@@ -25,6 +29,8 @@ MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨
 ORGANISATION_TYPES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
 MESSAGE_STATUSES: dict[str, str] = dict(MESSAGE_LABELS.items())
 REQUEST_STATUSES: dict[str, str] = dict(REQUEST_LABELS.items())
+FEEDBACK_STATUSES: dict[str, str] = dict(FEEDBACK_LABELS.items())
+FEEDBACK_KINDS: dict[str, str] = dict(FEEDBACK_KIND_LABELS.items())
 
 # Outcomes exactly as the rows of Table 三 of the annual report on government-information
 # disclosure (政府信息公开工作年度报告), so the report can be computed from the ledger.
@@ -202,3 +208,41 @@ class RequestEvent(Model):
 
     def __repr__(self) -> str:
         return f"<RequestEvent {self.request_id} {self.kind} {self.day}>"
+
+
+class FeedbackReport(Model):
+    """A resident's report of an error on one of the organisation's pages (纠错); never
+    public. ``page_url`` is a path of this portal (``/news/x?page=2``), nothing else."""
+
+    __tablename__ = "feedback_report"
+    __table_args__ = (
+        sa.Index("ix_feedback_report_org_status", "organisation_id", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
+    tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(200))
+    form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    page_url: Mapped[str | None] = mapped_column(sa.String(500))
+    kind: Mapped[FeedbackKind] = mapped_column(status_type(FeedbackKind, "feedback_kind"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    contact: Mapped[str | None] = mapped_column(sa.String(254))
+    status: Mapped[FeedbackStatus] = mapped_column(
+        status_type(FeedbackStatus, "feedback_status"), default=FeedbackStatus.RECEIVED
+    )
+    quarantined: Mapped[bool] = mapped_column(default=False)
+    quarantine_reason: Mapped[str | None] = mapped_column(sa.String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+    def __repr__(self) -> str:
+        return f"<FeedbackReport {self.tracking_no} {self.status}>"
+
+    @property
+    def kind_label(self) -> str:
+        return FEEDBACK_KINDS.get(self.kind, self.kind)

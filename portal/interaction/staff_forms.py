@@ -28,6 +28,10 @@ class AnswerForm(PortalForm):
     department = StringField("答复部门", [_max("答复部门", 100)])
 
 
+class FeedbackAnswerForm(PortalForm):
+    reply = TextAreaField("答复内容", [_max("答复内容", 5000)], id="feedback-reply")
+
+
 class PublishMessageForm(PortalForm):
     """The public texts of a message as the handler confirms them (masked in the preview)."""
 

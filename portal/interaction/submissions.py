@@ -1,12 +1,13 @@
-"""What residents send: a message or an information request, stored once per form, and
-the tracking number and query code that let them follow it (``track``)."""
+"""What residents send: a message, an information request or a report of an error on a
+page (纠错), stored once per form, and the tracking number and query code that let them
+follow it (``track``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,9 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.database import unit_of_work
 from portal.extensions import db
 from portal.interaction import deadlines
-from portal.interaction.models import InfoRequest, Message, RequestEvent
+from portal.interaction.models import FeedbackReport, InfoRequest, Message, RequestEvent
 from portal.orgs import directory
-from portal.states import MessageStatus, RequestEventKind
+from portal.states import FeedbackStatus, MessageStatus, RequestEventKind
 from portal.timeutil import local_date, utcnow
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -49,7 +50,12 @@ def query_code(form_token: str) -> str:
     return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:CODE_LENGTH])
 
 
-def _next_tracking_no(model: type[Message] | type[InfoRequest], prefix: str) -> str:
+Submitted = Message | InfoRequest | FeedbackReport
+#: The tracking number's prefix of each kind of submission (``LY-2026-000123``).
+PREFIXES: dict[str, type[Submitted]] = {"LY": Message, "YSQ": InfoRequest, "JC": FeedbackReport}
+
+
+def _next_tracking_no(model: type[Submitted], prefix: str) -> str:
     year = local_date(utcnow()).year
     head = f"{prefix}-{year}-"
     highest = db.session.scalar(
@@ -59,7 +65,7 @@ def _next_tracking_no(model: type[Message] | type[InfoRequest], prefix: str) -> 
     return f"{head}{serial:06d}"
 
 
-def _existing(model: type[Message] | type[InfoRequest], form_token: str):
+def _existing(model: type[Submitted], form_token: str):
     return db.session.scalar(sa.select(model).where(model.form_token == form_token))
 
 
@@ -125,6 +131,35 @@ def submit_request(
     return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
 
 
+def submit_feedback(
+    data: dict[str, Any],
+    *,
+    form_token: str,
+    quarantine: str | None = None,
+    org_id: int | None = None,
+) -> Submission:
+    """Store a report of an error on a page of organisation ``org_id`` (default: the home
+    one) once per form token; its 3-working-day deadline runs from receipt."""
+    with unit_of_work():
+        existing = _existing(FeedbackReport, form_token)
+        if existing is None:
+            existing = FeedbackReport(
+                organisation_id=directory.home().id if org_id is None else org_id,
+                tracking_no=_next_tracking_no(FeedbackReport, "JC"),
+                code_hash=generate_password_hash(query_code(form_token)),
+                form_token=form_token,
+                page_url=data.get("page_url") or None,
+                kind=data["kind"],
+                description=data["description"],
+                contact=data.get("contact") or None,
+                status=FeedbackStatus.RECEIVED,
+                quarantined=quarantine is not None,
+                quarantine_reason=quarantine,
+            )
+            db.session.add(existing)
+    return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
+
+
 REQUEST_FIELDS = (
     "applicant_type",
     "organisation_type",
@@ -141,19 +176,18 @@ REQUEST_FIELDS = (
 )
 
 
-def track(tracking_no: str, code: str) -> Message | InfoRequest | None:
-    """The message or request with this number if the code matches; None otherwise.
+def track(tracking_no: str, code: str) -> Submitted | None:
+    """The message, request or report of an error with this number if the code matches;
+    None otherwise.
 
     A wrong code and an unknown number look the same, so numbers cannot be probed.
     """
     tracking_no = (tracking_no or "").strip().upper()
-    item: Message | InfoRequest | None
-    if tracking_no.startswith("YSQ-"):
-        item = db.session.scalar(
-            sa.select(InfoRequest).where(InfoRequest.tracking_no == tracking_no)
-        )
-    else:
-        item = db.session.scalar(sa.select(Message).where(Message.tracking_no == tracking_no))
+    model = PREFIXES.get(tracking_no.split("-", 1)[0], Message)
+    item = cast(
+        "Submitted | None",
+        db.session.scalar(sa.select(model).where(model.tracking_no == tracking_no)),
+    )
     code = (code or "").strip().upper()
     if item is None:
         check_password_hash(DUMMY_HASH, code)  # same work either way

@@ -131,3 +131,44 @@ def contact(value: str) -> tuple[str, str]:
         return "mobile", mobile(text)
     except ValueError:
         raise ValueError(MSG_CONTACT) from None
+
+
+PAGE_MAX = 500  # characters of a reported page's address, as stored
+MSG_PAGE = "请填写本站页面的地址，如 /news/… ，或留空"
+_PAGE_SAFE = "/?&=%:@!$'()*+,;-._~"  # kept as they are when the address is percent-encoded
+_NOT_IN_PAGE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def page_path(value: str | None, *, host: str = "") -> str:
+    """The address of one of this portal's pages as a same-site path with its query
+    (``/news/x?page=2``), percent-encoded to ASCII; "" when nothing was given.
+
+    A full address is accepted only on this portal's own ``host`` (and loses its scheme and
+    host); anything else — another site, ``//host``, ``/\\host``, ``javascript:``, control
+    characters, staff pages, more than ``PAGE_MAX`` characters — is a ``ValueError``. What
+    is kept holds no character a browser would read as leaving the path (spaces, quotes,
+    backslashes and the rest are percent-encoded).
+    """
+    from urllib.parse import quote, urlsplit
+
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) > PAGE_MAX or _NOT_IN_PAGE.search(text):
+        raise ValueError(MSG_PAGE)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise ValueError(MSG_PAGE) from None
+    if parts.scheme or parts.netloc:
+        ours = bool(host) and parts.netloc.lower() == host.lower()
+        if parts.scheme not in ("http", "https") or not ours:
+            raise ValueError(MSG_PAGE)
+        text = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not text.startswith("/") or text[1:2] in ("/", "\\"):
+        raise ValueError(MSG_PAGE)
+    text = quote(text.removesuffix("?").split("#", 1)[0], safe=_PAGE_SAFE)
+    path = text.split("?", 1)[0]
+    if len(text) > PAGE_MAX or path == "/admin" or path.startswith("/admin/"):
+        raise ValueError(MSG_PAGE)
+    return text

@@ -1,4 +1,5 @@
-"""Residents ask: the message box, information requests and tracking."""
+"""Residents ask: the message box, information requests, reports of an error on a page
+(纠错) and tracking."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from portal import search
 from portal.errors import expired_form
 from portal.extensions import limiter
-from portal.interaction import deadlines, submissions
-from portal.interaction.forms import MessageForm, RequestForm, TrackForm
+from portal.interaction import deadlines, submissions, validators
+from portal.interaction.forms import FeedbackForm, MessageForm, RequestForm, TrackForm
 from portal.interaction.models import (
+    FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
     OUTCOMES,
     REQUEST_STATUSES,
+    FeedbackReport,
     InfoRequest,
     Message,
 )
@@ -70,7 +73,12 @@ def messages():
 
 #: Pages holding a resident's own data (what they typed, a receipt, a tracking result):
 #: never kept by a browser or proxy, so the back button or a shared computer shows nothing.
-NO_STORE = {"interaction.new_message", "interaction.new_request", "interaction.track"}
+NO_STORE = {
+    "interaction.new_message",
+    "interaction.new_request",
+    "interaction.new_feedback",
+    "interaction.track",
+}
 
 
 @bp.after_request
@@ -121,8 +129,44 @@ def _store_request(form: RequestForm) -> submissions.Submission:
     )
 
 
+@org_route(bp, "/feedback/new", methods=["GET", "POST"])
+@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+def new_feedback():
+    """Report an error on a page (纠错) to the organisation whose page it is; the
+    confirmation shows a tracking number and query code."""
+    return _submit(_feedback_form(), FEEDBACK_FORM, "纠错", _store_feedback)
+
+
+def _feedback_form() -> FeedbackForm:
+    """The form, its page filled from ``?page=`` when that is an address on this portal
+    (anything else is dropped: the resident may type the address)."""
+    form = FeedbackForm(host=request.host)
+    if request.method == "GET":
+        try:
+            form.page.data = validators.page_path(request.args.get("page"), host=request.host)
+        except ValueError:
+            form.page.data = ""
+    return form
+
+
+def _store_feedback(form: FeedbackForm) -> submissions.Submission:
+    fields = {
+        "page_url": form.page.data,
+        "kind": form.kind.data,
+        "description": form.description.data,
+        "contact": form.contact.data,
+    }
+    return submissions.submit_feedback(
+        fields,
+        form_token=form.form_token.data or "",
+        quarantine=form.trap(),
+        org_id=directory.current().id,
+    )
+
+
 MESSAGE_FORM = "interaction/message_form.html"
 REQUEST_FORM = "interaction/request_form.html"
+FEEDBACK_FORM = "interaction/feedback_form.html"
 
 
 def _submit(form: GuardedForm, template: str, what: str, store: Callable[[Any], Any]):
@@ -156,10 +200,17 @@ def expired_request():
     return _expired(RequestForm(), REQUEST_FORM)
 
 
+@expired_form("interaction.new_feedback")
+def expired_feedback():
+    """The error report again, as typed, after its page expired (nothing was stored)."""
+    return _expired(FeedbackForm(host=request.host), FEEDBACK_FORM)
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit("30/hour", methods=["POST"])
 def track():
-    """Look up a message or request with its tracking number and query code."""
+    """Look up a message, request or report of an error with its tracking number and
+    query code."""
     form = TrackForm()
     item = None
     not_found = False
@@ -171,13 +222,15 @@ def track():
     )
 
 
-def _track_page(form: TrackForm, item: Message | InfoRequest | None, not_found: bool, status: int):
+def _track_page(form: TrackForm, item: submissions.Submitted | None, not_found: bool, status: int):
     response = render_template(
         "interaction/track.html",
         form=form,
         item=item,
         not_found=not_found,
         is_request=isinstance(item, InfoRequest),
+        is_feedback=isinstance(item, FeedbackReport),
+        feedback_statuses=FEEDBACK_STATUSES,
         message_statuses=MESSAGE_STATUSES,
         request_statuses=REQUEST_STATUSES,
         outcomes=OUTCOMES,

@@ -11,7 +11,8 @@ from portal import search as portal_search
 from portal.auth import accounts
 from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
-from portal.documents import links, loader, tally
+from portal.disclosure import guide
+from portal.documents import links, loader, tally, wordcheck_recheck
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import info_requests
@@ -23,6 +24,16 @@ from portal.orgs import directory, profile
 
 def content_dir() -> Path:
     return Path(current_app.config["CONTENT_DIR"]).resolve()
+
+
+def _org_id(org_code: str | None) -> int | None:
+    """The id of the organisation ``--org`` names (None when not given)."""
+    if not org_code:
+        return None
+    org = directory.by_code(org_code)
+    if org is None:
+        raise click.ClickException(f"no organisation with the code {org_code}")
+    return org.id
 
 
 def register_cli(app: Flask) -> None:
@@ -39,13 +50,7 @@ def register_cli(app: Flask) -> None:
     def check_links(org_code: str | None, external: bool) -> None:
         """Dead links and missing attachments of published documents; exit status 1 when
         something is broken (the findings are shown on the dashboard)."""
-        org_id = None
-        if org_code:
-            org = directory.by_code(org_code)
-            if org is None:
-                raise click.ClickException(f"no organisation with the code {org_code}")
-            org_id = org.id
-        report = links.check(org_id, external=external)
+        report = links.check(_org_id(org_code), external=external)
         for problem in report.problems:
             where = directory.get(problem.organisation_id).code
             click.echo(
@@ -58,6 +63,25 @@ def register_cli(app: Flask) -> None:
             f"Checked {report.links} links and attachments: {len(report.problems)} broken{skipped}."
         )
         if report.problems:
+            raise SystemExit(1)
+
+    @check.command("words")
+    @click.option("--org", "org_code", help="Only this organisation (its code).")
+    def check_words(org_code: str | None) -> None:
+        """错敏词 in published documents, against the current list (the dashboard's warnings
+        rebuilt); exit status 1 when a word no reviewer acknowledged is found."""
+        report = wordcheck_recheck.recheck(SYSTEM, _org_id(org_code))
+        for finding in report.unacknowledged:
+            where = directory.get(finding.organisation_id).code
+            click.echo(
+                f"WORD {where} document {finding.document_id}: {finding.word} "
+                f"in 《{finding.title}》 (not acknowledged)"
+            )
+        click.echo(
+            f"Checked {report.documents} published documents: {len(report.findings)} "
+            f"listed words found, {len(report.unacknowledged)} not acknowledged."
+        )
+        if report.unacknowledged:
             raise SystemExit(1)
 
     @app.cli.group()
@@ -79,6 +103,8 @@ def register_cli(app: Flask) -> None:
         added = load_examples(root / "messages.yaml")
         if added:
             click.echo(f"Added {added} example public messages (示例).")
+        if guide.load_example(root / "disclosure.yaml"):
+            click.echo("Filled in the home organisation's 政府信息公开指南 (示例).")
         if profile.load_example(root / "about.yaml"):
             click.echo("Filled in the home organisation's 机构概况 (示例).")
         if report.failed:

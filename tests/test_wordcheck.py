@@ -1,21 +1,26 @@
 """错敏词 at review (issue 17 §8): outdated institution names and miswritten terms are shown
 in context to the reviewer, who must acknowledge each before publishing (audited); a
-published document with one is on the dashboard; platform admins add their own words."""
+published document with one is on the dashboard; platform admins add their own words, which
+are looked for at once in what is already published; ``flask check words`` checks it all."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
+from portal.admin import inspection
 from portal.audit import AuditRecord
 from portal.auth.actor import SYSTEM
 from portal.documents import publishing, wordcheck
 from portal.documents.models import Document, WordCheckWord, WordHit
 from portal.errors import NotAuthorized, ValidationError
 from portal.extensions import db
+from portal.orgs import directory
 from portal.states import DocumentStatus
+from portal.timeutil import local_date, utcnow
 from tests.actors import staff
 from tests.staff import csrf, login_as
+from tests.test_platform_admin import B, make_org
 
 OUTDATED = "根据国家工商行政管理总局的部署，街道再接再励开展检查。"
 
@@ -174,3 +179,94 @@ def test_removing_a_word_clears_its_dashboard_warning(app, ctx, make_doc):
     word_id = db.session.scalar(sa.select(WordCheckWord.id))
     wordcheck.remove(SYSTEM, word_id)
     assert db.session.scalar(sa.select(sa.func.count(WordHit.document_id))) == 0
+
+
+# -- a word added later, and the whole list again (issue 17: published documents) ------
+
+
+def word_alert_titles(org_code: str | None = None) -> list[str]:
+    """The published titles the inspection warnings name for a 错敏词."""
+    org = directory.by_code(org_code) if org_code else directory.home()
+    today = local_date(utcnow())
+    return inspection.standings(today, [org.id], requests=False)[org.id].word_hits
+
+
+def test_adding_a_word_finds_it_in_documents_published_before(app, ctx, make_doc):
+    old = make_doc("news", title="去年的通知", body="请到东晓社区工作站办理。")
+    in_field = make_doc("enforcement", title="处罚决定", party="东晓社区工作站食堂")
+    make_doc("faq", title="问答", question="东晓社区工作站在哪？")  # a field residents never see
+    make_doc("news", status="draft", title="草稿", body="东晓社区工作站")  # not published
+    make_doc("news", title="无关", body="街道开展消防安全检查。")
+    assert word_alert_titles() == []
+
+    wordcheck.add(staff("chief", "platform"), "东晓社区工作站", "东晓社区党群服务中心")
+    hits = db.session.execute(sa.select(WordHit.document_id, WordHit.word)).all()
+    assert sorted(hits) == [(old.id, "东晓社区工作站"), (in_field.id, "东晓社区工作站")]
+    assert word_alert_titles() == ["去年的通知", "处罚决定"]
+    record = db.session.scalars(
+        sa.select(AuditRecord).where(AuditRecord.action == "wordcheck_found")
+    ).one()
+    assert record.actor == "chief" and record.detail["count"] == 2
+    assert record.organisation_id == old.organisation_id
+    added = db.session.scalars(
+        sa.select(AuditRecord).where(AuditRecord.action == "wordcheck_word_added")
+    ).one()
+    assert added.detail == {"word": "东晓社区工作站", "documents": 2}
+
+    wordcheck.remove(SYSTEM, db.session.scalar(sa.select(WordCheckWord.id)))
+    assert word_alert_titles() == []
+
+
+def test_a_word_is_matched_as_written_and_other_organisations_keep_theirs(app, ctx, make_doc):
+    make_org(app, B, 2)
+    make_doc("news", title="本街道", body="Wi-Fi 覆盖东晓社区工作站。")
+    make_doc("news", org=B, title="翠竹的", body="翠竹 东晓社区工作站 100% 覆盖")
+    make_doc("news", title="大小写", body="WI-FI 不同写法")
+    wordcheck.add(SYSTEM, "Wi-Fi 覆盖", "")  # LIKE ignores case on SQLite; the scan does not
+    assert word_alert_titles() == ["本街道"]
+    wordcheck.add(SYSTEM, "100% 覆盖", "")  # % is a literal, not a LIKE wildcard
+    assert word_alert_titles(B) == ["翠竹的"]
+    assert word_alert_titles() == ["本街道"]
+
+
+def test_a_platform_admin_adding_a_word_is_told_how_many_documents_have_it(app, make_user):
+    doc_id = draft(app, title="去年的通知", body="请到东晓社区工作站办理。")
+    with app.app_context():
+        publishing.publish(db.session.get(Document, doc_id), actor=staff("r", "reviewer"))
+    chief = login_as(app, make_user("chief", "admin"))
+    page = "/admin/wordcheck"
+    form = {"csrf_token": csrf(chief, page), "word": "东晓社区工作站"}
+    added = chief.post(page, data=form, follow_redirects=True)
+    assert "已发布的信息中有 1 篇含有该词" in added.get_data(as_text=True)
+    org_admin = login_as(app, make_user("admin2", "admin", platform_admin=False))
+    dashboard = org_admin.get("/admin/").get_data(as_text=True)
+    assert "已发布的信息含错敏词：《去年的通知》" in dashboard
+
+
+def test_check_words_rebuilds_the_warnings_and_fails_on_unacknowledged_words(app, runner, make_doc):
+    make_doc("news", title="清洁", body="街道开展消防安全检查。")
+    acknowledged = make_doc("news", status="draft", title="已确认", body="再接再励")
+    publishing.publish(
+        acknowledged, actor=staff("reviewer1", "reviewer"), acknowledged=["再接再励"]
+    )
+    result = runner.invoke(args=["check", "words"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 2 published documents: 1 listed words found, 0 not acknowledged." in (
+        result.output
+    )
+
+    loaded = make_doc("news", status="draft", title="导入的", body="原国土资源部的文件")
+    publishing.publish(loaded, actor=SYSTEM)  # nobody acknowledged it
+    db.session.execute(sa.delete(WordHit))  # e.g. hits recorded before a word was shipped
+    db.session.commit()
+    result = runner.invoke(args=["check", "words"])
+    assert result.exit_code == 1, result.output
+    assert f"WORD dongxiao document {loaded.id}: 国土资源部 in 《导入的》" in result.output
+    assert "已确认" not in result.output
+    db.session.rollback()
+    assert db.session.execute(sa.select(WordHit.document_id, WordHit.word)).all() == [
+        (acknowledged.id, "再接再励"),
+        (loaded.id, "国土资源部"),
+    ]
+    assert runner.invoke(args=["check", "words", "--org", "dongxiao"]).exit_code == 1
+    assert runner.invoke(args=["check", "words", "--org", "nowhere"]).exit_code != 0

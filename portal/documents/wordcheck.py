@@ -4,14 +4,18 @@ title, summary, body and text fields when it is submitted and when it is publish
 A reviewer sees each hit in context and must acknowledge every word before the publishing
 service publishes (the acknowledgement is audited); the words found in published documents
 are kept (``WordHit``) for the dashboard. The list is ``data/wordcheck.tsv`` plus the words
-platform admins add (``WordCheckWord``).
+platform admins add (``WordCheckWord``). A word added to the list is looked for at once in
+every published document (``add``), and ``flask --app app check words`` checks them all
+against the whole list again (``wordcheck_recheck``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -22,12 +26,14 @@ from portal.documents import content_types
 from portal.documents.models import Document, WordCheckWord, WordHit
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
+from portal.states import DocumentStatus
 from portal.text import CONTROL_CHARS
 
 DATA = Path(__file__).resolve().parent / "data" / "wordcheck.tsv"
 CONTEXT = 12  # characters shown either side of a hit
 WORD_LIMIT = 50
 SUGGESTION_LIMIT = 100
+BATCH = 200  # published documents read at a time by a sweep or a recheck
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,35 @@ def entries() -> list[Entry]:
     return [*shipped(), *(Entry(w.word, w.suggestion, w.category, w.id) for w in added)]
 
 
-def _texts(doc: Document) -> list[tuple[str, str]]:
+class Readable(Protocol):
+    """What the check reads of a document: a ``Document``, or its columns (``_Text``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A published document's columns, read without loading it (sweeps read thousands)."""
+
+    id: int
+    organisation_id: int
+    kind: str
+    title: str
+    summary: str
+    body: str
+    extra: dict[str, Any]
+
+
+def _texts(doc: Readable) -> list[tuple[str, str]]:
     """(field label, text) of everything a resident reads of ``doc``."""
     kind = content_types.REGISTRY[doc.kind]
     texts = [("标题", doc.title or ""), ("摘要", doc.summary or ""), (kind.body_label, doc.body)]
@@ -76,7 +110,7 @@ def _texts(doc: Document) -> list[tuple[str, str]]:
     return texts
 
 
-def scan(doc: Document, words: list[Entry] | None = None) -> list[Hit]:
+def scan(doc: Readable, words: list[Entry] | None = None) -> list[Hit]:
     """Every occurrence of a listed word in ``doc``, in field order, with its context."""
     hits: list[Hit] = []
     for entry in words if words is not None else entries():
@@ -171,8 +205,99 @@ def add(actor: Actor, word: str, suggestion: str) -> WordCheckWord:
             db.session.flush()
         except sa.exc.IntegrityError:  # added by someone else a moment ago
             raise ValidationError({"word": f"错敏词：“{word}”已在列表中"}) from None
-        audit.record(actor.name, "wordcheck_word_added", "wordcheck_word", row.id, word=word)
+        found = _sweep(Entry(word, suggestion, row.category, row.id), actor)
+        audit.record(
+            actor.name,
+            "wordcheck_word_added",
+            "wordcheck_word",
+            row.id,
+            word=word,
+            documents=sum(len(ids) for ids in found.values()),
+        )
     return row
+
+
+def published_with(word: str) -> int:
+    """How many published documents have ``word`` on the dashboard."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(WordHit.document_id))
+            .join(Document, Document.id == WordHit.document_id)
+            .where(WordHit.word == word, Document.status == DocumentStatus.PUBLISHED)
+        )
+        or 0
+    )
+
+
+def _containing(word: str) -> sa.ColumnElement[bool]:
+    """SQL: a document whose title, summary, body or other fields contain ``word`` — the
+    cheap first cut (``scan`` decides: LIKE also matches JSON keys, unpublished fields and,
+    on SQLite, Latin letters in another case). JSON may hold the word as ``\\uXXXX``."""
+    extra = sa.cast(Document.extra, sa.Text)
+    forms = dict.fromkeys([word, json.dumps(word)[1:-1]])
+    return sa.or_(
+        Document.title.contains(word, autoescape=True),
+        Document.summary.contains(word, autoescape=True),
+        Document.body.contains(word, autoescape=True),
+        *(extra.contains(form, autoescape=True) for form in forms),
+    )
+
+
+def published_batch(after: int, *where: sa.ColumnElement[bool]) -> list[_Text]:
+    """The next ``BATCH`` published documents after the id ``after``, in id order."""
+    query = (
+        sa.select(
+            Document.id,
+            Document.organisation_id,
+            Document.kind,
+            Document.title,
+            Document.summary,
+            Document.body,
+            Document.extra,
+        )
+        .where(Document.status == DocumentStatus.PUBLISHED, Document.id > after, *where)
+        .order_by(Document.id)
+        .limit(BATCH)
+    )
+    return [
+        _Text(id_, org_id, kind, title or "", summary or "", body or "", extra or {})
+        for id_, org_id, kind, title, summary, body, extra in db.session.execute(query).tuples()
+    ]
+
+
+def _sweep(entry: Entry, actor: Actor) -> dict[int, list[int]]:
+    """Put a newly listed word on the dashboard of every published document that has it
+    (organisation → documents), audited per organisation. In the caller's unit of work;
+    only documents SQL finds the word in are read, a batch at a time."""
+    found: dict[int, list[int]] = {}
+    batch = published_batch(0, _containing(entry.word))
+    while batch:
+        hit = [doc for doc in batch if scan(doc, [entry])]
+        known = set(
+            db.session.scalars(
+                sa.select(WordHit.document_id).where(
+                    WordHit.word == entry.word, WordHit.document_id.in_([d.id for d in hit])
+                )
+            )
+        )
+        db.session.add_all(
+            WordHit(document_id=doc.id, word=entry.word) for doc in hit if doc.id not in known
+        )
+        for doc in hit:
+            found.setdefault(doc.organisation_id, []).append(doc.id)
+        batch = published_batch(batch[-1].id, _containing(entry.word))
+    for org_id, ids in found.items():
+        audit.record(
+            actor.name,
+            "wordcheck_found",
+            "wordcheck_word",
+            entry.added_id or 0,
+            org_id=org_id,
+            word=entry.word,
+            documents=ids[:100],
+            count=len(ids),
+        )
+    return found
 
 
 def remove(actor: Actor, word_id: int) -> str:

@@ -35,12 +35,14 @@ def wordcheck_words():
     form = WordForm()
     if form.validate_on_submit():
         try:
-            wordcheck.add(current_actor(), form.word.data or "", form.suggestion.data or "")
+            row = wordcheck.add(current_actor(), form.word.data or "", form.suggestion.data or "")
         except ValidationError as exc:
             for name, message in exc.errors.items():
                 form[name].errors = [message]
         else:
-            return back_to("admin.wordcheck_words", f"已添加错敏词“{form.word.data}”。")
+            found = wordcheck.published_with(row.word)
+            already = f"已发布的信息中有 {found} 篇含有该词，已列入工作台提醒。" if found else ""
+            return back_to("admin.wordcheck_words", f"已添加错敏词“{row.word}”。{already}")
     return _words_page(form, 400 if request.method == "POST" else 200)
 
 

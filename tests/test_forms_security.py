@@ -444,6 +444,7 @@ def public_pages(client, make_doc, post_form):
             "/about/",
             "/messages/new",
             "/requests/new",
+            "/feedback/new?page=/news/news-valid",
             "/track",
         )
     }
@@ -452,6 +453,18 @@ def public_pages(client, make_doc, post_form):
         "/requests/new", {"applicant_type": "person", "delivery": "邮寄"}
     ).get_data(as_text=True)
     pages["/track (errors)"] = post_form("/track", {}).get_data(as_text=True)
+    pages["/feedback/new (errors)"] = post_form(
+        "/feedback/new", {"page": "https://evil.example/", "contact": "x"}
+    ).get_data(as_text=True)
+    reported = post_form(
+        "/feedback/new",
+        {"page": "/news/news-valid", "kind": "typo", "description": "标题有错别字，请更正。"},
+    ).get_data(as_text=True)
+    pages["/feedback/new (submitted)"] = reported
+    number, code = receipt(reported, r"JC-\d{4}-\d{6}")
+    pages["/track (feedback)"] = post_form(
+        "/track", {"tracking_no": number, "code": code}
+    ).get_data(as_text=True)
     done = post_form("/messages/new", message_data()).get_data(as_text=True)
     pages["/messages/new (submitted)"] = done
     number, code = receipt(done, r"LY-\d{4}-\d{6}")
@@ -462,6 +475,9 @@ def public_pages(client, make_doc, post_form):
     pages["/messages/new (expired)"] = client.post("/messages/new", data=expired).get_data(
         as_text=True
     )
+    pages["/feedback/new (expired)"] = client.post(
+        "/feedback/new", data={"description": "标题有错别字。", "csrf_token": "old"}
+    ).get_data(as_text=True)
     pages["/consultation/consult-valid (expired)"] = client.post(
         "/consultation/consult-valid/opinions", data={**opinion_data(), "csrf_token": "old"}
     ).get_data(as_text=True)

@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # The areas, imported here as flaskr does: importing one module of the portal never
     # imports every area (tests/test_imports.py checks each imports on its own).
-    from portal import admin, consultations, documents, orgs, search, site
+    from portal import admin, consultations, disclosure, documents, orgs, search, site
     from portal.api import views as api_views
     from portal.cli import register_cli
     from portal.consultations import views as consultations_views
@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     orgs.init_app(app)
     documents.init_app(app)
     consultations.init_app(app)
+    disclosure.init_app(app)  # /disclosure/: guide, rules, catalogue, annual reports
     search.init_app(app)
     site.init_app(app)  # the footer's identity, /privacy, /sitemap.html
     # Hot words never show personal data: the interaction area's finder, handed over here

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from portal import search
+from portal.disclosure import guide
 from portal.documents import loader
 from portal.interaction.examples import load_examples
 from portal.orgs import profile
@@ -32,6 +33,8 @@ def prepare_demo(app: Flask) -> None:
             added = load_examples(root / "messages.yaml")
             if added:
                 click.echo(f"Added {added} example public messages (示例).")
+            if guide.load_example(root / "disclosure.yaml"):
+                click.echo("Filled in the home organisation's 政府信息公开指南 (示例).")
             if profile.load_example(root / "about.yaml"):
                 click.echo("Filled in the home organisation's 机构概况 (示例).")
         else:

@@ -16,6 +16,7 @@ from portal.auth import accounts
 from portal.auth.actor import SYSTEM
 from portal.auth.blueprint import ACCESS, PUBLIC
 from portal.auth.models import ROLES, User
+from portal.disclosure.listing import node as catalog_node
 from portal.documents import publishing, wordcheck
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -340,6 +341,8 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             "opinion_id": opinion.id,
             "code": home().code,
             "word_id": wordcheck.add(SYSTEM, "矩阵测试词", "").id,
+            # the section's fixed part: moved and edited, never removed
+            "node_id": catalog_node(home().id, "rules").id,
         }
         overrides: dict[str, dict[str, object]] = {
             "admin.document_withdraw": {"doc_id": published.id},

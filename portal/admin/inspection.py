@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.disclosure import listing
 from portal.documents.content_types import REGISTRY
 from portal.documents.models import Document, DocumentTally, LinkCheck, WordHit
 from portal.extensions import db
@@ -46,6 +47,7 @@ Scope = Callable[[Any], sa.ColumnElement[bool]]
 class Alert:
     text: str
     severe: bool = False
+    link: str | None = None  # the staff page listing what the warning counts (an endpoint)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Standing:
     broken_links: int = 0  # dead links and missing attachments at the last link check
     links_checked_at: datetime | None = None
     word_hits: list[str] = field(default_factory=list)  # published titles with a 错敏词
+    catalog: list[listing.Problem] = field(default_factory=list)  # empty or stale columns
 
     @property
     def last_update(self) -> datetime | None:
@@ -80,6 +83,7 @@ class Standing:
             + profile_alerts(self.profile_reviewed_at, today)
             + link_alerts(self.broken_links, self.links_checked_at)
             + word_alerts(self.word_hits)
+            + catalog_alerts(self.catalog)
         )
         if requests and self.overdue_requests:
             found.append(
@@ -185,6 +189,9 @@ def standings(
         .order_by(Document.organisation_id, Document.id)
     ).tuples():
         _with(table, org_id).word_hits.append(title)
+
+    for org_id, found in listing.problems(org_ids, today).items():
+        _with(table, org_id).catalog = found
     return table
 
 
@@ -205,9 +212,32 @@ def _most_serious_first(found: list[Alert]) -> list[Alert]:
 # -- the warnings, worded -------------------------------------------------------------
 
 
+def catalog_alerts(problems: list[listing.Problem]) -> list[Alert]:
+    """The catalogue's empty columns (one warning naming them all: residents do not see
+    them, and five or more blank columns is a veto item of the inspection) and each column
+    not updated within its rule."""
+    found = []
+    empty = [p.name for p in problems if p.age is None]
+    if empty:
+        found.append(
+            Alert(
+                f"公开目录有 {len(empty)} 个空白栏目（已对居民隐藏；空白栏目达 5 个及以上为"
+                f"检查指标单项否决项，请发布内容或删除栏目）：{'、'.join(empty)}",
+                severe=len(empty) >= 5,
+            )
+        )
+    found += [
+        Alert(f"公开目录“{p.name}”已 {p.age} 天未更新（{p.rule}）", severe=True)
+        for p in problems
+        # a column of kinds the rules above judge already has its warning
+        if p.age is not None and not (p.kinds and set(p.kinds) <= set(STALE_AFTER))
+    ]
+    return found
+
+
 def word_alerts(titles: list[str]) -> list[Alert]:
     """Published documents in which a 错敏词 was found when they were last published or
-    changed."""
+    changed, or when the word was added to the list."""
     if not titles:
         return []
     shown = "、".join(f"《{title}》" for title in titles[:3])
@@ -223,6 +253,7 @@ def link_alerts(broken: int, checked_at: datetime | None) -> list[Alert]:
         Alert(
             f"{broken} 个链接或附件无法打开（{local_date(checked_at):%Y-%m-%d} 检查）",
             severe=True,
+            link="admin.link_problems",
         )
     ]
 

@@ -40,6 +40,7 @@ class Permission(StrEnum):
     MANAGE_SYNONYMS = "manage_synonyms"  # the platform-wide synonym groups of search
     MANAGE_WORD_LIST = "manage_word_list"  # the platform's own 错敏词
     EDIT_ORG_PROFILE = "edit_org_profile"  # an organisation's 机构概况: contacts, units, leaders
+    EDIT_CATALOG = "edit_catalog"  # an organisation's 公开目录 and 公开指南
 
 
 #: The roles that hold each permission. ``system`` is the portal's own processes,
@@ -62,6 +63,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.MANAGE_SYNONYMS: frozenset({"platform", "system"}),
     Permission.MANAGE_WORD_LIST: frozenset({"platform", "system"}),
     Permission.EDIT_ORG_PROFILE: frozenset({"admin", "platform", "system"}),
+    Permission.EDIT_CATALOG: frozenset({"admin", "platform", "system"}),
 }
 
 

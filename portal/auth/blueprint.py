@@ -47,11 +47,20 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.org_profiles": granted(Permission.EDIT_ORG_PROFILE),
     "admin.org_profile": granted(Permission.EDIT_ORG_PROFILE),
     "admin.org_profile_confirm": granted(Permission.EDIT_ORG_PROFILE),
+    "admin.catalogs": granted(Permission.EDIT_CATALOG),
+    "admin.catalog_tree": granted(Permission.EDIT_CATALOG),
+    "admin.catalog_create": granted(Permission.EDIT_CATALOG),
+    "admin.catalog_node": granted(Permission.EDIT_CATALOG),
+    "admin.catalog_move": granted(Permission.EDIT_CATALOG),
+    "admin.catalog_remove": granted(Permission.EDIT_CATALOG),
+    "admin.disclosure_guide": granted(Permission.EDIT_CATALOG),
     "admin.supervision": granted(Permission.SUPERVISE),
     "admin.audit": granted(Permission.SUPERVISE),
     # search: admins hide hot words; synonyms are platform-wide, for platform admins
     "admin.search_hotwords": granted(Permission.MANAGE_SEARCH),
     "admin.search_synonyms": granted(Permission.MANAGE_SYNONYMS),
+    # dead links and missing attachments: those who fix documents, those who supervise
+    "admin.link_problems": WRITERS | granted(Permission.SUPERVISE),
     # 错敏词: the platform's own words, for platform admins
     "admin.wordcheck_words": granted(Permission.MANAGE_WORD_LIST),
     "admin.wordcheck_remove": granted(Permission.MANAGE_WORD_LIST),

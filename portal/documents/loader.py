@@ -18,6 +18,7 @@ import yaml
 
 from portal.auth.actor import SYSTEM, Actor
 from portal.database import unit_of_work
+from portal.disclosure import tree
 from portal.documents import content_types, publishing
 from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
@@ -35,6 +36,7 @@ CONTROL_KEYS = {
     "illustrative",
     "attachments",
     "organisation",
+    "catalog",
 }
 
 
@@ -80,6 +82,7 @@ class ParsedFile:
     illustrative: bool
     attachments: list[publishing.AttachmentFile]
     source_hash: str
+    catalog: tuple[str, ...] = ()  # keys of catalogue nodes (none: filed by its kind)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -148,6 +151,10 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
     if not isinstance(illustrative, bool):
         raise LoadError("字段 illustrative：应为 true 或 false")
 
+    catalog = meta.get("catalog") or []
+    if not isinstance(catalog, list) or not all(isinstance(key, str) for key in catalog):
+        raise LoadError("字段 catalog（公开目录）：应为栏目标识的列表")
+
     hasher = hashlib.sha256(raw)
     attachments: list[publishing.AttachmentFile] = []
     items = meta.get("attachments") or []
@@ -182,7 +189,20 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
         illustrative=illustrative,
         attachments=attachments,
         source_hash=hasher.hexdigest(),
+        catalog=tuple(catalog),
     )
+
+
+def _catalog(parsed: ParsedFile) -> list[int]:
+    """The ids of the catalogue nodes a file names (its organisation's tree made first)."""
+    if not parsed.catalog:
+        return []
+    tree.ensure(parsed.org_id)
+    ids = {node.key: node.id for node in tree.nodes(parsed.org_id)}
+    unknown = [key for key in parsed.catalog if key not in ids]
+    if unknown:
+        raise LoadError(f"字段 catalog（公开目录）：没有标识为 {unknown[0]} 的栏目")
+    return [ids[key] for key in parsed.catalog]
 
 
 def _organisation(code: Any) -> int:
@@ -226,6 +246,7 @@ def load_file(parsed: ParsedFile) -> str:
             source_hash=parsed.source_hash,
             index_year=local_date(parsed.published_at).year if parsed.published_at else None,
             org_id=parsed.org_id,
+            catalog=_catalog(parsed),
         )
         outcome = "created"
     else:
@@ -240,6 +261,7 @@ def load_file(parsed: ParsedFile) -> str:
             source_hash=parsed.source_hash,
             published_at=parsed.published_at,
             note="内容文件已更新",
+            catalog=_catalog(parsed),
         )
         outcome = "updated"
     _apply_status(doc, parsed)

@@ -13,7 +13,7 @@ that its ``Actor`` may do this (``auth.actor.require``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.changelog import DocumentChange
 from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
+from portal.disclosure import tree
 from portal.documents import content_types, tally, uploads, wordcheck
 from portal.documents.models import Document, DocumentRevision
 from portal.documents.uploads import AttachmentFile
@@ -64,6 +65,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
         "attachments": [
             {"title": a.title, "filename": a.filename, "sha256": a.sha256} for a in doc.attachments
         ],
+        "catalog": tree.filed_names(doc.id) if doc.id is not None else [],
     }
 
 
@@ -142,6 +144,13 @@ def _check_index_no_free(index_no: str | None, doc_id: int | None) -> None:
     clash = db.session.scalar(sa.select(Document.id).where(Document.index_no == index_no))
     if clash is not None and clash != doc_id:
         raise ValidationError({"index_no": "索引号：已被其他信息使用"})
+
+
+def _file(doc: Document, catalog: Sequence[int] | None, *, creating: bool) -> None:
+    try:
+        tree.file(doc, catalog, creating=creating)
+    except tree.FilingError as exc:
+        raise ValidationError({"catalog": str(exc)}) from None
 
 
 _PENDING_KEY = WRITES_KEY
@@ -223,9 +232,11 @@ def create(
     source_hash: str | None = None,
     index_year: int | None = None,
     org_id: int | None = None,
+    catalog: Sequence[int] | None = None,
 ) -> Document:
     """Create a draft document of organisation ``org_id`` (default: the home one) after
-    validating every field of its kind.
+    validating every field of its kind, filed under the catalogue nodes ``catalog`` (ids;
+    none: the nodes its kind is filed under by default).
 
     An empty ``slug`` is replaced by a generated one (``new_slug``). A generated 索引号 uses
     ``index_year`` (the document's own year when it is known, e.g. for an item imported with
@@ -260,6 +271,8 @@ def create(
         if not doc.index_no:
             doc.index_no = next_index_no(org, index_year or local_date(now).year)
         db.session.add(doc)
+        db.session.flush()
+        _file(doc, catalog, creating=True)
         if attachments:
             uploads.store_attachments(doc, attachments)
         _record(doc, "created", actor)
@@ -276,8 +289,10 @@ def update(
     source_hash: str | None = None,
     published_at: datetime | None = None,
     note: str | None = None,
+    catalog: Sequence[int] | None = None,
 ) -> Document:
     """Change a document's fields (any status but withdrawn); a published one stays published.
+    ``catalog`` files it anew (ids of catalogue nodes; empty: by its kind; None: unchanged).
 
     ``published_at`` corrects the publication date of a published document. Editors may
     change drafts only (see ``check_editable``).
@@ -291,6 +306,7 @@ def update(
         cleaned = _validate(doc.kind, merged)
         _check_index_no_free(cleaned.get("index_no"), doc.id)
         _apply(doc, cleaned)
+        _file(doc, catalog, creating=False)
         if illustrative is not None:
             doc.illustrative = illustrative
         if attachments is not None:

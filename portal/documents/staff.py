@@ -4,6 +4,7 @@ revision history and diffs. Every write goes through ``portal.publishing``."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
 from portal.auth.actor import Actor, Permission
 from portal.auth.blueprint import bp, current_actor
 from portal.database import unit_of_work
+from portal.disclosure import tree
 from portal.documents import content_types, publishing, revisions, uploads, wordcheck, worklist
 from portal.documents import staff_forms as forms
 from portal.documents.models import Attachment, Document, DocumentRevision
@@ -111,7 +113,40 @@ def _editable(doc: Document) -> bool:
     return publishing.may_edit(doc, current_actor())
 
 
+def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
+    """The organisation's catalogue nodes (with their depth) and the ones ticked: as
+    submitted, else as filed, else its kind's defaults."""
+    org_id = doc.organisation_id if doc else _new_document_org().id
+    nodes = tree.nodes(org_id)
+    children: dict[int | None, list[Any]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    ordered: list[tuple[Any, int]] = []
+
+    def walk(parent: int | None, level: int) -> None:
+        for node in children.get(parent, []):
+            ordered.append((node, level))
+            walk(node.id, level + 1)
+
+    walk(None, 0)
+    if request.method == "POST":
+        chosen = set(_chosen_nodes() or ())
+    elif doc is not None:
+        chosen = set(tree.filed_ids(doc.id))
+    else:
+        chosen = set(tree.default_ids(org_id, kind))
+    return {"catalog_nodes": ordered, "catalog_chosen": chosen}
+
+
+def _chosen_nodes() -> list[int] | None:
+    """The catalogue nodes ticked in the editor (None: the form had no such choice)."""
+    if not request.form.get("catalog_shown"):
+        return None
+    return [int(value) for value in request.form.getlist("catalog") if value.isdigit()]
+
+
 def _render_editor(form, doc: Document | None, kind: str, status: int = 200, **context):
+    context.update(_catalog_choice(doc, kind))
     return (
         render_template(
             "admin/documents/edit.html",
@@ -157,6 +192,7 @@ def _save(form, doc: Document | None, kind: str):
                         actor=current_actor(),
                         attachments=attachments,
                         org_id=_new_document_org().id,
+                        catalog=_chosen_nodes(),
                     )
                 else:
                     saved = publishing.update(
@@ -165,6 +201,7 @@ def _save(form, doc: Document | None, kind: str):
                         actor=current_actor(),
                         attachments=attachments,
                         note=form.note.data or None,
+                        catalog=_chosen_nodes(),
                     )
                 if submit:
                     publishing.submit(saved, actor=current_actor())

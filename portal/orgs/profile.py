@@ -200,6 +200,8 @@ def save(
         db.session.add_all(
             OrgLeader(organisation_id=org.id, sort=i, **row) for i, row in enumerate(leader_rows)
         )
+        db.session.flush()
+        service.facts_changed.send(None, org_id=org.id)
         audit.record(
             actor.name,
             "org_profile_saved",

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 
 from portal import audit, creditcode
@@ -31,6 +32,10 @@ LABELS = {
 }
 LIMITS = {"name": 100, "short_name": 50, "address": 200, "office_hours": 200, "phone": 50}
 LIMITS |= {"fax": 50, "email": 254}
+
+#: Sent inside the unit of work that changed an organisation's name or contacts, with
+#: ``org_id=``: pages generated from them (the 公开指南) record their new version.
+facts_changed = Namespace().signal("org-facts-changed")
 
 
 def _clean(values: dict[str, Any], *, creating: bool, org_id: int | None) -> dict[str, Any]:
@@ -165,6 +170,8 @@ def update(actor: Actor, code: str, **values: Any) -> Organisation:
         for name, value in cleaned.items():
             setattr(org, name, value)
         org.updated_at = utcnow()
+        db.session.flush()
+        facts_changed.send(None, org_id=org.id)
         audit.record(
             actor.name,
             "org_updated",

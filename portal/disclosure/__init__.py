@@ -1,0 +1,14 @@
+"""The 政府信息公开 section of every organisation (国办公开办函〔2019〕61号): its guide
+(``guide``), its rules and its catalogue of 法定主动公开内容 (``tree``, ``listing``,
+``editing``), its annual reports, with the public pages (``views``) and the admins'
+screens (``staff``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from portal.disclosure import guide, views  # noqa: F401  (guide follows facts_changed)
+
+    app.register_blueprint(views.bp)

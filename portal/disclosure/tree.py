@@ -1,0 +1,203 @@
+"""Each organisation's catalogue tree and the filing of documents under its nodes.
+
+The default tree ships as data (``data/catalog.yaml``); an organisation gets its own copy
+the first time it needs one (``ensure``), with every document it already has filed by
+kind. From then on the publishing service files each document as its editor chose, or by
+its kind when the editor chose nothing (``file``); the organisation's admins edit the tree
+(``portal.disclosure.editing``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from portal.disclosure.models import CatalogFiling, CatalogNode
+from portal.documents.models import Document
+from portal.extensions import db
+from portal.orgs import directory
+from portal.timeutil import utcnow
+
+DEFAULT_TREE = Path(__file__).with_name("data") / "catalog.yaml"
+#: The section's own parts kept as nodes (``/disclosure/rules/``).
+RULES = "rules"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A node of the shipped default tree."""
+
+    key: str
+    name: str
+    basis: str
+    limit: str
+    channel: str
+    kinds: tuple[str, ...] = ()
+    update_days: int | None = None
+    page: str | None = None
+    part: str | None = None
+    children: tuple[Template, ...] = field(default=())
+
+
+def _template(item: dict[str, Any]) -> Template:
+    return Template(
+        key=str(item["key"]),
+        name=str(item["name"]),
+        basis=str(item.get("basis", "")),
+        limit=str(item.get("limit", "")),
+        channel=str(item.get("channel", "")),
+        kinds=tuple(item.get("kinds") or ()),
+        update_days=item.get("update_days"),
+        page=item.get("page"),
+        part=item.get("part"),
+        children=tuple(_template(child) for child in item.get("children") or ()),
+    )
+
+
+@cache
+def default_tree() -> tuple[Template, ...]:
+    """The shipped tree, read once."""
+    items = yaml.safe_load(DEFAULT_TREE.read_text(encoding="utf-8"))
+    return tuple(_template(item) for item in items)
+
+
+def walk(templates: Iterable[Template]) -> Iterable[Template]:
+    for template in templates:
+        yield template
+        yield from walk(template.children)
+
+
+def nodes(org_id: int) -> list[CatalogNode]:
+    """The organisation's nodes, parents before children, in their order."""
+    return list(
+        db.session.scalars(
+            sa.select(CatalogNode)
+            .where(CatalogNode.organisation_id == org_id)
+            .order_by(CatalogNode.position, CatalogNode.id)
+        )
+    )
+
+
+def has_tree(org_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(CatalogNode.id).where(CatalogNode.organisation_id == org_id).limit(1)
+        )
+        is not None
+    )
+
+
+def ensure(org_id: int) -> bool:
+    """Give the organisation the default tree if it has none and file its documents
+    under it by kind (in the caller's unit of work); True when the tree was made."""
+    if has_tree(org_id):
+        return False
+    org = directory.get(org_id)
+    position = 0
+
+    def add(templates: Sequence[Template], parent: CatalogNode | None) -> None:
+        nonlocal position
+        for template in templates:
+            position += 1
+            node = CatalogNode(
+                organisation_id=org_id,
+                parent_id=parent.id if parent else None,
+                key=template.key,
+                name=template.name,
+                basis=template.basis,
+                time_limit=template.limit,
+                subject=org.name,
+                channel=template.channel,
+                kinds=list(template.kinds),
+                update_days=template.update_days,
+                page=template.page,
+                part=template.part,
+                position=position,
+                updated_at=utcnow(),
+            )
+            db.session.add(node)
+            db.session.flush()
+            if template.kinds:
+                db.session.execute(
+                    sa.insert(CatalogFiling).from_select(
+                        ["node_id", "document_id"],
+                        sa.select(sa.literal(node.id), Document.id).where(
+                            Document.organisation_id == org_id,
+                            Document.kind.in_(template.kinds),
+                        ),
+                    )
+                )
+            add(template.children, node)
+
+    add(default_tree(), None)
+    return True
+
+
+def default_ids(org_id: int, kind: str) -> list[int]:
+    """The nodes a document of ``kind`` is filed under when its editor chooses none."""
+    return [node.id for node in nodes(org_id) if kind in (node.kinds or ())]
+
+
+def filed_ids(document_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(CatalogFiling.node_id)
+            .where(CatalogFiling.document_id == document_id)
+            .order_by(CatalogFiling.node_id)
+        )
+    )
+
+
+def filed_names(document_id: int) -> list[str]:
+    """The names of the nodes a document is filed under (its revisions record them)."""
+    return list(
+        db.session.scalars(
+            sa.select(CatalogNode.name)
+            .join(CatalogFiling, CatalogFiling.node_id == CatalogNode.id)
+            .where(CatalogFiling.document_id == document_id)
+            .order_by(CatalogNode.position)
+        )
+    )
+
+
+class FilingError(ValueError):
+    """A chosen node is not one of the document's organisation."""
+
+
+def file(doc: Document, chosen: Sequence[int] | None, *, creating: bool) -> bool:
+    """File ``doc`` under the nodes ``chosen`` (ids of its organisation's nodes), or by its
+    kind when ``chosen`` is empty on a new document; ``None`` on an existing one keeps its
+    filing. Called by the publishing service only, inside its unit of work. True when the
+    filing changed."""
+    if chosen is None and not creating:
+        return False
+    if creating:
+        ensure(doc.organisation_id)
+    ids = sorted(set(chosen or ()))
+    if ids:
+        known = set(
+            db.session.scalars(
+                sa.select(CatalogNode.id).where(
+                    CatalogNode.id.in_(ids), CatalogNode.organisation_id == doc.organisation_id
+                )
+            )
+        )
+        if known != set(ids):
+            raise FilingError("公开目录：所选栏目不属于本单位")
+    else:
+        ids = default_ids(doc.organisation_id, doc.kind)
+    before = filed_ids(doc.id)  # a new tree may just have filed it by kind
+    if before == ids:
+        return False
+    db.session.execute(sa.delete(CatalogFiling).where(CatalogFiling.document_id == doc.id))
+    if ids:
+        db.session.execute(
+            sa.insert(CatalogFiling), [{"node_id": i, "document_id": doc.id} for i in ids]
+        )
+    return True

@@ -11,6 +11,7 @@ from portal import search as portal_search
 from portal.auth import accounts
 from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
+from portal.disclosure import guide
 from portal.documents import links, loader, tally, wordcheck_recheck
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -102,6 +103,8 @@ def register_cli(app: Flask) -> None:
         added = load_examples(root / "messages.yaml")
         if added:
             click.echo(f"Added {added} example public messages (示例).")
+        if guide.load_example(root / "disclosure.yaml"):
+            click.echo("Filled in the home organisation's 政府信息公开指南 (示例).")
         if profile.load_example(root / "about.yaml"):
             click.echo("Filled in the home organisation's 机构概况 (示例).")
         if report.failed:

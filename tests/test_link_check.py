@@ -1,6 +1,6 @@
 """``flask check links`` (issue 17 §9): dead internal links and missing attachments of
 published documents, external links on request (loopback servers only), stored per
-organisation and shown on the dashboard."""
+organisation, counted on the dashboard and listed at ``/admin/links``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.auth.actor import Actor
 from portal.documents import links, publishing
 from portal.documents.models import LinkCheck, LinkProblem
+from portal.errors import NotAuthorized
 from portal.extensions import db
 from portal.orgs import directory
 from tests.actors import staff
@@ -166,3 +168,83 @@ def test_the_command_exits_1_and_the_dashboard_warns(app, runner, make_doc, make
     chief = login_as(app, make_user("chief", "admin", platform_admin=False))
     assert "1 个链接或附件无法打开" in chief.get("/admin/").get_data(as_text=True)
     assert runner.invoke(args=["check", "links", "--org", "nowhere"]).exit_code != 0
+
+
+# -- /admin/links: each finding, for the organisations one may see ----------------------
+
+
+def test_the_links_page_lists_each_finding_of_ones_own_organisations(
+    app, runner, make_user, outside, tmp_path
+):
+    make_org(app, B, 2)
+    with app.app_context():
+        home_doc = publishing.create(
+            "news",
+            "with-dead-link",
+            {"title": "本街道的通知", "topic": "综合政务", "body": f"[外站]({outside}/gone)"},
+            actor=staff("e"),
+        )
+        publishing.publish(home_doc, actor=staff("r"))
+        stored = with_attachment(home_doc, tmp_path)
+        stored.unlink()
+        theirs = publishing.create(
+            "news",
+            "their-link",
+            {"title": "翠竹的通知", "topic": "综合政务", "body": "[坏链接](/news/missing-b)"},
+            actor=staff("e"),
+            org_id=directory.by_code(B).id,
+        )
+        publishing.publish(theirs, actor=staff("r"))
+        home_id = home_doc.id
+
+    reviewer = login_as(app, make_user("reviewer1", "reviewer"))
+    assert "尚未检查" in reviewer.get("/admin/links").get_data(as_text=True)
+
+    assert runner.invoke(args=["check", "links", "--external"]).exit_code == 1
+    page = reviewer.get("/admin/links")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'<a href="/admin/documents/{home_id}/edit">本街道的通知</a>' in html
+    assert f"{outside}/gone" in html and "外部链接打不开（404）" in html
+    assert "附件文件缺失：资金明细" in html and "<td>附件</td>" in html
+    assert "<td>外部链接</td>" in html
+    assert "翠竹的通知" not in html and "/news/missing-b" not in html  # another office's
+
+    chief_b = login_as(app, make_user("chief_b", "admin", orgs=(B,), platform_admin=False))
+    theirs_page = chief_b.get("/admin/links").get_data(as_text=True)
+    assert "/news/missing-b" in theirs_page and "站内链接打不开（404）" in theirs_page
+    assert "<td>站内链接</td>" in theirs_page
+    assert "本街道的通知" not in theirs_page
+    assert ">翠竹的通知<" in theirs_page  # an admin supervises; only writers get the editor link
+    dashboard = chief_b.get("/admin/").get_data(as_text=True)
+    assert f'<a href="/admin/links#org-{B}">查看明细</a>' in dashboard
+
+    handler = login_as(app, make_user("handler1", "handler"))
+    assert handler.get("/admin/links").status_code == 403
+
+
+def test_an_organisation_with_nothing_broken_says_so_with_the_time(app, runner, make_user):
+    with app.app_context():
+        doc = publishing.create(
+            "news",
+            "fine",
+            {"title": "好的", "topic": "综合政务", "body": "[首页](/)"},
+            actor=staff("e"),
+        )
+        publishing.publish(doc, actor=staff("r"))
+    assert runner.invoke(args=["check", "links"]).exit_code == 0
+    editor = login_as(app, make_user("editor1", "editor"))
+    html = editor.get("/admin/links").get_data(as_text=True)
+    assert "最近一次检查未发现问题（检查时间：" in html and "共检查 1 个链接和附件" in html
+
+
+def test_the_service_keeps_to_the_organisations_of_the_actor(app, ctx):
+    make_org(app, B, 2)
+    b_id = directory.by_code(B).id
+    theirs = links.latest(Actor.staff("e", "editor", org_ids=[b_id]))
+    assert [(r.org.code, r.checked_at, r.may_open, r.may_edit) for r in theirs] == [
+        (B, None, True, False)
+    ]
+    assert len(links.latest(Actor.staff("chief", "platform"))) == 2
+    with pytest.raises(NotAuthorized):
+        links.latest(Actor.staff("h", "handler"))

@@ -6,7 +6,7 @@ a page that answers 4xx/5xx, after redirects, is broken. Attachments are checked
 External links are checked only when asked (``external=True``): one HEAD request each (GET
 when a server refuses HEAD), with a timeout and a bound on how many. Each run replaces the
 stored problems of the organisations it checked, which the dashboard and the supervision
-view show.
+view count and ``/admin/links`` lists (``latest``: each organisation one may see).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -24,10 +25,13 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.sansio.utils import host_is_trusted
 
+from portal.auth.actor import Actor, Permission
 from portal.database import unit_of_work
 from portal.documents.models import Document, LinkCheck, LinkProblem
+from portal.errors import NotAuthorized
 from portal.extensions import db
 from portal.orgs import directory
+from portal.orgs.directory import Org
 from portal.states import DocumentStatus
 from portal.timeutil import utcnow
 
@@ -38,6 +42,12 @@ MAX_EXTERNAL = 300  # distinct external URLs checked per run
 MAX_REDIRECTS = 5
 USER_AGENT = "PortalLinkCheck/1.0 (+government website link check)"
 BATCH = 200  # documents read at a time
+# How each finding begins (``latest`` tells internal, external and attachments apart by it).
+INTERNAL = "站内链接打不开"
+EXTERNAL = "外部链接"
+MISSING_FILE = "附件文件缺失"
+#: Who sees an organisation's findings: those who fix its documents, those who supervise it.
+VIEWERS = (Permission.WRITE_DOCUMENTS, Permission.SUPERVISE)
 
 
 @dataclass(frozen=True)
@@ -158,9 +168,9 @@ def _external_problem(session: requests.Session, url: str) -> str | None:
             response = session.get(url, timeout=TIMEOUT, allow_redirects=True, stream=True)
             response.close()
     except requests.RequestException as exc:
-        return f"外部链接无法访问（{type(exc).__name__}）"
+        return f"{EXTERNAL}无法访问（{type(exc).__name__}）"
     if response.status_code >= 400:
-        return f"外部链接打不开（{response.status_code}）"
+        return f"{EXTERNAL}打不开（{response.status_code}）"
     return None
 
 
@@ -202,7 +212,7 @@ def _check_documents(
             report.count(doc.organisation_id)
             if not (upload_dir / stored).is_file():
                 report.problems.append(
-                    Problem(doc.organisation_id, doc.id, url, f"附件文件缺失：{title}"[:200])
+                    Problem(doc.organisation_id, doc.id, url, f"{MISSING_FILE}：{title}"[:200])
                 )
         for href in links_in(doc.body_html):
             target = urlsplit(urljoin(doc.url, href))
@@ -216,7 +226,7 @@ def _check_documents(
                 key = path + (f"?{target.query}" if target.query else "")
                 if key not in internal:
                     status = _internal_status(key)
-                    internal[key] = f"站内链接打不开（{status}）" if status >= 400 else None
+                    internal[key] = f"{INTERNAL}（{status}）" if status >= 400 else None
                 problem = internal[key]
             elif not external or (absolute not in outside and len(outside) >= MAX_EXTERNAL):
                 report.external_skipped += 1
@@ -263,3 +273,77 @@ def problems(org_ids: Iterable[int]) -> list[LinkProblem]:
             .order_by(LinkProblem.organisation_id, LinkProblem.document_id, LinkProblem.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A dead link or missing attachment, as the list of findings shows it."""
+
+    document_id: int
+    title: str
+    url: str
+    problem: str
+
+    @property
+    def where(self) -> str:
+        """站内链接, 外部链接 or 附件."""
+        if self.problem.startswith(MISSING_FILE):
+            return "附件"
+        return "外部链接" if self.problem.startswith(EXTERNAL) else "站内链接"
+
+
+@dataclass(frozen=True)
+class OrgFindings:
+    """The last check of one organisation (``checked_at`` None: never checked)."""
+
+    org: Org
+    checked_at: datetime | None
+    external: bool  # external links were checked too
+    links: int
+    findings: list[Finding]
+    may_edit: bool  # the actor may change its published documents (a reviewer)
+    may_open: bool  # the actor may open them in the back office (an editor)
+
+
+def latest(actor: Actor) -> list[OrgFindings]:
+    """The last check of each organisation whose documents ``actor`` writes or reviews, or
+    which they supervise, with what it found, in the directory's order (two statements)."""
+    orgs = [org for org in directory.all_orgs() if any(actor.may(p, org.id) for p in VIEWERS)]
+    if not orgs:
+        raise NotAuthorized(f"{actor.name} may not see the link checks")
+    ids = [org.id for org in orgs]
+    checks = {
+        row.organisation_id: row
+        for row in db.session.scalars(
+            sa.select(LinkCheck).where(LinkCheck.organisation_id.in_(ids))
+        )
+    }
+    found: dict[int, list[Finding]] = {}
+    for org_id, doc_id, title, url, problem in db.session.execute(
+        sa.select(
+            LinkProblem.organisation_id,
+            LinkProblem.document_id,
+            Document.title,
+            LinkProblem.url,
+            LinkProblem.problem,
+        )
+        .join(Document, Document.id == LinkProblem.document_id)
+        .where(LinkProblem.organisation_id.in_(ids))
+        .order_by(LinkProblem.organisation_id, LinkProblem.document_id, LinkProblem.id)
+    ).tuples():
+        found.setdefault(org_id, []).append(Finding(doc_id, title, url, problem))
+    result = []
+    for org in orgs:
+        check = checks.get(org.id)
+        result.append(
+            OrgFindings(
+                org,
+                check.checked_at if check else None,
+                bool(check and check.external),
+                check.links if check else 0,
+                found.get(org.id, []),
+                may_edit=actor.may(Permission.REVIEW_DOCUMENTS, org.id),
+                may_open=actor.may(Permission.WRITE_DOCUMENTS, org.id),
+            )
+        )
+    return result

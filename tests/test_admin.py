@@ -21,7 +21,7 @@ from portal.documents import publishing, wordcheck
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import messages, submissions
-from portal.interaction.models import InfoRequest, Message
+from portal.interaction.models import FeedbackReport, InfoRequest, Message
 from portal.orgs.directory import home
 from portal.timeutil import parse_local
 from tests.actors import staff
@@ -326,7 +326,14 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             raw_answers={},
             form_token="matrix-opinion",
         )
+        report = submissions.submit_feedback(
+            {"page_url": "/news/", "kind": "typo", "description": "标题有错别字。"},
+            form_token="matrix-feedback",
+        )
         values = {
+            "report_id": db.session.scalar(
+                sa.select(FeedbackReport.id).where(FeedbackReport.tracking_no == report.tracking_no)
+            ),
             "kind": "news",
             "year": 2024,
             "doc_id": doc.id,

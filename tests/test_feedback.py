@@ -175,7 +175,7 @@ def test_a_report_is_answered_in_the_inbox_and_the_answer_tracked(app, client, h
     assert 'href="/news/fire-check"' in before
 
     listing = handler.get("/admin/feedback/").get_data(as_text=True)
-    ((found, css, text),) = rows(listing)
+    ((found, css, _),) = rows(listing)
     assert found == number and css == "due-soon"  # 3 working days: due soon from the start
     assert MOBILE not in listing and "138****5678" in listing
     assert 'href="/admin/feedback/"' in handler.get("/admin/").get_data(as_text=True)
@@ -446,3 +446,14 @@ def test_the_inbox_flags_due_soon_and_overdue_like_messages(app, handler):
     assert found[numbers[late]] == "overdue" and found[numbers[soon]] == "due-soon"
     assert [number for number, _, _ in rows(html)] == [numbers[late], numbers[soon]]
     assert "超期 1 个工作日" in html and "已超期" in html
+
+
+def test_the_dashboard_counts_open_reports_due_soon_and_overdue(app, handler):
+    with frozen("2024-12-09"):
+        add_report(app, "late", received=date(2024, 12, 3))
+        add_report(app, "soon", received=date(2024, 12, 9))
+        add_report(app, "held", received=date(2024, 12, 2), quarantine="honeypot")
+        html = handler.get("/admin/").get_data(as_text=True)
+    assert re.search(r"<strong>2</strong>待答复纠错", html)
+    assert re.search(r"<strong>1</strong>纠错 3 个工作日内到期", html)
+    assert re.search(r"<strong>1</strong>纠错已超期", html)

@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.documents.models import Document
 from portal.extensions import db
 from portal.interaction import deadlines
-from portal.interaction.models import InfoRequest, Message
+from portal.interaction.models import FeedbackReport, InfoRequest, Message
 from portal.orgs import directory
 from portal.orgs.directory import Org
 from portal.states import DocumentStatus
@@ -42,6 +42,9 @@ class Dashboard:
     in_review: int = 0
     unanswered_messages: int = 0
     late_messages: int = 0
+    open_feedback: int = 0  # reports of an error on a page (纠错), handled with messages
+    feedback_due_soon: int = 0
+    feedback_overdue: int = 0
     open_requests: int = 0
     requests_due_soon: int = 0
     requests_overdue: int = 0
@@ -61,7 +64,7 @@ def counts_by_org(
     actor: Actor, org_ids: Collection[int], today: date | None = None
 ) -> dict[int, Dashboard]:
     """What ``actor`` must act on in each of ``org_ids``, counted from the records by the
-    deadline rules: three statements, however many organisations."""
+    deadline rules: four statements, however many organisations."""
     today = today or local_date(utcnow())
     boards = {
         org_id: Dashboard(
@@ -102,6 +105,7 @@ def counts_by_org(
     ).all()
     for org_id, open_, late in waiting:
         boards[org_id].unanswered_messages, boards[org_id].late_messages = open_, late
+    _count_feedback(boards, where(FeedbackReport.organisation_id, "messages"), today)
 
     handling = db.session.execute(
         sa.select(
@@ -117,6 +121,25 @@ def counts_by_org(
         board = boards[org_id]
         board.open_requests, board.requests_due_soon, board.requests_overdue = open_, soon, overdue
     return boards
+
+
+def _count_feedback(
+    boards: dict[int, Dashboard], visible: sa.ColumnElement[bool], today: date
+) -> None:
+    """Open reports of an error (纠错) per organisation, due soon and overdue on ``today``."""
+    found = db.session.execute(
+        sa.select(
+            FeedbackReport.organisation_id,
+            sa.func.count(FeedbackReport.id),
+            inspection.count_if(deadlines.feedback_due_soon_sql(today)),
+            inspection.count_if(deadlines.feedback_overdue_sql(today)),
+        )
+        .where(deadlines.feedback_open(), visible)
+        .group_by(FeedbackReport.organisation_id)
+    ).all()
+    for org_id, open_, soon, overdue in found:
+        board = boards[org_id]
+        board.open_feedback, board.feedback_due_soon, board.feedback_overdue = open_, soon, overdue
 
 
 def dashboard_counts(actor: Actor = SYSTEM, today: date | None = None) -> Dashboard:

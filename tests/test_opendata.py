@@ -23,11 +23,13 @@ from portal.interaction import messages, submissions
 from portal.interaction.models import Message
 from portal.opendata import sitemap
 from portal.opendata import views as opendata_views
+from portal.orgs import directory
 from portal.timeutil import local_midnight_utc, to_local, utcnow
 from portal.web import conditional
 from portal.web.filters import format_size
 from tests.actors import staff
 from tests.staff import publish_as_previewed
+from tests.test_platform_admin import B, make_org
 
 BOM = b"\xef\xbb\xbf"
 SM = f"{{{sitemap.SITEMAP_NS}}}"
@@ -397,6 +399,19 @@ def test_sitemap_lists_public_pages_and_published_items_with_lastmod(client, sit
     assert len([loc for loc in entries if loc.count("/") == 4 and not loc.endswith("/")]) == len(
         site
     )
+
+
+def test_sitemap_lists_each_organisations_about_privacy_and_site_map_pages(app, client):
+    make_org(app, B, 2)
+    entries = dict(check_urlset(parse_xml(client.get("/sitemap.xml"))))
+    for prefix in ("", f"/org/{B}"):
+        for path in ("/about/", "/privacy", "/sitemap.html", "/service/"):
+            loc = f"http://localhost{prefix}{path}"
+            assert loc in entries, loc
+            assert client.get(loc).status_code == 200, loc
+    with app.app_context():
+        home = directory.home().code
+    assert not any(f"/org/{home}/" in loc for loc in entries)  # the home one's at the root
 
 
 def test_sitemap_honours_the_base_url_and_answers_304(app, client, site):

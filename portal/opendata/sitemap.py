@@ -1,7 +1,8 @@
 """Files for machines: the sitemap (sitemaps.org 0.9), robots.txt and the OpenSearch description.
 
-The sitemap lists every organisation's home, list and other public pages (the home
-organisation's at the root, the others' under ``/org/<code>/``), the site's own pages,
+The sitemap lists every organisation's home, list and other public pages, its 机构概况,
+隐私声明 and 网站地图 (the home organisation's at the root, the others' under
+``/org/<code>/``), the site's own pages,
 ``/orgs/`` on a platform, and every published document, each with an absolute ``<loc>``
 and a ``<lastmod>`` in Beijing time.
 Past ``MAX_URLS`` addresses ``/sitemap.xml`` becomes a sitemap index of ``/sitemaps/<n>.xml``
@@ -43,6 +44,8 @@ CHUNK = 1000
 # Paths no crawler needs: the back office, the endless search space (its pages carry
 # "noindex" anyway), the tracking form (its answers are personal) and the form helper.
 DISALLOW = ("/admin/", "/search", "/track", "/messages/suggest")
+#: Each organisation's pages about itself and its site: 机构概况, 隐私声明, 网站地图.
+ABOUT_PAGES = ("orgs.about", "site.privacy", "site.sitemap")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ def page_entries() -> list[Entry]:
         ]
         answered = replied.get(org.id, {}).get("m")
         pages.append(Entry(absolute(url_for("interaction.messages", org_code=code)), answered))
+        pages += [
+            Entry(absolute(url_for(endpoint, org_code=code)), None) for endpoint in ABOUT_PAGES
+        ]
         return pages
 
     def reports(org: directory.Org) -> list[Entry]:

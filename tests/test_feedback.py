@@ -457,3 +457,35 @@ def test_the_dashboard_counts_open_reports_due_soon_and_overdue(app, handler):
     assert re.search(r"<strong>2</strong>待答复纠错", html)
     assert re.search(r"<strong>1</strong>纠错 3 个工作日内到期", html)
     assert re.search(r"<strong>1</strong>纠错已超期", html)
+
+
+# -- retention and the privacy statement --------------------------------------------------
+
+
+def test_purge_anonymises_answered_reports_after_the_message_period(app, monkeypatch):
+    from portal.ops import retention
+
+    answered = add_report(app, "answered")
+    waiting = add_report(app, "waiting")
+    spam = add_report(app, "spam", quarantine="honeypot")
+    with app.app_context():
+        report = db.session.get(FeedbackReport, answered)
+        feedback.answer_feedback(report, reply=f"已更正，已致电{MOBILE}。", actor=staff("h"))
+        later = report.replied_at + timedelta(days=app.config["RETENTION_MESSAGE_DAYS"], hours=1)
+        monkeypatch.setattr(retention, "utcnow", lambda: later)
+        done = retention.purge()
+        assert (done.feedback, done.quarantined) == (1, 1)
+        assert retention.purge().total == 0  # a second run changes nothing
+        db.session.expire_all()
+        kept = db.session.get(FeedbackReport, answered)
+        assert kept.contact is None and kept.kind == "outdated" and kept.page_url == "/news/x"
+        assert not MOBILE_RE.search(kept.description + kept.reply)
+        assert db.session.get(FeedbackReport, waiting).contact == MOBILE  # still handled
+        emptied = db.session.get(FeedbackReport, spam)
+        assert emptied.description == "已删除" and emptied.contact is None
+
+
+def test_the_privacy_statement_names_the_form_and_its_period(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "报告页面错误（纠错）" in page and 'href="/feedback/new"' in page
+    assert "答复后 1 年" in page

@@ -1058,8 +1058,9 @@ def test_purge_waits_for_each_period_then_anonymises(app, client, ledger, monkey
         sa.select(AuditRecord).where(AuditRecord.action == "purge").order_by(AuditRecord.id)
     ).all()
     assert len(audits) == 7  # one per run that was not a dry run
-    assert audits[-2].detail == {"requests": 2, "messages": 0, "opinions": 0, "quarantined": 0}
-    assert audits[-1].detail == {"requests": 0, "messages": 0, "opinions": 0, "quarantined": 0}
+    nothing = {"requests": 0, "messages": 0, "feedback": 0, "opinions": 0, "quarantined": 0}
+    assert audits[-2].detail == {**nothing, "requests": 2}
+    assert audits[-1].detail == nothing
     assert all(a.actor == "system" and a.target_type == "system" for a in audits)
 
 
@@ -1068,7 +1069,10 @@ def test_purge_command(app, runner, ledger, monkeypatch):
     monkeypatch.setattr(retention, "utcnow", lambda: later)
     dry = runner.invoke(args=["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    counts = "{} information requests, {} messages, 0 consultation opinions and {} quarantined"
+    counts = (
+        "{} information requests, {} messages, 0 reports of an error, 0 consultation opinions "
+        "and {} quarantined"
+    )
     assert "Would anonymise " + counts.format(2, 2, 2) in dry.output
     assert "Kept 1 unanswered messages" in dry.output
     done = runner.invoke(args=["purge"])

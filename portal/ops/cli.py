@@ -44,8 +44,8 @@ def register(app: Flask) -> None:
         verb = "Would anonymise" if dry_run else "Anonymised"
         click.echo(
             f"{verb} {report.requests} information requests, {report.messages} messages, "
-            f"{report.opinions} consultation opinions and {report.quarantined} quarantined "
-            "submissions."
+            f"{report.feedback} reports of an error, {report.opinions} consultation opinions "
+            f"and {report.quarantined} quarantined submissions."
         )
         if report.unanswered_kept:
             click.echo(

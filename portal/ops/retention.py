@@ -12,15 +12,18 @@ how to reach them:
 - answered messages, ``PORTAL_RETENTION_MESSAGE_DAYS`` after the answer: name and contact
   emptied, personal data masked in the original texts (the published texts were masked
   when they were published and stay as they are);
+- answered reports of an error on a page (纠错), ``PORTAL_RETENTION_MESSAGE_DAYS`` after
+  the answer: contact emptied, personal data masked in the description, the page address
+  and the answer (kind, page, dates and status stay);
 - consultation opinions, ``PORTAL_RETENTION_MESSAGE_DAYS`` after receipt: name and contact
   emptied, personal data masked in the original text (the published text was masked when
   it was published; answers to the questions and the adoption decision stay for the tallies);
 - quarantined submissions (spam traps), ``PORTAL_RETENTION_QUARANTINE_DAYS`` after receipt:
   emptied altogether (they are never answered, counted or shown).
 
-Open requests and unanswered messages are never purged: they are still being handled. A
-run changes nothing it changed before, and every run that is not a dry run writes one audit
-row with the counts (never a value).
+Open requests, unanswered messages and unanswered reports of an error are never purged: they
+are still being handled. A run changes nothing it changed before, and every run that is not
+a dry run writes one audit row with the counts (never a value).
 """
 
 from __future__ import annotations
@@ -39,15 +42,15 @@ from portal.consultations.models import Opinion
 from portal.database import unit_of_work
 from portal.extensions import db
 from portal.interaction import deadlines, handling, privacy
-from portal.interaction.models import InfoRequest, Message
-from portal.states import MessageStatus, RequestStatus
+from portal.interaction.models import FeedbackReport, InfoRequest, Message
+from portal.states import FeedbackStatus, MessageStatus, RequestStatus
 from portal.timeutil import utcnow
 
 PURGED = "已删除"
 BATCH = 500
 REQUEST_TEXTS = ("description", "purpose", "reply")  # and the notes of its events
 
-Row = TypeVar("Row", Message, InfoRequest, Opinion)
+Row = TypeVar("Row", Message, InfoRequest, Opinion, FeedbackReport)
 
 
 @dataclass
@@ -56,13 +59,14 @@ class PurgeReport:
 
     requests: int = 0
     messages: int = 0
+    feedback: int = 0
     opinions: int = 0
     quarantined: int = 0
     unanswered_kept: int = 0  # messages past the period that nobody answered yet
 
     @property
     def total(self) -> int:
-        return self.requests + self.messages + self.opinions + self.quarantined
+        return self.requests + self.messages + self.feedback + self.opinions + self.quarantined
 
 
 @dataclass(frozen=True)
@@ -98,11 +102,15 @@ def purge(
         with unit_of_work():
             report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), _purge_request))
             report.messages = sum(_changed(Message, _messages_due(cutoffs), _purge_message))
+            report.feedback = sum(_changed(FeedbackReport, _feedback_due(cutoffs), _purge_feedback))
             report.opinions = sum(_changed(Opinion, _opinions_due(cutoffs), _purge_opinion))
             report.quarantined = (
                 sum(_changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request))
                 + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
                 + sum(_changed(Opinion, _quarantined(Opinion, cutoffs), _empty_opinion))
+                + sum(
+                    _changed(FeedbackReport, _quarantined(FeedbackReport, cutoffs), _empty_feedback)
+                )
             )
             report.unanswered_kept = (
                 db.session.scalar(
@@ -140,7 +148,7 @@ def _changed(model: type[Row], condition: sa.ColumnElement[bool], apply) -> Iter
         db.session.flush()
 
 
-def _values(row: Message | InfoRequest | Opinion) -> tuple[Any, ...]:
+def _values(row: Message | InfoRequest | Opinion | FeedbackReport) -> tuple[Any, ...]:
     return tuple(getattr(row, column.key) for column in type(row).__mapper__.columns)
 
 
@@ -173,6 +181,14 @@ def _messages_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
     )
 
 
+def _feedback_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        FeedbackReport.quarantined.is_(False),
+        FeedbackReport.status == FeedbackStatus.ANSWERED,
+        FeedbackReport.replied_at < cutoffs.messages,
+    )
+
+
 def _opinions_due(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
     return sa.and_(
         Opinion.quarantined.is_(False),
@@ -196,7 +212,7 @@ def mask_text(text: str | None, own: dict[str, Any]) -> str | None:
     return masked
 
 
-def _own(item: Message | InfoRequest | Opinion) -> dict[str, Any]:
+def _own(item: Message | InfoRequest | Opinion | FeedbackReport) -> dict[str, Any]:
     if isinstance(item, Opinion):
         return {"name": item.name, "contacts": [item.contact] if item.contact else []}
     own = handling.own_details(item)
@@ -236,6 +252,19 @@ def _empty_message(message: Message) -> None:
     message.subject = message.content = PURGED
     message.name = message.contact = message.reply = None
     message.public_subject = message.public_content = message.public_reply = None
+
+
+def _purge_feedback(report: FeedbackReport) -> None:
+    own = _own(report)
+    report.description = mask_text(report.description, own) or ""
+    report.page_url = mask_text(report.page_url, own)
+    report.reply = mask_text(report.reply, own)
+    report.contact = None
+
+
+def _empty_feedback(report: FeedbackReport) -> None:
+    report.description = PURGED
+    report.page_url = report.contact = report.reply = None
 
 
 def _purge_opinion(opinion: Opinion) -> None:

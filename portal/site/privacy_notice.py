@@ -66,6 +66,12 @@ def schedule(config: Mapping[str, Any]) -> list[Period]:
             "删除姓名和联系方式，留言原文中的个人信息遮盖；已公开的留言（已去除个人信息）继续公开",
         ),
         Period(
+            "报告页面错误（纠错）",
+            "联系方式",
+            f"答复后 {message}",
+            "删除联系方式，问题描述和答复中的个人信息遮盖；错误类型、页面和办理时间保留",
+        ),
+        Period(
             "征集调查意见",
             "姓名、联系方式",
             f"收到后 {message}",
@@ -73,7 +79,7 @@ def schedule(config: Mapping[str, Any]) -> list[Period]:
         ),
         Period(
             "被系统拦截的提交",
-            "疑似自动程序发送的留言、申请或意见的全部内容",
+            "疑似自动程序发送的留言、申请、纠错或意见的全部内容",
             f"收到后 {quarantine}",
             "全部内容删除",
         ),
@@ -84,7 +90,7 @@ def schedule(config: Mapping[str, Any]) -> list[Period]:
             "删除",
         ),
         Period(
-            "尚未办结的申请、尚未答复的留言",
+            "尚未办结的申请、尚未答复的留言和纠错",
             "上述各项信息",
             "办理期间",
             "按上述期限处理",

@@ -386,3 +386,11 @@ def test_a_content_file_names_its_columns(app, tmp_path: Path):
         assert "没有标识为 nosuch 的栏目" in report.errors[0]
         rules = listing.node(directory.home().id, tree.RULES)
         assert [d.title for d in listing.newest(rules.id, 5)] == ["公开制度"]
+
+
+def test_a_document_page_names_its_columns(app, client):
+    doc_id = publish(app, "news", "街道开展防汛演练")
+    with app.test_request_context():
+        url = db.session.get(Document, doc_id).url
+    html = client.get(url).get_data(as_text=True)
+    assert "所属栏目" in html and 'href="/disclosure/catalog/gzdt/"' in html

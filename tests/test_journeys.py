@@ -113,13 +113,15 @@ class Journey:
             self.problems.append(f"{self.page.url}: console error: {message.text}")
 
     def check(self, name: str, *, scan: bool = True) -> None:
-        """No sideways scrolling at 360 px, screenshots at both widths, then axe-core."""
+        """No sideways scrolling at 360 px, screenshots and axe-core at both widths."""
         page = self.page
         page.wait_for_load_state()
         self.no_sideways_scroll(name)
         page.screenshot(path=SHOTS / f"{name}-360.png", full_page=True)
         page.set_viewport_size(DESKTOP)
         page.screenshot(path=SHOTS / f"{name}-1280.png", full_page=True)
+        if scan:
+            self.scan(f"{name}-1280")
         page.set_viewport_size(PHONE)
         if scan:
             self.scan(name)
@@ -359,6 +361,60 @@ def test_report_about_service_open_data_api_and_not_found_pages(journey):
         response = page.goto(path)
         assert response is not None and response.status == status, path
         journey.check(name)
+    journey.finish()
+
+
+def test_the_disclosure_section_its_guide_catalogue_rules_and_reports(journey):
+    page = journey.page
+    page.goto("/")
+    page.get_by_role("navigation", name="栏目导航").get_by_role("link", name="政府信息公开").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "政府信息公开"
+    journey.check("disclosure")
+    page.get_by_role("link", name="政府信息公开指南").click()
+    flow = page.get_by_role("img", name="依申请公开办理流程图")
+    assert flow.is_visible()
+    journey.check("disclosure-guide")
+    for name, path in (
+        ("disclosure-rules", "/disclosure/rules/"),
+        ("disclosure-catalog", "/disclosure/catalog/"),
+        ("disclosure-column", "/disclosure/catalog/gzdt/"),
+        ("disclosure-parent-column", "/disclosure/catalog/fgwj/"),
+        ("disclosure-annual", "/disclosure/annual/"),
+    ):
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        journey.check(name)
+    journey.finish()
+
+
+def test_report_an_error_on_a_page_then_track_it(journey):
+    page = journey.page
+    page.goto("/news/")
+    page.get_by_role("link", name="报告本页错误（纠错）").click()
+    page.wait_for_url("**/feedback/new?page=*")
+    assert page.get_by_label("出错的页面（选填）").input_value() == "/news/"
+    journey.check("feedback-form")
+
+    journey.expected_console.append("status of 400")  # the form comes back with a 400
+    page.get_by_role("button", name="提交纠错").click()  # nothing chosen or described
+    summary = page.get_by_role("alert")
+    summary.wait_for()
+    assert "错误类型" in summary.inner_text() and "问题描述" in summary.inner_text()
+    assert page.get_by_label("问题描述").get_attribute("aria-invalid") == "true"
+    journey.check("feedback-form-errors")
+
+    page.get_by_label("链接打不开").check()
+    page.get_by_label("问题描述").fill("列表第一条的附件链接打不开，显示页面不存在。")
+    page.get_by_role("button", name="提交纠错").click()
+    page.get_by_role("heading", name="您的纠错已提交").wait_for()
+    tracking_no, code = read_codes(page)
+    assert re.fullmatch(r"JC-\d{4}-\d{6}", tracking_no) and len(code) == 8
+    journey.check("feedback-submitted")
+
+    track(page, tracking_no, code)
+    result = page.locator(".track-result").inner_text()
+    assert "链接打不开" in result and "/news/" in result and "已受理" in result
+    journey.check("track-feedback")
     journey.finish()
 
 

@@ -10,5 +10,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portal.disclosure import guide, views  # noqa: F401  (guide follows facts_changed)
+    from portal.web import pagecache
 
+    # a document's page names its columns: renaming one renders kept pages again
+    pagecache.follow("SELECT max(updated_at) FROM catalog_node")
     app.register_blueprint(views.bp)

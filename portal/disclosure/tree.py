@@ -166,6 +166,17 @@ def filed_names(document_id: int) -> list[str]:
     )
 
 
+def columns_of(document_id: int) -> list[tuple[str, str, str | None]]:
+    """The columns a document is filed under as (key, name, part), for its page."""
+    rows = db.session.execute(
+        sa.select(CatalogNode.key, CatalogNode.name, CatalogNode.part)
+        .join(CatalogFiling, CatalogFiling.node_id == CatalogNode.id)
+        .where(CatalogFiling.document_id == document_id)
+        .order_by(CatalogNode.position)
+    )
+    return [(row.key, row.name, row.part) for row in rows]
+
+
 class FilingError(ValueError):
     """A chosen node is not one of the document's organisation."""
 

@@ -31,6 +31,12 @@ def sections(org: Org) -> list[Section]:
         return Link(label, url_for(endpoint, **values))
 
     year = local_date(utcnow()).year
+    section = [
+        link("政府信息公开", "disclosure.index"),
+        link("政府信息公开指南", "disclosure.guide_page"),
+        link("法定主动公开内容", "disclosure.catalog"),
+        link("政府信息公开年报", "disclosure.annual"),
+    ]
     disclosure = [link("首页", "public.home")]
     disclosure += [
         link(kind.label, "public.listing", kind=kind.name)
@@ -59,7 +65,8 @@ def sections(org: Org) -> list[Section]:
     if directory.is_platform():
         about.append(link("机构导航", "public.organisations"))
     return [
-        Section("信息公开", tuple(disclosure)),
+        Section("政府信息公开", tuple(section)),
+        Section("信息栏目", tuple(disclosure)),
         Section("互动交流", tuple(interaction)),
         Section("查询与订阅", tuple(services)),
         Section("关于本站", tuple(about)),

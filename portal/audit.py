@@ -53,6 +53,11 @@ ACTIONS: dict[str, str] = {
     "synonyms_created": "新建同义词组",
     "synonyms_updated": "修改同义词组",
     "synonyms_deleted": "删除同义词组",
+    "wordcheck_acknowledged": "发布前确认错敏词",
+    "wordcheck_word_added": "添加错敏词",
+    "wordcheck_word_removed": "删除错敏词",
+    "wordcheck_found": "已发布信息中发现新增的错敏词",
+    "wordcheck_rechecked": "重新检查已发布信息的错敏词",
 }
 DETAIL_LABELS = {
     "revision": "版本",
@@ -87,6 +92,11 @@ DETAIL_LABELS = {
     "word": "热词",
     "terms": "同义词",
     "reindexed": "重新索引的信息（条）",
+    "words": "错敏词",
+    "documents": "信息（篇）",
+    "document_ids": "信息编号",
+    "found": "发现错敏词（处）",
+    "unacknowledged": "未经确认（处）",
 }
 TARGET_TYPES = {
     "user": "账号",
@@ -100,6 +110,7 @@ TARGET_TYPES = {
     "organisation": "单位",
     "search": "搜索热词",
     "synonyms": "同义词组",
+    "wordcheck_word": "错敏词",
 }
 
 

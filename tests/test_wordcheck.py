@@ -206,7 +206,9 @@ def test_adding_a_word_finds_it_in_documents_published_before(app, ctx, make_doc
     record = db.session.scalars(
         sa.select(AuditRecord).where(AuditRecord.action == "wordcheck_found")
     ).one()
-    assert record.actor == "chief" and record.detail["count"] == 2
+    assert record.actor == "chief" and record.detail["documents"] == 2
+    assert record.detail["document_ids"] == [old.id, in_field.id]
+    assert record.action_label == "已发布信息中发现新增的错敏词"
     assert record.organisation_id == old.organisation_id
     added = db.session.scalars(
         sa.select(AuditRecord).where(AuditRecord.action == "wordcheck_word_added")

@@ -294,8 +294,8 @@ def _sweep(entry: Entry, actor: Actor) -> dict[int, list[int]]:
             entry.added_id or 0,
             org_id=org_id,
             word=entry.word,
-            documents=ids[:100],
-            count=len(ids),
+            documents=len(ids),
+            document_ids=ids[:100],
         )
     return found
 

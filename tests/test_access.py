@@ -107,6 +107,8 @@ def test_the_route_table_follows_the_services_permissions():
         "admin.document_publish": Permission.REVIEW_DOCUMENTS,
         "admin.document_new": Permission.WRITE_DOCUMENTS,
         "admin.message_answer": Permission.HANDLE_MESSAGES,
+        "admin.feedback_answer": Permission.HANDLE_MESSAGES,
+        "admin.feedback_reveal": Permission.REVEAL_PERSONAL_DATA,
         "admin.request_close": Permission.HANDLE_REQUESTS,
         "admin.request_reveal": Permission.REVEAL_PERSONAL_DATA,
         "admin.opinion_publish": Permission.MODERATE_OPINIONS,

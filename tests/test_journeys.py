@@ -391,7 +391,7 @@ def test_report_an_error_on_a_page_then_track_it(journey):
     page = journey.page
     page.goto("/news/")
     page.get_by_role("link", name="报告本页错误（纠错）").click()
-    page.wait_for_url("**/feedback/new?page=*")
+    page.wait_for_url(re.compile(r"/feedback/new\?page="))
     assert page.get_by_label("出错的页面（选填）").input_value() == "/news/"
     journey.check("feedback-form")
 

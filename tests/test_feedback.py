@@ -130,7 +130,7 @@ def test_every_public_page_links_to_report_an_error_on_it(app, client, make_user
     home = client.get("/").get_data(as_text=True)
     assert 'href="/feedback/new?page=/"' in home
     listing = unescape(client.get("/news/?topic=综合政务").get_data(as_text=True))
-    link = re.search(r'<a href="(/feedback/new\?page=[^"]+)">报告本页错误', listing).group(1)
+    link = re.search(r'<a href="(/feedback/new\?page=[^"]+)" rel="nofollow">报告本页错误', listing).group(1)
     form = client.get(link).get_data(as_text=True)
     assert 'value="/news/?topic=%E7%BB%BC%E5%90%88%E6%94%BF%E5%8A%A1"' in form
     assert ">报告本页错误（纠错）</a>" not in form  # not on the form itself
@@ -489,3 +489,13 @@ def test_the_privacy_statement_names_the_form_and_its_period(client):
     page = client.get("/privacy").get_data(as_text=True)
     assert "报告页面错误（纠错）" in page and 'href="/feedback/new"' in page
     assert "答复后 1 年" in page
+
+
+def test_search_engines_are_kept_off_the_form(client):
+    robots = client.get("/robots.txt").get_data(as_text=True).splitlines()
+    assert "Disallow: /feedback/" in robots and "Disallow: /org/*/feedback/" in robots
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/feedback/new?page=/" rel="nofollow"' in home
+    assert '<meta name="robots" content="noindex">' in client.get("/feedback/new").get_data(
+        as_text=True
+    )

@@ -43,7 +43,8 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 CHUNK = 1000
 # Paths no crawler needs: the back office, the endless search space (its pages carry
 # "noindex" anyway), the tracking form (its answers are personal) and the form helper.
-DISALLOW = ("/admin/", "/search", "/track", "/messages/suggest")
+#: ``/feedback/new?page=…`` is linked from every page: one form, not a page per page.
+DISALLOW = ("/admin/", "/search", "/track", "/messages/suggest", "/feedback/", "/org/*/feedback/")
 #: Each organisation's pages about itself and its site: 机构概况, 隐私声明, 网站地图.
 ABOUT_PAGES = ("orgs.about", "site.privacy", "site.sitemap")
 

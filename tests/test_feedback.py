@@ -130,7 +130,9 @@ def test_every_public_page_links_to_report_an_error_on_it(app, client, make_user
     home = client.get("/").get_data(as_text=True)
     assert 'href="/feedback/new?page=/"' in home
     listing = unescape(client.get("/news/?topic=综合政务").get_data(as_text=True))
-    link = re.search(r'<a href="(/feedback/new\?page=[^"]+)" rel="nofollow">报告本页错误', listing).group(1)
+    link = re.search(
+        r'<a href="(/feedback/new\?page=[^"]+)" rel="nofollow">报告本页错误', listing
+    ).group(1)
     form = client.get(link).get_data(as_text=True)
     assert 'value="/news/?topic=%E7%BB%BC%E5%90%88%E6%94%BF%E5%8A%A1"' in form
     assert ">报告本页错误（纠错）</a>" not in form  # not on the form itself
@@ -499,3 +501,21 @@ def test_search_engines_are_kept_off_the_form(client):
     assert '<meta name="robots" content="noindex">' in client.get("/feedback/new").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"kind": ["typo", "other"], "description": "两个类型一起提交了。"},
+        {"description": "\x00\x01\u200b\u202e" * 50},
+        {"description": "很长" * 5000, "contact": "1" * 10000},
+        {"page": "/" + "%" * 499 + "x"},
+        {"page": "/\u202enews"},
+        {"kind": "\x00", "page": "http://localhost:99999999/x"},
+        {"form_token": "x" * 5000, "rendered": "y" * 5000},
+    ],
+)
+def test_no_input_breaks_the_form(app, client, junk):
+    response = post(client, {**feedback_data(), **junk})
+    assert response.status_code in {200, 400}
+    assert "Traceback" not in response.get_data(as_text=True)

@@ -487,6 +487,11 @@ def test_purge_anonymises_answered_reports_after_the_message_period(app, monkeyp
         assert emptied.description == "已删除" and emptied.contact is None
 
 
+def test_the_site_map_lists_the_form(client):
+    page = client.get("/sitemap.html").get_data(as_text=True)
+    assert '<a href="/feedback/new">报告页面错误（纠错）</a>' in page
+
+
 def test_the_privacy_statement_names_the_form_and_its_period(client):
     page = client.get("/privacy").get_data(as_text=True)
     assert "报告页面错误（纠错）" in page and 'href="/feedback/new"' in page

@@ -52,6 +52,7 @@ def sections(org: Org) -> list[Section]:
         link("网友留言", "interaction.messages"),
         link("我要留言", "interaction.new_message"),
         link("依申请公开", "interaction.new_request"),
+        link("报告页面错误（纠错）", "interaction.new_feedback"),
         link("办理查询", "interaction.track"),
     ]
     search = {} if org.is_home else {"org": org.code}

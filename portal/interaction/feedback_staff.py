@@ -15,7 +15,7 @@ from portal.interaction import feedback, handling, inbox_detail
 from portal.interaction import inbox as inbox_data
 from portal.interaction.inbox import FEEDBACK_VIEWS
 from portal.interaction.models import FEEDBACK_KINDS, FeedbackReport
-from portal.interaction.staff import _csrf_only, _done, _filters, _today
+from portal.interaction.staff import check_csrf, current_day, list_filters, run_action
 from portal.interaction.staff_forms import FeedbackAnswerForm
 from portal.web.forms import ActionForm
 from portal.web.notices import back_to
@@ -32,7 +32,7 @@ def _get(report_id: int) -> FeedbackReport:
 @bp.get("/feedback/")
 def feedback_reports():
     """Reports of an error on a page to answer, the soonest due first."""
-    filters = _filters(FEEDBACK_VIEWS)
+    filters = list_filters(FEEDBACK_VIEWS)
     kind = request.args.get("kind", "")
     kind = kind if kind in FEEDBACK_KINDS else ""
     listing = inbox_data.feedback_list(current_actor(), kind=kind, **filters)
@@ -52,7 +52,7 @@ def _page(report: FeedbackReport, *, status: int = 200, revealed: bool = False, 
         "action": ActionForm(formdata=None),
         **forms,
     }
-    detail = inbox_detail.feedback_detail(report, _today(), revealed=revealed)
+    detail = inbox_detail.feedback_detail(report, current_day(), revealed=revealed)
     return render_template(
         "admin/inbox/feedback_report.html",
         report=report,
@@ -72,8 +72,8 @@ def feedback_detail(report_id: int):
 def feedback_reveal(report_id: int):
     """Show the resident's details in full on this one response; the reveal is logged."""
     report = _get(report_id)
-    _csrf_only()
-    sensitive = inbox_detail.feedback_detail(report, _today(), revealed=True).sensitive
+    check_csrf()
+    sensitive = inbox_detail.feedback_detail(report, current_day(), revealed=True).sensitive
     handling.reveal_personal_data(report, fields=sensitive, actor=current_actor())
     return _page(report, revealed=True)
 
@@ -83,7 +83,7 @@ def feedback_answer(report_id: int):
     """Record the answer to a report of an error (the resident reads it on /track)."""
     report = _get(report_id)
     form = FeedbackAnswerForm()
-    if form.validate_on_submit() and _done(
+    if form.validate_on_submit() and run_action(
         feedback.answer_feedback, report, form, reply=form.reply.data
     ):
         return back_to("admin.feedback_detail", "答复已保存。", report_id=report.id)

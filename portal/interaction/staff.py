@@ -39,7 +39,8 @@ from portal.web.notices import back_to
 NOT_TRACKING_NO = re.compile(r"[^0-9A-Za-z-]")
 
 
-def _today():
+def current_day():
+    """Today in Asia/Shanghai, the day every deadline on these screens is judged on."""
     return local_date(utcnow())
 
 
@@ -51,7 +52,7 @@ def _get(model: type[Message] | type[InfoRequest], item_id: int) -> Any:
     return item
 
 
-def _filters(views: dict[str, str]) -> dict[str, Any]:
+def list_filters(views: dict[str, str]) -> dict[str, Any]:
     """The list's query arguments, unknown values ignored; a bad page number is a 404."""
     page = page_arg()
     view = request.args.get("status", "open")
@@ -60,11 +61,11 @@ def _filters(views: dict[str, str]) -> dict[str, Any]:
         "q": NOT_TRACKING_NO.sub("", request.args.get("q", ""))[:20],
         "page": page,
         "per_page": current_app.config["PAGE_SIZE"],
-        "today": _today(),
+        "today": current_day(),
     }
 
 
-def _done(service: Callable[..., Any], item: Any, form: FlaskForm, **kwargs: Any) -> bool:
+def run_action(service: Callable[..., Any], item: Any, form: FlaskForm, **kwargs: Any) -> bool:
     """Run a service action; on invalid input put its messages on ``form`` (the service
     stored nothing)."""
     try:
@@ -84,7 +85,8 @@ def show_errors(form: FlaskForm, errors: dict[str, str]) -> None:
             form.form_errors.append(message)
 
 
-def _csrf_only() -> None:
+def check_csrf() -> None:
+    """Refuse (400) a POST whose form carries no valid CSRF token."""
     if not ActionForm().validate_on_submit():
         abort(400)
 
@@ -95,7 +97,7 @@ def _back(endpoint: str, notice: str, **ids: Any):
 
 def _reveal(item: Message | InfoRequest, fields: list[str]) -> None:
     """Check the form's token and log that the handler saw ``fields`` in full."""
-    _csrf_only()
+    check_csrf()
     handling.reveal_personal_data(item, fields=fields, actor=current_actor())
 
 
@@ -119,7 +121,7 @@ def _request_action(
     """One action on a request: its form, then the service; the page again on bad input."""
     item = _get(InfoRequest, request_id)
     form = FORM_CLASSES[slot]()
-    if form.validate_on_submit() and _done(service, item, form, **arguments(form)):
+    if form.validate_on_submit() and run_action(service, item, form, **arguments(form)):
         return _back("admin.request_detail", notice, request_id=item.id)
     return _request_page(item, status=400, **{slot: form})
 
@@ -130,7 +132,7 @@ def _request_action(
 @bp.get("/messages/")
 def messages():
     """Messages to answer, the soonest due first, with the 5-working-day target."""
-    filters = _filters(MESSAGE_VIEWS)
+    filters = list_filters(MESSAGE_VIEWS)
     category = request.args.get("category", "")
     category = category if category in MESSAGE_CATEGORIES else ""
     listing = inbox_data.message_list(current_actor(), category=category, **filters)
@@ -151,7 +153,7 @@ def _message_page(message: Message, *, status: int = 200, revealed: bool = False
         "action": ActionForm(formdata=None),
         **forms,
     }
-    detail = inbox_detail.message_detail(message, _today(), revealed=revealed)
+    detail = inbox_detail.message_detail(message, current_day(), revealed=revealed)
     return render_template(
         "admin/inbox/message.html", message=message, detail=detail, forms=forms, revealed=revealed
     ), status
@@ -167,7 +169,7 @@ def message_detail(message_id: int):
 def message_reveal(message_id: int):
     """Show the sender's details in full on this one response; the reveal is logged."""
     message = _get(Message, message_id)
-    _reveal(message, inbox_detail.message_detail(message, _today(), revealed=True).sensitive)
+    _reveal(message, inbox_detail.message_detail(message, current_day(), revealed=True).sensitive)
     return _message_page(message, revealed=True)
 
 
@@ -176,7 +178,7 @@ def message_answer(message_id: int):
     """Record the office's reply to a message."""
     message = _get(Message, message_id)
     form = AnswerForm()
-    if form.validate_on_submit() and _done(
+    if form.validate_on_submit() and run_action(
         message_actions.answer_message,
         message,
         form,
@@ -199,7 +201,7 @@ def message_publish(message_id: int):
         )
         return _publish_page(message, preview, form)
     form = PublishMessageForm()
-    if form.validate_on_submit() and _done(
+    if form.validate_on_submit() and run_action(
         message_actions.publish_message,
         message,
         form,
@@ -220,7 +222,7 @@ def message_unpublish(message_id: int):
     """Take a message off the public list, with a reason."""
     message = _get(Message, message_id)
     form = UnpublishForm()
-    if form.validate_on_submit() and _done(
+    if form.validate_on_submit() and run_action(
         message_actions.unpublish_message, message, form, reason=form.reason.data
     ):
         return _back("admin.message_detail", "留言已取消公开。", message_id=message.id)
@@ -233,7 +235,7 @@ def message_unpublish(message_id: int):
 @bp.get("/requests/")
 def requests():
     """Information requests, the soonest statutory deadline first."""
-    filters = _filters(REQUEST_VIEWS)
+    filters = list_filters(REQUEST_VIEWS)
     listing = inbox_data.request_list(current_actor(), **filters)
     return render_template(
         "admin/inbox/requests.html", listing=listing, filters=filters, views=REQUEST_VIEWS
@@ -241,7 +243,7 @@ def requests():
 
 
 def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = False, **forms):
-    today = _today()
+    today = current_day()
     forms = {
         **{slot: form_class(formdata=None) for slot, form_class in FORM_CLASSES.items()},
         "action": ActionForm(formdata=None),
@@ -268,7 +270,7 @@ def request_detail(request_id: int):
 def request_reveal(request_id: int):
     """Show the applicant's details in full on this one response; the reveal is logged."""
     item = _get(InfoRequest, request_id)
-    _reveal(item, inbox_detail.request_detail(item, _today(), revealed=True).sensitive)
+    _reveal(item, inbox_detail.request_detail(item, current_day(), revealed=True).sensitive)
     return _request_page(item, revealed=True)
 
 

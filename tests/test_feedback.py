@@ -317,7 +317,8 @@ def test_a_page_address_not_on_this_portal_is_dropped_or_refused(app, client, gi
 def test_a_page_address_is_kept_as_a_same_site_path():
     assert page_path("/search?q=东晓 街道") == "/search?q=%E4%B8%9C%E6%99%93%20%E8%A1%97%E9%81%93"
     assert page_path("/news/x?") == "/news/x"
-    assert page_path("/news/x#part") == "/news/x"
+    assert page_path("/news/x#part") == "/news/x" and page_path("/news/x?#part") == "/news/x"
+    assert page_path("https://portal.example", host="portal.example") == "/"
     assert page_path('/a"><script>') == "/a%22%3E%3Cscript%3E"
     assert page_path("https://portal.example/news/?a=1", host="portal.example") == "/news/?a=1"
     assert page_path("") == "" and page_path(None) == ""

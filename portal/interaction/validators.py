@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from urllib.parse import quote, urlsplit
 
 from portal import creditcode
 from portal.timeutil import local_date, utcnow
@@ -149,8 +150,6 @@ def page_path(value: str | None, *, host: str = "") -> str:
     is kept holds no character a browser would read as leaving the path (spaces, quotes,
     backslashes and the rest are percent-encoded).
     """
-    from urllib.parse import quote, urlsplit
-
     text = (value or "").strip()
     if not text:
         return ""
@@ -164,10 +163,10 @@ def page_path(value: str | None, *, host: str = "") -> str:
         ours = bool(host) and parts.netloc.lower() == host.lower()
         if parts.scheme not in ("http", "https") or not ours:
             raise ValueError(MSG_PAGE)
-        text = parts.path + (f"?{parts.query}" if parts.query else "")
+        text = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if not text.startswith("/") or text[1:2] in ("/", "\\"):
         raise ValueError(MSG_PAGE)
-    text = quote(text.removesuffix("?").split("#", 1)[0], safe=_PAGE_SAFE)
+    text = quote(text.split("#", 1)[0].removesuffix("?"), safe=_PAGE_SAFE)
     path = text.split("?", 1)[0]
     if len(text) > PAGE_MAX or path == "/admin" or path.startswith("/admin/"):
         raise ValueError(MSG_PAGE)

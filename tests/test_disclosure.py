@@ -13,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth.actor import SYSTEM, Actor
-from portal.disclosure import editing, guide, listing, tree
-from portal.disclosure.models import CatalogFiling, CatalogNode, GuideVersion
+from portal.disclosure import editing, guide, listing
+from portal.disclosure.models import GuideVersion
+from portal.documents import filing as tree
 from portal.documents import loader, publishing
-from portal.documents.models import Document
+from portal.documents.models import CatalogFiling, CatalogNode, Document
 from portal.errors import NotAuthorized, NotFound, ValidationError
 from portal.extensions import db
 from portal.orgs import directory, profile

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.database import unit_of_work
-from portal.disclosure import tree
-from portal.disclosure.models import CatalogFiling, CatalogNode
 from portal.documents import content_types
+from portal.documents import filing as tree
+from portal.documents.models import CatalogFiling, CatalogNode
 from portal.errors import InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
 from portal.orgs import directory, service

@@ -15,9 +15,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
 
-from portal.disclosure import tree
-from portal.disclosure.models import CatalogFiling, CatalogNode
-from portal.documents.models import Document
+from portal.documents import filing as tree
+from portal.documents.models import CatalogFiling, CatalogNode, Document
 from portal.extensions import db
 from portal.orgs import profile
 from portal.orgs.directory import Org

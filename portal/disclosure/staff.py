@@ -11,8 +11,9 @@ from flask import render_template, request
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from portal.auth.blueprint import bp, current_actor, guard
-from portal.disclosure import editing, guide, listing, tree
+from portal.disclosure import editing, guide, listing
 from portal.documents import content_types
+from portal.documents import filing as tree
 from portal.errors import (
     InvalidTransition,
     NotAuthorized,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, url_for
 
-from portal.disclosure import guide, listing, tree
+from portal.disclosure import guide, listing
+from portal.documents import filing as tree
 from portal.documents.models import Document
 from portal.errors import NotFound
 from portal.extensions import db

@@ -18,8 +18,7 @@ import yaml
 
 from portal.auth.actor import SYSTEM, Actor
 from portal.database import unit_of_work
-from portal.disclosure import tree
-from portal.documents import content_types, publishing
+from portal.documents import content_types, filing, publishing
 from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
@@ -197,8 +196,8 @@ def _catalog(parsed: ParsedFile) -> list[int]:
     """The ids of the catalogue nodes a file names (its organisation's tree made first)."""
     if not parsed.catalog:
         return []
-    tree.ensure(parsed.org_id)
-    ids = {node.key: node.id for node in tree.nodes(parsed.org_id)}
+    filing.ensure(parsed.org_id)
+    ids = {node.key: node.id for node in filing.nodes(parsed.org_id)}
     unknown = [key for key in parsed.catalog if key not in ids]
     if unknown:
         raise LoadError(f"字段 catalog（公开目录）：没有标识为 {unknown[0]} 的栏目")

@@ -26,8 +26,7 @@ from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.changelog import DocumentChange
 from portal.database import WRITES_KEY, after_commit, reread, unit_of_work
-from portal.disclosure import tree
-from portal.documents import content_types, tally, uploads, wordcheck
+from portal.documents import content_types, filing, tally, uploads, wordcheck
 from portal.documents.models import Document, DocumentRevision
 from portal.documents.uploads import AttachmentFile
 from portal.errors import InvalidTransition, NotAuthorized, ValidationError
@@ -65,7 +64,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
         "attachments": [
             {"title": a.title, "filename": a.filename, "sha256": a.sha256} for a in doc.attachments
         ],
-        "catalog": tree.filed_names(doc.id) if doc.id is not None else [],
+        "catalog": filing.filed_names(doc.id) if doc.id is not None else [],
     }
 
 
@@ -148,8 +147,8 @@ def _check_index_no_free(index_no: str | None, doc_id: int | None) -> None:
 
 def _file(doc: Document, catalog: Sequence[int] | None, *, creating: bool) -> None:
     try:
-        tree.file(doc, catalog, creating=creating)
-    except tree.FilingError as exc:
+        filing.file(doc, catalog, creating=creating)
+    except filing.FilingError as exc:
         raise ValidationError({"catalog": str(exc)}) from None
 
 

@@ -17,8 +17,15 @@ from flask import (
 from portal.auth.actor import Actor, Permission
 from portal.auth.blueprint import bp, current_actor
 from portal.database import unit_of_work
-from portal.disclosure import tree
-from portal.documents import content_types, publishing, revisions, uploads, wordcheck, worklist
+from portal.documents import (
+    content_types,
+    filing,
+    publishing,
+    revisions,
+    uploads,
+    wordcheck,
+    worklist,
+)
 from portal.documents import staff_forms as forms
 from portal.documents.models import Attachment, Document, DocumentRevision
 from portal.documents.publishing import AttachmentFile
@@ -117,7 +124,7 @@ def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
     """The organisation's catalogue nodes (with their depth) and the ones ticked: as
     submitted, else as filed, else its kind's defaults."""
     org_id = doc.organisation_id if doc else _new_document_org().id
-    nodes = tree.nodes(org_id)
+    nodes = filing.nodes(org_id)
     children: dict[int | None, list[Any]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
@@ -132,9 +139,9 @@ def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
     if request.method == "POST":
         chosen = set(_chosen_nodes() or ())
     elif doc is not None:
-        chosen = set(tree.filed_ids(doc.id))
+        chosen = set(filing.filed_ids(doc.id))
     else:
-        chosen = set(tree.default_ids(org_id, kind))
+        chosen = set(filing.default_ids(org_id, kind))
     return {"catalog_nodes": ordered, "catalog_chosen": chosen}
 
 

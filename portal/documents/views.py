@@ -8,8 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request
 
 from portal import timeutil
-from portal.disclosure import tree
-from portal.documents import catalog, content_types, uploads
+from portal.documents import catalog, content_types, filing, uploads
 from portal.documents.models import Attachment, Document
 from portal.extensions import db
 from portal.orgs import directory
@@ -112,7 +111,7 @@ def render_detail(doc: Document, *, status: int = 200, **part_args: Any):
         newer=newer,
         interpretation=interpretation,
         interprets=interprets,
-        columns=tree.columns_of(doc.id) if doc.status == DocumentStatus.PUBLISHED else [],
+        columns=filing.columns_of(doc.id) if doc.status == DocumentStatus.PUBLISHED else [],
         today=today(),
         **_parts(doc, part_args),
     ), status

@@ -1,4 +1,5 @@
-"""Each organisation's catalogue tree and the filing of documents under its nodes.
+"""Each organisation's 公开目录 tree and the filing of documents under its columns, written
+by the publishing service only (``/disclosure/`` shows them).
 
 The default tree ships as data (``data/catalog.yaml``); an organisation gets its own copy
 the first time it needs one (``ensure``), with every document it already has filed by
@@ -18,8 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from portal.disclosure.models import CatalogFiling, CatalogNode
-from portal.documents.models import Document
+from portal.documents.models import CatalogFiling, CatalogNode, Document
 from portal.extensions import db
 from portal.orgs import directory
 from portal.timeutil import utcnow

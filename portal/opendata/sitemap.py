@@ -47,6 +47,13 @@ CHUNK = 1000
 DISALLOW = ("/admin/", "/search", "/track", "/messages/suggest", "/feedback/", "/org/*/feedback/")
 #: Each organisation's pages about itself and its site: 机构概况, 隐私声明, 网站地图.
 ABOUT_PAGES = ("orgs.about", "site.privacy", "site.sitemap")
+#: Each organisation's 政府信息公开 section (its columns are linked from its catalogue).
+SECTION_PAGES = (
+    "disclosure.index",
+    "disclosure.guide_page",
+    "disclosure.catalog",
+    "disclosure.annual",
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,8 @@ def page_entries() -> list[Entry]:
         answered = replied.get(org.id, {}).get("m")
         pages.append(Entry(absolute(url_for("interaction.messages", org_code=code)), answered))
         pages += [
-            Entry(absolute(url_for(endpoint, org_code=code)), None) for endpoint in ABOUT_PAGES
+            Entry(absolute(url_for(endpoint, org_code=code)), None)
+            for endpoint in (*ABOUT_PAGES, *SECTION_PAGES)
         ]
         return pages
 

@@ -107,6 +107,8 @@ def register_cli(app: Flask) -> None:
             click.echo("Filled in the home organisation's 政府信息公开指南 (示例).")
         if profile.load_example(root / "about.yaml"):
             click.echo("Filled in the home organisation's 机构概况 (示例).")
+        if guide.ensure_sections():
+            click.echo("Gave organisations their 政府信息公开 catalogue and guide.")
         if report.failed:
             raise SystemExit(1)
 

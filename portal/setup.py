@@ -39,6 +39,8 @@ def prepare_demo(app: Flask) -> None:
                 click.echo("Filled in the home organisation's 机构概况 (示例).")
         else:
             click.echo(f"No content folder at {root}; starting with an empty site.")
+        if guide.ensure_sections():
+            click.echo("Gave organisations their 政府信息公开 catalogue and guide.")
         analysis.warm_up()
         index = search.get_backend()
         if not index.exists():

@@ -273,7 +273,9 @@ def test_the_guide_follows_the_facts_and_keeps_its_versions(app, client, make_us
     ):
         assert needed in first, needed
     html = client.get("/disclosure/guide").get_data(as_text=True)
-    assert re.search(r'<svg role="img" aria-labelledby="flow-title flow-desc"', html)
+    assert re.search(
+        r'<svg role="img" aria-labelledby="flow-title" aria-describedby="flow-desc"', html
+    )
     assert '<title id="flow-title">' in html
 
     chief.post(url, data={**form, "address": "东晓路 99 号", "csrf_token": csrf(chief, url)})
@@ -395,3 +397,113 @@ def test_a_document_page_names_its_columns(app, client):
         url = db.session.get(Document, doc_id).url
     html = client.get(url).get_data(as_text=True)
     assert "所属栏目" in html and 'href="/disclosure/catalog/gzdt/"' in html
+
+
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"update_days": "²"}, "更新周期"),
+        ({"update_days": "9" * 5000}, "更新周期"),
+        ({"parent": "²"}, "上级栏目"),
+        ({"parent": "9" * 25}, "上级栏目"),
+        ({"kinds": ["nosuch"]}, "默认归入的信息类型"),
+    ],
+)
+def test_junk_in_the_column_form_is_a_chinese_message(app, make_user, values, field):
+    publish(app, "news", "动态")
+    chief = login_as(app, make_user("chief", "admin", platform_admin=False))
+    url = f"/admin/orgs/{home_code(app)}/catalog/new"
+    data = {"csrf_token": csrf(chief, url), "key": "abc", "name": "新栏目", **values}
+    response = chief.post(url, data=data)
+    assert response.status_code == 400
+    assert field + "：" in response.get_data(as_text=True)
+    with app.app_context():
+        assert listing.node(directory.home().id, "abc") is None
+    assert chief.get(f"/admin/orgs/{home_code(app)}/catalog/{'9' * 25}").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 25, "x"])
+def test_junk_columns_in_the_editor_are_refused_by_field(app, make_user, value):
+    publish(app, "news", "动态")
+    editor = login_as(app, make_user("editor1", "editor"))
+    url = "/admin/documents/new/news"
+    form = {
+        "csrf_token": csrf(editor, url),
+        "title": "一条新动态",
+        "topic": "综合政务",
+        "catalog_shown": "1",
+        "catalog": value,
+        "action": "save",
+    }
+    response = editor.post(url, data=form)
+    assert response.status_code == 400
+    assert "公开目录：" in response.get_data(as_text=True)
+    assert editor.post(url, data={**form, "action": "preview"}).status_code == 200
+    with app.app_context():
+        found = db.session.scalar(sa.select(Document.id).where(Document.title == "一条新动态"))
+        assert found is None
+
+
+def test_the_current_version_of_the_guide_is_not_called_outdated(app, client):
+    with app.app_context():
+        guide.ensure_sections()
+    assert "第 1 版（现行）" in text(client.get("/disclosure/guide"))
+    current = client.get("/disclosure/guide?version=1")
+    assert current.status_code == 301 and current.headers["Location"].endswith("/disclosure/guide")
+
+
+def test_a_hidden_column_has_no_feed(app, client):
+    publish(app, "news", "动态")
+    assert client.get("/disclosure/catalog/shjz.rss").status_code == 404
+    assert client.get("/disclosure/catalog/gzdt.rss").status_code == 200
+    assert client.get("/disclosure/catalog/%00x.rss").status_code == 404
+    assert client.get("/disclosure/catalog/%00x/").status_code == 404
+
+
+def test_a_new_organisation_has_its_section_from_the_start(app, client):
+    make_org(app, B, 2)
+    with app.app_context():
+        org_id = directory.by_code(B).id
+        assert tree.has_tree(org_id)
+        assert [v.reason for v in guide.history(org_id)] == ["首次发布"]
+    assert "第 1 版（现行）" in text(client.get(f"/org/{B}/disclosure/guide"))
+
+
+def test_existing_organisations_get_their_section_on_upgrade(app):
+    publish(app, "policy", "早已发布的文件")
+    with app.app_context():
+        org_id = directory.home().id
+        db.session.execute(sa.delete(CatalogFiling))
+        db.session.execute(sa.delete(CatalogNode))
+        db.session.commit()
+        assert guide.ensure_sections() == 1
+        assert guide.ensure_sections() == 0  # a second start finds everything there
+        found = listing.node(org_id, "gfxwj")
+        assert [d.title for d in listing.newest(found.id, 5)] == ["早已发布的文件"]
+        assert len(guide.history(org_id)) == 1
+
+
+def test_the_publishing_subject_follows_the_organisations_name(app, client):
+    publish(app, "news", "动态")
+    with app.app_context():
+        from portal.orgs import service
+
+        service.update(SYSTEM, directory.home().code, name="深圳市罗湖区东晓街道新名称办事处")
+    assert "深圳市罗湖区东晓街道新名称办事处" in text(client.get("/disclosure/catalog/gzdt/"))
+
+
+def test_a_content_file_without_columns_keeps_what_editors_chose(app, tmp_path: Path):
+    folder = tmp_path / "content" / "news"
+    folder.mkdir(parents=True)
+    path = folder / "dt.md"
+    path.write_text(
+        "---\ntitle: 动态\ntopic: 综合政务\npublished_at: 2024-01-02\n---\n正文\n", encoding="utf-8"
+    )
+    with app.app_context():
+        loader.load_directory(tmp_path / "content")
+        doc = db.session.scalar(sa.select(Document).where(Document.slug == "dt"))
+        planning = listing.node(directory.home().id, "ghjh")
+        publishing.update(doc, {}, actor=SYSTEM, catalog=[planning.id])
+        path.write_text(path.read_text(encoding="utf-8") + "更多正文\n", encoding="utf-8")
+        assert loader.load_directory(tmp_path / "content").updated == 1
+        assert tree.filed_ids(doc.id) == [planning.id]

@@ -21,6 +21,7 @@ from portal.orgs import directory, service
 from portal.timeutil import utcnow
 
 KEY_RE = re.compile(r"[a-z][a-z0-9-]{1,39}")
+NUMBER_RE = re.compile(r"[0-9]{1,9}")
 #: Text fields: name -> (label, limit, required).
 TEXTS: dict[str, tuple[str, int, bool]] = {
     "name": ("栏目名称", 60, True),
@@ -102,9 +103,10 @@ def _clean(org_id: int, values: dict[str, Any], node: CatalogNode | None) -> dic
             errors["key"] = "栏目标识：本单位已有相同标识的栏目"
         cleaned["key"] = key
     days = str(values.get("update_days") or "").strip()
-    if days and not (days.isdigit() and 1 <= int(days) <= MAX_UPDATE_DAYS):
+    number = int(days) if NUMBER_RE.fullmatch(days) else None
+    if days and not (number is not None and 1 <= number <= MAX_UPDATE_DAYS):
         errors["update_days"] = f"更新周期：应为 1 至 {MAX_UPDATE_DAYS} 之间的天数，或留空"
-    cleaned["update_days"] = int(days) if days and days.isdigit() else None
+    cleaned["update_days"] = number if days else None
     kinds = [str(kind) for kind in values.get("kinds") or ()]
     unknown = [kind for kind in kinds if kind not in content_types.REGISTRY]
     if unknown:
@@ -113,7 +115,9 @@ def _clean(org_id: int, values: dict[str, Any], node: CatalogNode | None) -> dic
     parent = str(values.get("parent") or "").strip()
     cleaned["parent_id"] = None
     if parent:
-        parent_node = db.session.get(CatalogNode, int(parent)) if parent.isdigit() else None
+        parent_node = (
+            db.session.get(CatalogNode, int(parent)) if NUMBER_RE.fullmatch(parent) else None
+        )
         if parent_node is None or parent_node.organisation_id != org_id:
             errors["parent"] = "上级栏目：不存在"
         elif node is not None and (

@@ -24,6 +24,7 @@ from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.database import unit_of_work
 from portal.disclosure.models import DisclosureGuide, GuideVersion
+from portal.documents import filing
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.orgs import directory, service
@@ -85,6 +86,8 @@ def record(org_id: int, reason: str) -> GuideVersion | None:
     ).first()
     if last is not None and last.digest == digest:
         return None
+    if last is None:
+        reason = "首次发布"
     version = GuideVersion(
         organisation_id=org_id,
         number=(last.number if last else 0) + 1,
@@ -97,7 +100,9 @@ def record(org_id: int, reason: str) -> GuideVersion | None:
     return version
 
 
-def _facts_changed(sender: Any, org_id: int, **_: Any) -> None:
+def _facts_changed(sender: Any, org_id: int, created: bool = False, **_: Any) -> None:
+    if created:  # a new organisation: its section from the start
+        filing.ensure(org_id)
     record(org_id, "机构信息变更")
 
 
@@ -169,6 +174,22 @@ def save(actor: Actor, code: str, values: dict[str, str]) -> GuideVersion | None
             org_id=org.id,
             version=made.number if made else None,
         )
+    return made
+
+
+def ensure_sections() -> int:
+    """Give every organisation without them its catalogue (its documents filed by kind)
+    and its guide's first version, one unit of work each (after an upgrade, by ``python
+    app.py`` and ``flask content load``); how many organisations got anything."""
+    made = 0
+    for org in directory.all_orgs():
+        if filing.has_tree(org.id) and history(org.id):
+            continue
+        with unit_of_work():
+            service.locked(org.code)
+            tree_made = filing.ensure(org.id)
+            version = record(org.id, "首次发布") if not history(org.id) else None
+        made += bool(tree_made or version)
     return made
 
 

@@ -113,7 +113,7 @@ def _node_form(org_id: int, node: Any | None) -> NodeForm:
 
 
 @bp.route("/orgs/<code>/catalog/new", methods=["GET", "POST"])
-@bp.route("/orgs/<code>/catalog/<int:node_id>", methods=["GET", "POST"])
+@bp.route("/orgs/<code>/catalog/<id:node_id>", methods=["GET", "POST"])
 def catalog_node(code: str, node_id: int | None = None):
     """Add a column, or change one."""
     actor = current_actor()
@@ -157,7 +157,7 @@ def expired_node():
     return _node_page(form, org, node, [], 400)
 
 
-@bp.post("/orgs/<code>/catalog/<int:node_id>/move")
+@bp.post("/orgs/<code>/catalog/<id:node_id>/move")
 def catalog_move(code: str, node_id: int):
     form = PortalForm()
     if not form.validate_on_submit():
@@ -166,7 +166,7 @@ def catalog_move(code: str, node_id: int):
     return back_to("admin.catalog_tree", "已调整栏目顺序。", code=code)
 
 
-@bp.post("/orgs/<code>/catalog/<int:node_id>/remove")
+@bp.post("/orgs/<code>/catalog/<id:node_id>/remove")
 def catalog_remove(code: str, node_id: int):
     form = PortalForm()
     if not form.validate_on_submit():

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from portal.disclosure import guide, listing
+from portal.disclosure.editing import KEY_RE
 from portal.documents import filing as tree
 from portal.documents.models import Document
 from portal.errors import NotFound
@@ -55,6 +56,9 @@ def guide_page():
     org = directory.current()
     number = int_arg("version")
     shown = None
+    history = guide.history(org.id)
+    if number is not None and history and number == history[0].number:
+        return redirect(url_for("disclosure.guide_page"), 301)  # the current version
     if number is not None:
         try:
             shown, values = guide.version(org.id, number)
@@ -67,7 +71,7 @@ def guide_page():
         org=org,
         guide=values,
         shown=shown,
-        history=guide.history(org.id),
+        history=history,
     )
 
 
@@ -102,7 +106,7 @@ def catalog():
 def node(key: str):
     """One column: its documents newest first, its sub-columns, its feed."""
     org = directory.current()
-    shown = listing.find(listing.public_tree(org), key)
+    shown = listing.find(listing.public_tree(org), key) if KEY_RE.fullmatch(key) else None
     if shown is None:
         abort(404)
     return _node_page(
@@ -112,10 +116,12 @@ def node(key: str):
 
 @org_route(bp, f"/disclosure/catalog/<key>.<{FORMATS}:fmt>")
 def node_feed(key: str, fmt: str):
-    """A column's newest documents as RSS or Atom."""
+    """A column's newest documents as RSS or Atom (a column residents see)."""
     org = directory.current()
+    if not KEY_RE.fullmatch(key) or listing.find(listing.public_tree(org), key) is None:
+        abort(404)
     found = listing.node(org.id, key)
-    if found is None or found.part:
+    if found is None:
         abort(404)
     spec = feeds.FeedSpec(
         f"{org.code}:catalog:{found.key}:{found.name}",

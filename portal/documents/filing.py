@@ -21,7 +21,7 @@ import yaml
 
 from portal.documents.models import CatalogFiling, CatalogNode, Document
 from portal.extensions import db
-from portal.orgs import directory
+from portal.orgs.models import Organisation
 from portal.timeutil import utcnow
 
 DEFAULT_TREE = Path(__file__).with_name("data") / "catalog.yaml"
@@ -93,12 +93,23 @@ def has_tree(org_id: int) -> bool:
     )
 
 
+def _lock(org_id: int, *, shared: bool) -> None:
+    """Lock the organisation's row for the rest of the unit of work: exclusively to make
+    its tree, shared to file under it (its admins' changes to the tree lock it exclusively,
+    so a column cannot be removed while a document is being filed under it)."""
+    db.session.execute(
+        sa.select(Organisation.id).where(Organisation.id == org_id).with_for_update(read=shared)
+    )
+
+
 def ensure(org_id: int) -> bool:
     """Give the organisation the default tree if it has none and file its documents
     under it by kind (in the caller's unit of work); True when the tree was made."""
     if has_tree(org_id):
         return False
-    org = directory.get(org_id)
+    _lock(org_id, shared=False)
+    if has_tree(org_id):  # made meanwhile by someone holding the lock
+        return False
     position = 0
 
     def add(templates: Sequence[Template], parent: CatalogNode | None) -> None:
@@ -112,7 +123,7 @@ def ensure(org_id: int) -> bool:
                 name=template.name,
                 basis=template.basis,
                 time_limit=template.limit,
-                subject=org.name,
+                subject="",  # shown as the organisation's name, whatever it is then
                 channel=template.channel,
                 kinds=list(template.kinds),
                 update_days=template.update_days,
@@ -190,6 +201,7 @@ def file(doc: Document, chosen: Sequence[int] | None, *, creating: bool) -> bool
         return False
     if creating:
         ensure(doc.organisation_id)
+    _lock(doc.organisation_id, shared=True)
     ids = sorted(set(chosen or ()))
     if ids:
         known = set(

@@ -81,7 +81,8 @@ class ParsedFile:
     illustrative: bool
     attachments: list[publishing.AttachmentFile]
     source_hash: str
-    catalog: tuple[str, ...] = ()  # keys of catalogue nodes (none: filed by its kind)
+    #: keys of catalogue columns ([]: by its kind; None, no such key: as it is filed now)
+    catalog: tuple[str, ...] | None = None
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -150,8 +151,10 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
     if not isinstance(illustrative, bool):
         raise LoadError("字段 illustrative：应为 true 或 false")
 
-    catalog = meta.get("catalog") or []
-    if not isinstance(catalog, list) or not all(isinstance(key, str) for key in catalog):
+    catalog = meta.get("catalog")
+    if catalog is not None and (
+        not isinstance(catalog, list) or not all(isinstance(key, str) for key in catalog)
+    ):
         raise LoadError("字段 catalog（公开目录）：应为栏目标识的列表")
 
     hasher = hashlib.sha256(raw)
@@ -188,14 +191,14 @@ def parse_file(path: Path, root: Path) -> ParsedFile:
         illustrative=illustrative,
         attachments=attachments,
         source_hash=hasher.hexdigest(),
-        catalog=tuple(catalog),
+        catalog=None if catalog is None else tuple(catalog),
     )
 
 
-def _catalog(parsed: ParsedFile) -> list[int]:
+def _catalog(parsed: ParsedFile) -> list[int] | None:
     """The ids of the catalogue nodes a file names (its organisation's tree made first)."""
     if not parsed.catalog:
-        return []
+        return None if parsed.catalog is None else []
     filing.ensure(parsed.org_id)
     ids = {node.key: node.id for node in filing.nodes(parsed.org_id)}
     unknown = [key for key in parsed.catalog if key not in ids]

@@ -248,6 +248,8 @@ class CatalogNode(Model):
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "key", name="uq_catalog_node_org_key"),
         sa.Index("ix_catalog_node_org_parent", "organisation_id", "parent_id", "position"),
+        # the page cache asks for max(updated_at) on every request
+        sa.Index("ix_catalog_node_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

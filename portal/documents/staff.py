@@ -137,7 +137,8 @@ def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
 
     walk(None, 0)
     if request.method == "POST":
-        chosen = set(_chosen_nodes() or ())
+        values = request.form.getlist("catalog")
+        chosen = {int(v) for v in values if re.fullmatch(r"[0-9]{1,9}", v)}
     elif doc is not None:
         chosen = set(filing.filed_ids(doc.id))
     else:
@@ -149,7 +150,10 @@ def _chosen_nodes() -> list[int] | None:
     """The catalogue nodes ticked in the editor (None: the form had no such choice)."""
     if not request.form.get("catalog_shown"):
         return None
-    return [int(value) for value in request.form.getlist("catalog") if value.isdigit()]
+    values = request.form.getlist("catalog")
+    if not all(re.fullmatch(r"[0-9]{1,9}", value) for value in values):
+        raise ValidationError({"catalog": "公开目录：所选栏目无效"})
+    return [int(value) for value in values]
 
 
 def _render_editor(form, doc: Document | None, kind: str, status: int = 200, **context):

@@ -33,8 +33,9 @@ LABELS = {
 LIMITS = {"name": 100, "short_name": 50, "address": 200, "office_hours": 200, "phone": 50}
 LIMITS |= {"fax": 50, "email": 254}
 
-#: Sent inside the unit of work that changed an organisation's name or contacts, with
-#: ``org_id=``: pages generated from them (the 公开指南) record their new version.
+#: Sent inside the unit of work that created an organisation (``created=True``) or changed
+#: its name or contacts, with ``org_id=``: pages generated from them (the 公开指南) record
+#: their new version.
 facts_changed = Namespace().signal("org-facts-changed")
 
 
@@ -144,6 +145,7 @@ def create(actor: Actor, **values: Any) -> Organisation:
         org = Organisation(**cleaned)
         db.session.add(org)
         db.session.flush()
+        facts_changed.send(None, org_id=org.id, created=True)
         audit.record(
             actor.name, "org_created", "organisation", org.id, org_id=org.id, code=org.code
         )

@@ -59,6 +59,7 @@ def upgrade():
         "catalog_node",
         ["organisation_id", "parent_id", "position"],
     )
+    op.create_index("ix_catalog_node_updated_at", "catalog_node", ["updated_at"])
     op.create_table(
         "catalog_filing",
         sa.Column("node_id", sa.Integer(), nullable=False),
@@ -111,5 +112,6 @@ def downgrade():
     op.drop_table("disclosure_guide")
     op.drop_index("ix_catalog_filing_document", table_name="catalog_filing")
     op.drop_table("catalog_filing")
+    op.drop_index("ix_catalog_node_updated_at", table_name="catalog_node")
     op.drop_index("ix_catalog_node_org_parent", table_name="catalog_node")
     op.drop_table("catalog_node")

@@ -12,7 +12,7 @@ from portal.auth import accounts
 from portal.auth.actor import SYSTEM
 from portal.auth.models import ROLES
 from portal.disclosure import guide
-from portal.documents import links, loader, tally, wordcheck_recheck
+from portal.documents import filing, links, loader, tally, wordcheck_recheck
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.interaction import info_requests
@@ -117,8 +117,9 @@ def register_cli(app: Flask) -> None:
         """Count every organisation's published documents again (after a bulk import that
         bypassed the publishing service)."""
         rows = tally.rebuild()
+        columns = filing.rebuild()
         db.session.commit()
-        click.echo(f"Counted {rows} (organisation, kind) pairs.")
+        click.echo(f"Counted {rows} (organisation, kind) pairs and {columns} 公开目录 columns.")
 
     @app.cli.group("deadlines")
     def deadlines_group() -> None:

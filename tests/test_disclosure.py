@@ -507,3 +507,31 @@ def test_a_content_file_without_columns_keeps_what_editors_chose(app, tmp_path: 
         path.write_text(path.read_text(encoding="utf-8") + "更多正文\n", encoding="utf-8")
         assert loader.load_directory(tmp_path / "content").updated == 1
         assert tree.filed_ids(doc.id) == [planning.id]
+
+
+def test_each_column_keeps_its_count_as_documents_come_and_go(app, runner):
+    def standing(key: str) -> tuple[int, object]:
+        with app.app_context():
+            found = listing.node(directory.home().id, key)
+            return found.published, found.newest_at
+
+    doc_id = publish(app, "news", "动态一", when="2024-05-01 10:00")
+    publish(app, "news", "动态二", when="2024-06-01 10:00")
+    count, newest = standing("gzdt")
+    assert count == 2 and newest is not None and newest.month == 6
+    with app.app_context():
+        doc = db.session.get(Document, doc_id)
+        publishing.update(
+            doc, {}, actor=SYSTEM, catalog=[listing.node(doc.organisation_id, "ghjh").id]
+        )
+    assert standing("gzdt")[0] == 1 and standing("ghjh")[0] == 1
+    with app.app_context():
+        publishing.withdraw(db.session.get(Document, doc_id), reason="已过时", actor=SYSTEM)
+    assert standing("ghjh") == (0, None)
+    # a bulk change behind the service's back, then the retally command
+    with app.app_context():
+        db.session.execute(sa.update(CatalogNode).values(published=99))
+        db.session.commit()
+    result = runner.invoke(args=["content", "retally"])
+    assert result.exit_code == 0 and "公开目录 columns" in result.output
+    assert standing("gzdt")[0] == 1 and standing("ghjh")[0] == 0

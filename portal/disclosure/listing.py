@@ -2,8 +2,8 @@
 empty column), a node's documents newest first, and each node's standing for the staff
 dashboard (empty, or not updated within its rule).
 
-Counting is one GROUP BY over the filings of the organisation's published documents,
-whatever the size of the tree.
+The counts are the columns' own (``CatalogNode.published`` and ``newest_at``, kept by the
+publishing service): nothing here counts documents.
 """
 
 from __future__ import annotations
@@ -44,28 +44,12 @@ class Shown:
         return self.total == 0 and not self.has_page
 
 
-def _counts(org_ids: Collection[int] | None) -> dict[int, tuple[int, datetime | None]]:
-    chosen = sa.true() if org_ids is None else Document.organisation_id.in_(sorted(org_ids))
-    rows = db.session.execute(
-        sa.select(
-            CatalogFiling.node_id,
-            sa.func.count(CatalogFiling.document_id),
-            sa.func.max(Document.published_at),
-        )
-        .join(Document, Document.id == CatalogFiling.document_id)
-        .where(chosen, Document.status == DocumentStatus.PUBLISHED)
-        .group_by(CatalogFiling.node_id)
-    ).all()
-    return {node_id: (count, newest) for node_id, count, newest in rows}
-
-
-def _build(
-    nodes: list[CatalogNode], counts: dict[int, tuple[int, datetime | None]], pages: set[str]
-) -> list[Shown]:
+def _build(nodes: list[CatalogNode], pages: set[str]) -> list[Shown]:
     shown = {
         node.id: Shown(
             node,
-            *counts.get(node.id, (0, None)),
+            node.published,
+            node.newest_at,
             has_page=bool(node.page and node.page in pages),
         )
         for node in nodes
@@ -96,7 +80,7 @@ def _pages_with_content(org: Org) -> set[str]:
 
 def full_tree(org: Org) -> list[Shown]:
     """Every node of the organisation, with counts (the staff's view)."""
-    return _build(tree.nodes(org.id), _counts([org.id]), _pages_with_content(org))
+    return _build(tree.nodes(org.id), _pages_with_content(org))
 
 
 def public_tree(org: Org) -> list[Shown]:
@@ -199,14 +183,13 @@ def problems(org_ids: Collection[int] | None, today: date) -> dict[int, list[Pro
             .order_by(CatalogNode.organisation_id, CatalogNode.position, CatalogNode.id)
         )
     )
-    counts = _counts(org_ids)
     found: dict[int, list[Problem]] = {}
     by_org: dict[int, list[CatalogNode]] = {}
     for item in all_nodes:
         by_org.setdefault(item.organisation_id, []).append(item)
     for org_id, nodes in by_org.items():
         # an empty 机构概况 has a warning of its own (``inspection.profile_alerts``)
-        for root in _build(nodes, counts, {"about"}):
+        for root in _build(nodes, {"about"}):
             _judge(root, today, found.setdefault(org_id, []))
     return found
 

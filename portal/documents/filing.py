@@ -22,6 +22,7 @@ import yaml
 from portal.documents.models import CatalogFiling, CatalogNode, Document
 from portal.extensions import db
 from portal.orgs.models import Organisation
+from portal.states import DocumentStatus
 from portal.timeutil import utcnow
 
 DEFAULT_TREE = Path(__file__).with_name("data") / "catalog.yaml"
@@ -144,9 +145,12 @@ def ensure(org_id: int) -> bool:
                         ),
                     )
                 )
+            made.append(node.id)
             add(template.children, node)
 
+    made: list[int] = []
     add(default_tree(), None)
+    refresh(made)
     return True
 
 
@@ -188,6 +192,55 @@ def columns_of(document_id: int) -> list[tuple[str, str, str | None]]:
     return [(row.key, row.name, row.part) for row in rows]
 
 
+_TOUCHED_KEY = "portal.catalog_nodes_touched"
+_PUBLISHED = Document.status == DocumentStatus.PUBLISHED
+
+
+def refresh(node_ids: Iterable[int]) -> None:
+    """Count the published documents of these columns again, with the newest one's date
+    (in the caller's unit of work). A column holds one organisation's documents, so each
+    count is over that organisation's filings only."""
+    ids = sorted(set(node_ids))
+    if not ids:
+        return
+    filed = (
+        sa.select(sa.func.count())
+        .select_from(CatalogFiling)
+        .join(Document, Document.id == CatalogFiling.document_id)
+        .where(CatalogFiling.node_id == CatalogNode.id, _PUBLISHED)
+    )
+    newest = (
+        sa.select(sa.func.max(Document.published_at))
+        .select_from(CatalogFiling)
+        .join(Document, Document.id == CatalogFiling.document_id)
+        .where(CatalogFiling.node_id == CatalogNode.id, _PUBLISHED)
+    )
+    db.session.execute(
+        sa.update(CatalogNode)
+        .where(CatalogNode.id.in_(ids))
+        .values(published=filed.scalar_subquery(), newest_at=newest.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    for node in db.session.identity_map.values():
+        if isinstance(node, CatalogNode) and node.id in ids:
+            db.session.expire(node, ["published", "newest_at"])
+
+
+def rebuild() -> int:
+    """Count every column again (after a bulk load that bypassed the publishing service);
+    how many columns there are. The caller commits."""
+    ids = list(db.session.scalars(sa.select(CatalogNode.id)))
+    refresh(ids)
+    return len(ids)
+
+
+def refresh_for(document_id: int) -> None:
+    """Count again the columns a document is filed under now and those a filing change of
+    this unit of work took it out of (after it was published, withdrawn or changed)."""
+    touched = db.session.info.pop(_TOUCHED_KEY, set())
+    refresh(touched | set(filed_ids(document_id)))
+
+
 class FilingError(ValueError):
     """A chosen node is not one of the document's organisation."""
 
@@ -218,6 +271,7 @@ def file(doc: Document, chosen: Sequence[int] | None, *, creating: bool) -> bool
     before = filed_ids(doc.id)  # a new tree may just have filed it by kind
     if before == ids:
         return False
+    db.session.info.setdefault(_TOUCHED_KEY, set()).update(before, ids)
     db.session.execute(sa.delete(CatalogFiling).where(CatalogFiling.document_id == doc.id))
     if ids:
         db.session.execute(

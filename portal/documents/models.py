@@ -271,6 +271,10 @@ class CatalogNode(Model):
     part: Mapped[str | None] = mapped_column(sa.String(20))
     position: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Its published documents and the newest one's date, kept by the publishing service
+    #: (``filing.refresh``) so the dashboard never counts a district's filings.
+    published: Mapped[int] = mapped_column(default=0)
+    newest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<CatalogNode {self.organisation_id}/{self.key}>"

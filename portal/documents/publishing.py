@@ -162,6 +162,8 @@ def _changed(doc: Document, action: str) -> Document:
     db.session.add(DocumentChange(document_id=doc.id, action=action))
     if action in {"published", "withdrawn", "updated"}:
         tally.refresh(doc.organisation_id, doc.kind)
+    if action != "submitted":
+        filing.refresh_for(doc.id)
     pending = db.session.info.get(_PENDING_KEY)
     if pending is None:
         pending = db.session.info[_PENDING_KEY] = []

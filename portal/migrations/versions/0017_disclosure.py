@@ -44,6 +44,8 @@ def upgrade():
         sa.Column("part", sa.String(length=20), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("published", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("newest_at", sa.DateTime(), nullable=True),
         _org_fk("catalog_node"),
         sa.ForeignKeyConstraint(
             ["parent_id"],

@@ -128,14 +128,14 @@ def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
     children: dict[int | None, list[Any]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
-    ordered: list[tuple[Any, int]] = []
+    ordered: list[tuple[Any, str]] = []  # each column with its full name (上级 › 下级)
 
-    def walk(parent: int | None, level: int) -> None:
+    def walk(parent: int | None, path: str) -> None:
         for node in children.get(parent, []):
-            ordered.append((node, level))
-            walk(node.id, level + 1)
+            ordered.append((node, path + node.name))
+            walk(node.id, f"{path}{node.name} › ")
 
-    walk(None, 0)
+    walk(None, "")
     if request.method == "POST":
         values = request.form.getlist("catalog")
         chosen = {int(v) for v in values if re.fullmatch(r"[0-9]{1,9}", v)}

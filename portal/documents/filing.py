@@ -85,6 +85,22 @@ def nodes(org_id: int) -> list[CatalogNode]:
     )
 
 
+def named(org_id: int) -> list[tuple[CatalogNode, str]]:
+    """The organisation's columns in tree order, each with its full name (上级 › 下级)."""
+    children: dict[int | None, list[CatalogNode]] = {}
+    for node in nodes(org_id):
+        children.setdefault(node.parent_id, []).append(node)
+    ordered: list[tuple[CatalogNode, str]] = []
+
+    def walk(parent: int | None, path: str) -> None:
+        for node in children.get(parent, []):
+            ordered.append((node, path + node.name))
+            walk(node.id, f"{path}{node.name} › ")
+
+    walk(None, "")
+    return ordered
+
+
 def has_tree(org_id: int) -> bool:
     return (
         db.session.scalar(

@@ -121,21 +121,9 @@ def _editable(doc: Document) -> bool:
 
 
 def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
-    """The organisation's catalogue nodes (with their depth) and the ones ticked: as
-    submitted, else as filed, else its kind's defaults."""
+    """The organisation's catalogue columns with their full names, and the ones ticked:
+    as submitted, else as filed, else its kind's defaults."""
     org_id = doc.organisation_id if doc else _new_document_org().id
-    nodes = filing.nodes(org_id)
-    children: dict[int | None, list[Any]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    ordered: list[tuple[Any, str]] = []  # each column with its full name (上级 › 下级)
-
-    def walk(parent: int | None, path: str) -> None:
-        for node in children.get(parent, []):
-            ordered.append((node, path + node.name))
-            walk(node.id, f"{path}{node.name} › ")
-
-    walk(None, "")
     if request.method == "POST":
         values = request.form.getlist("catalog")
         chosen = {int(v) for v in values if re.fullmatch(r"[0-9]{1,9}", v)}
@@ -143,7 +131,7 @@ def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
         chosen = set(filing.filed_ids(doc.id))
     else:
         chosen = set(filing.default_ids(org_id, kind))
-    return {"catalog_nodes": ordered, "catalog_chosen": chosen}
+    return {"catalog_nodes": filing.named(org_id), "catalog_chosen": chosen}
 
 
 def _chosen_nodes() -> list[int] | None:

@@ -19,6 +19,7 @@ from portal.errors import InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
 from portal.orgs import directory, service
 from portal.timeutil import utcnow
+from portal.web.converters import parse_id
 
 KEY_RE = re.compile(r"[a-z][a-z0-9-]{1,39}")
 NUMBER_RE = re.compile(r"[0-9]{1,9}")
@@ -115,9 +116,8 @@ def _clean(org_id: int, values: dict[str, Any], node: CatalogNode | None) -> dic
     parent = str(values.get("parent") or "").strip()
     cleaned["parent_id"] = None
     if parent:
-        parent_node = (
-            db.session.get(CatalogNode, int(parent)) if NUMBER_RE.fullmatch(parent) else None
-        )
+        parent_id = parse_id(parent)
+        parent_node = db.session.get(CatalogNode, parent_id) if parent_id else None
         if parent_node is None or parent_node.organisation_id != org_id:
             errors["parent"] = "上级栏目：不存在"
         elif node is not None and (

@@ -34,6 +34,7 @@ from portal.extensions import db
 from portal.markdown import render
 from portal.orgs import directory
 from portal.web.args import text_arg
+from portal.web.converters import parse_id
 from portal.web.forms import ActionForm
 from portal.web.notices import back_to
 from portal.web.pagination import PageOutOfRange
@@ -125,8 +126,7 @@ def _catalog_choice(doc: Document | None, kind: str) -> dict[str, Any]:
     as submitted, else as filed, else its kind's defaults."""
     org_id = doc.organisation_id if doc else _new_document_org().id
     if request.method == "POST":
-        values = request.form.getlist("catalog")
-        chosen = {int(v) for v in values if re.fullmatch(r"[0-9]{1,9}", v)}
+        chosen = {parse_id(value) for value in request.form.getlist("catalog")} - {None}
     elif doc is not None:
         chosen = set(filing.filed_ids(doc.id))
     else:
@@ -138,10 +138,10 @@ def _chosen_nodes() -> list[int] | None:
     """The catalogue nodes ticked in the editor (None: the form had no such choice)."""
     if not request.form.get("catalog_shown"):
         return None
-    values = request.form.getlist("catalog")
-    if not all(re.fullmatch(r"[0-9]{1,9}", value) for value in values):
+    ids = [parse_id(value) for value in request.form.getlist("catalog")]
+    if None in ids:
         raise ValidationError({"catalog": "公开目录：所选栏目无效"})
-    return [int(value) for value in values]
+    return [i for i in ids if i is not None]
 
 
 def _render_editor(form, doc: Document | None, kind: str, status: int = 200, **context):

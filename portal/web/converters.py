@@ -11,6 +11,15 @@ from werkzeug.routing import IntegerConverter, Map
 MAX_ID = 2**31 - 1
 
 
+def parse_id(text: str) -> int | None:
+    """A row id written in a form (ASCII digits, 1 to ``MAX_ID``), or None for anything else
+    (superscript digits, a 25-digit number, a sign, spaces)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 class IdConverter(IntegerConverter):
     """``<id:name>``: a row id, 1 to ``MAX_ID``; anything else is a 404 before the view runs."""
 

@@ -34,7 +34,7 @@ PARTS = (
 
 def _has_rules(org_id: int) -> bool:
     found = listing.node(org_id, tree.RULES)
-    return found is not None and bool(listing.newest(found.id, 1))
+    return found is not None and found.published > 0
 
 
 @org_route(bp, "/disclosure/")

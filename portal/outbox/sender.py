@@ -114,8 +114,8 @@ def describe(exc: BaseException) -> str:
         return f"SMTPRecipientsRefused {','.join(map(str, codes))}"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{type(exc).__name__} {exc.smtp_code}"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "timeout"
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+        return "timeout"  # smtplib reports a reply that never came as a disconnection
     if isinstance(exc, OSError) and exc.errno:
         return f"{type(exc).__name__} errno {exc.errno}"
     return type(exc).__name__

@@ -27,7 +27,7 @@ from portal.interaction import feedback, info_requests, messages, recovery, subm
 from portal.interaction.models import FeedbackReport, InfoRequest, Message
 from portal.outbox import queue
 from portal.outbox.models import Notification
-from portal.outbox.sender import MAX_ATTEMPTS, Relay, Sender, backoff
+from portal.outbox.sender import MAX_ATTEMPTS, Relay, Sender, backoff, start_background
 from portal.states import NotificationStatus
 from tests.actors import staff
 from tests.clock import instant
@@ -499,3 +499,57 @@ def test_a_resident_gets_the_same_code_back_from_a_receipt_page_only_before_reco
     assert submissions.track(sub.tracking_no, sub.code) is not None
     assert recovery.recover_code(sub.tracking_no)
     assert submissions.track(sub.tracking_no, sub.code) is None
+
+
+def test_python_app_py_delivers_in_a_background_thread(mail_app, relay, clock):
+    handler, _ = relay
+    assert start_background(mail_app.__class__("other")) is None  # no relay: no thread
+    with mail_app.app_context():
+        new_message()
+    background = start_background(mail_app, interval=0.05)
+    assert background is not None
+    try:
+        for _ in range(100):
+            if handler.mails:
+                break
+            background.stop.wait(0.05)
+    finally:
+        background.stop.set()
+        background.thread.join(5)
+    assert len(handler.mails) == 1 and not background.thread.is_alive()
+
+
+def test_an_opinion_is_mailed_when_received_and_when_published(mail_app, relay, ctx):
+    from portal.consultations import services
+    from portal.documents import publishing
+    from portal.documents.models import Document
+    from portal.timeutil import parse_local
+    from tests.staff import publish_as_previewed
+
+    timeutil.set_clock(lambda: instant("2024-06-10"))
+    data = {"title": "征求意见", "summary": "摘要", "topic": "法治建设", "body": "全文。"}
+    doc = publishing.create(
+        "consultation",
+        "pufa",
+        {**data, "opens_on": "2024-06-01", "closes_on": "2024-06-30"},
+        actor=staff("editor"),
+    )
+    publishing.publish(doc, actor=staff("reviewer"), published_at=parse_local("2024-06-01"))
+    doc = db.session.get(Document, doc.id)
+    opinion = services.submit_opinion(
+        doc,
+        {"content": "建议延长征集时间。", "name": "金先生", "contact": ADDRESS, "consent": True},
+        raw_answers={},
+        form_token="o1",
+    )
+    services.submit_opinion(
+        doc, {"content": "没有留邮箱。", "contact": "13812345678"}, raw_answers={}, form_token="o2"
+    )
+    publish_as_previewed(opinion)
+    found = rows()
+    assert [(r.item_type, r.event) for r in found] == [
+        ("opinion", "received"),
+        ("opinion", "published"),
+    ]
+    assert f"{BASE}/consultation/pufa" in found[0].text_body
+    assert "金先生" not in found[1].text_body and "延长" not in found[1].text_body

@@ -238,7 +238,12 @@ class Sender:
                 row = db.session.get(Notification, row_id)
                 if row is None or row.status == NotificationStatus.SENT:
                     continue
-                mail = self.message(row)
+                try:
+                    mail = self.message(row)
+                except (ValueError, TypeError) as exc:  # a mail that can never be built
+                    self._record_failure(row_id, exc, permanent=True)
+                    outcome.failed += 1
+                    continue
                 db.session.rollback()  # hold no transaction while talking to the relay
                 try:
                     if smtp is None:
@@ -274,7 +279,7 @@ class Sender:
             _release(row)
         db.session.commit()
 
-    def _record_failure(self, row_id: int, exc: BaseException) -> bool:
+    def _record_failure(self, row_id: int, exc: BaseException, *, permanent: bool = False) -> bool:
         """Put the row back for later, or give it up; True when given up."""
         _begin_write()
         row = db.session.get(Notification, row_id)
@@ -283,7 +288,7 @@ class Sender:
             return False
         row.attempts += 1
         row.last_error = describe(exc)[:200]
-        given_up = _permanent(exc) or row.attempts >= MAX_ATTEMPTS
+        given_up = permanent or _permanent(exc) or row.attempts >= MAX_ATTEMPTS
         if given_up:
             row.status = NotificationStatus.FAILED
         else:
@@ -301,8 +306,8 @@ class Sender:
         while not stop.is_set():
             try:
                 outcome = self.send_once()
-            except sa.exc.SQLAlchemyError:
-                log.exception("outbox: database error, trying again")
+            except Exception:  # the database away for a moment: the loop must live on
+                log.exception("outbox: sending failed, trying again")
                 db.session.rollback()
                 outcome = Outcome()
             if outcome.claimed:
@@ -332,16 +337,25 @@ def _close(smtp: smtplib.SMTP | None, *, polite: bool = False) -> None:
         smtp.close()
 
 
-def start_background(app: Flask, *, interval: float = 5.0) -> threading.Event | None:
+@dataclass(frozen=True)
+class Background:
+    thread: threading.Thread
+    stop: threading.Event
+
+
+def start_background(app: Flask, *, interval: float = 5.0) -> Background | None:
     """Run a sender in a daemon thread of this process (``python app.py``) when
-    ``PORTAL_SMTP_URL`` is set; returns the event that stops it."""
+    ``PORTAL_SMTP_URL`` is set; ``stop.set()`` ends it within ``interval``."""
     if not app.config.get("SMTP_URL"):
         return None
     stop = threading.Event()
+    with app.app_context():
+        sender = Sender.from_config(app.config)  # a bad PORTAL_SMTP_URL stops the start
 
     def work() -> None:
         with app.app_context():
-            Sender.from_config(app.config).run(stop, interval=interval)
+            sender.run(stop, interval=interval)
 
-    threading.Thread(target=work, name="outbox-sender", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=work, name="outbox-sender", daemon=True)
+    thread.start()
+    return Background(thread, stop)

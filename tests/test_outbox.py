@@ -553,3 +553,15 @@ def test_an_opinion_is_mailed_when_received_and_when_published(mail_app, relay, 
     ]
     assert f"{BASE}/consultation/pufa" in found[0].text_body
     assert "金先生" not in found[1].text_body and "延长" not in found[1].text_body
+
+
+def test_the_query_code_is_written_only_into_a_receipt_or_a_reissued_code(mail_app, ctx):
+    from portal.outbox import compose
+
+    for event in compose.EVENTS:
+        mail = compose.build(
+            "request", event, tracking_no="YSQ-2026-000005", organisation="东晓街道", code="K3Y"
+        )
+        assert ("K3Y" in mail.text) == (event in compose.CODE_EVENTS), event
+        assert ("K3Y" in mail.html) == (event in compose.CODE_EVENTS), event
+        assert "YSQ-2026-000005" in mail.subject and f"{BASE}/track" in mail.html

@@ -31,7 +31,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "supplement_asked": (
         "请补正您的{what}",
         "办理机关需要您补充或更正申请内容（补正）。补正期间答复期限暂停计算，"
-        "请凭跟踪号和查询码在查询页面查看补正要求。",
+        "请凭查询编号和查询码在查询页面查看补正要求。",
     ),
     "supplement_received": (
         "已收到您的补正",
@@ -51,6 +51,10 @@ EVENTS: dict[str, tuple[str, str]] = {
         "您申请找回查询码。原查询码已失效，请使用下面的新查询码查询办理进度。",
     ),
 }
+
+
+#: The only events whose mail may hold the query code.
+CODE_EVENTS = frozenset({"received", "code_reissued"})
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,9 @@ def build(
     due: date | None = None,
 ) -> Mail:
     """The mail about ``event`` of an item. ``link`` defaults to ``/track``; ``code`` is
-    written only for ``received`` and ``code_reissued``; ``due`` is the answer's due date
+    written only for ``CODE_EVENTS``; ``due`` is the answer's due date
     (not personal data) when the event changed it."""
+    code = code if event in CODE_EVENTS else None
     what = ITEM_NAMES[item_type]
     subject_format, sentence_format = EVENTS[event]
     site = current_app.config["SITE_NAME"]
@@ -98,8 +103,8 @@ def build(
     url = absolute(link or "/track")
     lines: list[tuple[str, str]] = []  # (label, value)
     if tracking_no:
-        lines.append(("跟踪号", tracking_no))
-    if code and event in {"received", "code_reissued"}:
+        lines.append(("查询编号", tracking_no))
+    if code:
         lines.append(("查询码", code))
     if due:
         lines.append(("答复期限", f"{due.year}年{due.month}月{due.day}日"))

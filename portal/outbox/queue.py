@@ -98,7 +98,7 @@ def notify(
         subject=mail.subject,
         text_body=mail.text,
         html_body=mail.html,
-        carries_code=bool(code),
+        carries_code=bool(code) and event in compose.CODE_EVENTS,
         message_id=new_message_id(),
         status=NotificationStatus.QUEUED,
         attempts=0,

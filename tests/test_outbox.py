@@ -187,6 +187,7 @@ def test_a_status_change_delivers_exactly_one_mail_without_the_query_code(
     assert [r.status for r in sent] == [NotificationStatus.SENT] * 2
     assert sent[0].text_body == "" and sent[0].html_body == ""  # the code is not kept
     assert sent[1].text_body  # others are
+    assert {r.recipient for r in sent} == {"r***@example.com"}  # the address is not kept
 
     # Correcting the answer is not a new status: no second mail.
     messages.answer_message(message, reply="补充答复。", department="城管中队", actor=staff("h"))

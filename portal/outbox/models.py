@@ -21,7 +21,8 @@ class Notification(Model):
     row carries the same ``Message-ID`` and a relay or mailbox can recognise a repeat.
     ``locked_by``/``locked_until`` are the lease of the sender that claimed the row; a
     lease that ran out (the sender died) lets another sender take the row again.
-    ``recipient`` is personal data: never logged, masked wherever staff see it.
+    ``recipient`` is personal data: never logged, masked wherever staff see it, and
+    replaced by its masked form once the row is sent or given up.
     """
 
     __tablename__ = "notification"

@@ -320,9 +320,12 @@ class Sender:
 def _release(row: Notification) -> None:
     row.locked_by = None
     row.locked_until = None
-    if row.carries_code and row.status in {NotificationStatus.SENT, NotificationStatus.FAILED}:
-        # A query code is kept only as long as it may still have to be sent.
-        row.text_body = row.html_body = ""
+    if row.status in {NotificationStatus.SENT, NotificationStatus.FAILED}:
+        # Personal data is kept only as long as the mail may still have to be sent: the
+        # address becomes its masked form, a query code goes altogether.
+        row.recipient = row.masked_recipient
+        if row.carries_code:
+            row.text_body = row.html_body = ""
 
 
 def _close(smtp: smtplib.SMTP | None, *, polite: bool = False) -> None:

@@ -566,3 +566,32 @@ def test_the_query_code_is_written_only_into_a_receipt_or_a_reissued_code(mail_a
         assert ("K3Y" in mail.text) == (event in compose.CODE_EVENTS), event
         assert ("K3Y" in mail.html) == (event in compose.CODE_EVENTS), event
         assert "YSQ-2026-000005" in mail.subject and f"{BASE}/track" in mail.html
+
+
+def test_the_sender_logs_in_with_the_credentials_of_the_relay_url(app, clock, ctx):
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticator(server, session, envelope, mechanism, data) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"portal", b"p@ss")
+        return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
+
+    handler, port = Handler(), free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,  # loopback only; a real relay needs STARTTLS or smtps
+    )
+    controller.start()
+    try:
+        new_message()
+        app.config["SMTP_URL"] = f"smtp://portal:wrong@127.0.0.1:{port}?timeout=2"
+        assert sender(app).send_once().retried == 1
+        assert rows()[0].last_error == "SMTPAuthenticationError 535"
+        clock.advance(minutes=2)
+        app.config["SMTP_URL"] = f"smtp://portal:p%40ss@127.0.0.1:{port}?timeout=2"
+        assert sender(app).send_once().sent == 1
+    finally:
+        controller.stop()
+    assert len(handler.mails) == 1

@@ -20,6 +20,7 @@ from portal.interaction.examples import load_examples
 from portal.ops import cli as ops_cli
 from portal.orgs import cli as orgs_cli
 from portal.orgs import directory, profile
+from portal.outbox import cli as outbox_cli
 
 
 def content_dir() -> Path:
@@ -39,6 +40,7 @@ def _org_id(org_code: str | None) -> int | None:
 def register_cli(app: Flask) -> None:
     ops_cli.register(app)
     orgs_cli.register(app)
+    outbox_cli.register(app)
 
     @app.cli.group()
     def check() -> None:

@@ -182,6 +182,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body in MB, 413 beyond it (0: no limit; the staff editor sets its own)",
         float,
     ),
+    Setting(
+        "SMTP_URL",
+        "",
+        "Mail relay for notifications to residents: smtp://host[:port], smtps://host[:port], "
+        "`?starttls=1`, `user:password@`, `?timeout=30`; empty: nothing is sent (mails stay "
+        "queued and the dashboard says so)",
+    ),
+    Setting(
+        "MAIL_FROM",
+        "",
+        "From of mail to residents (`东晓街道 <noreply@example.gov.cn>`); its host names "
+        "every Message-ID. Empty: noreply at the host of `PORTAL_BASE_URL`",
+    ),
     Setting("BIND", "127.0.0.1:8000", "Address gunicorn listens on (`gunicorn.conf.py`)"),
     Setting("WORKERS", 0, "gunicorn worker processes (0: one per CPU core, at least 2)", int),
     Setting(

@@ -126,6 +126,27 @@ FEEDBACK_KIND_LABELS = {
 }
 
 
+class NotificationStatus(StrEnum):
+    """Where a mail to a resident stands in the outbox (``portal/outbox``)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return NOTIFICATION_LABELS[self]
+
+
+NOTIFICATION_LABELS = {
+    NotificationStatus.QUEUED: "待发送",
+    NotificationStatus.SENDING: "发送中",
+    NotificationStatus.SENT: "已发送",
+    NotificationStatus.FAILED: "发送失败",
+}
+
+
 class OpinionStatus(StrEnum):
     RECEIVED = "received"
     PUBLISHED = "published"

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.interaction import calendar, deadlines
 from portal.interaction.models import InfoRequest, Message
 from portal.orgs.models import PROFILE_REVIEW_DAYS, OrgProfile
+from portal.outbox import queue
 from portal.states import DocumentStatus, RequestStatus
 from portal.timeutil import local_date, local_midnight_utc
 
@@ -336,6 +337,26 @@ def calendar_arrangement(today: date) -> list[Alert]:
             severe=today.year in years,
         )
     ]
+
+
+def mail_alerts(org_ids: Collection[int] | None = None) -> list[Alert]:
+    """Mail to residents: a warning while no relay is configured (nothing is sent), and
+    the mails given up after every retry."""
+    backlog = queue.backlog(org_ids)
+    found = []
+    if not backlog.configured:
+        waiting = f"，{backlog.queued} 封邮件待发送" if backlog.queued else ""
+        found.append(
+            Alert(f"未配置邮件服务器（PORTAL_SMTP_URL），不会向居民发送办理进度通知邮件{waiting}")
+        )
+    if backlog.failed:
+        found.append(
+            Alert(
+                f"{backlog.failed} 封给居民的通知邮件多次发送失败、已停止重试，请检查邮件服务器",
+                severe=True,
+            )
+        )
+    return found
 
 
 # -- totals over several organisations (the CLI, the tests) ---------------------------

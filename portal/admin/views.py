@@ -170,7 +170,9 @@ def dashboard():
     actor = current_actor()
     today = local_date(utcnow())
     sections = dashboard_sections(actor, today)
-    platform_alerts = inspection.calendar_arrangement(today)
+    platform_alerts = inspection.calendar_arrangement(today) + inspection.mail_alerts(
+        [section.org.id for section in sections]
+    )
     if len(sections) == 1:  # one office: its warnings and the platform's in one list
         merged = sections[0].alerts + platform_alerts
         sections[0].alerts = sorted(merged, key=lambda alert: not alert.severe)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context
 
 from portal import audit, timeutil
 from portal.auth.actor import Actor, Permission, require
@@ -22,6 +23,8 @@ from portal.documents.models import Document
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.interaction import publication
+from portal.orgs import directory
+from portal.outbox import queue
 from portal.states import DocumentStatus, OpinionStatus
 from portal.timeutil import utcnow
 
@@ -168,7 +171,34 @@ def submit_opinion(
             quarantine_reason=quarantine,
         )
         db.session.add(opinion)
+        _notify(opinion, doc, "received")
     return opinion
+
+
+def _notify(opinion: Opinion, doc: Document, event: str) -> None:
+    """Mail the sender (when they left an e-mail address and were not quarantined) that
+    their opinion was received or published, linking to the consultation's page."""
+    if opinion.quarantined or queue.mail_address(opinion.contact) is None:
+        return
+    db.session.flush()
+    queue.notify(
+        org_id=doc.organisation_id,
+        organisation=directory.get(doc.organisation_id).name,
+        item_type="opinion",
+        item_id=opinion.id,
+        event=event,
+        recipient=opinion.contact,
+        tracking_no=None,
+        link=_page(doc),
+    )
+
+
+def _page(doc: Document) -> str:
+    """The consultation's page (outside a request, e.g. a command, built by hand)."""
+    if has_request_context():
+        return doc.url
+    code = directory.url_code(doc.organisation_id)
+    return f"{'/org/' + code if code else ''}/{doc.kind}/{doc.slug}"
 
 
 # -- staff: moderation ----------------------------------------------------------------
@@ -211,8 +241,11 @@ def publish_opinion(opinion: Opinion, *, content: str, actor: Actor) -> None:
         _check_publishable(opinion)
         automatic = opinion_preview(opinion)
         opinion.public_content = cleaned["content"]
+        first = opinion.status != OpinionStatus.PUBLISHED
         opinion.status = OpinionStatus.PUBLISHED
         opinion.hidden_reason = None
+        if first:
+            _notify(opinion, opinion.document, "published")
         opinion.moderated_at = utcnow()
         edited = {"edited": "意见内容"} if cleaned["content"] != automatic.masked else {}
         audit.record(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
 from portal.errors import ValidationError
-from portal.interaction import handling
+from portal.interaction import handling, notices
 from portal.interaction.models import FeedbackReport
 from portal.states import FeedbackStatus
 from portal.timeutil import utcnow
@@ -26,9 +26,12 @@ def answer_feedback(report: FeedbackReport, *, reply: str, actor: Actor) -> Feed
         raise ValidationError({"reply": f"答复内容：不能超过 {REPLY_MAX} 个字"})
     with unit_of_work():
         reread(report)
+        first_answer = report.status != FeedbackStatus.ANSWERED
         report.reply = reply
         report.replied_at = utcnow()
         report.answered_by = actor.name
         report.status = FeedbackStatus.ANSWERED
         handling.record(actor, "feedback_answer", report)
+        if first_answer:
+            notices.notify(report, "answered")
     return report

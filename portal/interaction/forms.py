@@ -193,6 +193,12 @@ class FeedbackForm(GuardedForm):
                 raise ValidationError(f"联系方式：{exc}") from None
 
 
+class RecoverForm(GuardedForm):
+    """Ask for a new query code, sent to the e-mail address given with the item."""
+
+    tracking_no = StringField("查询编号", [_required("查询编号"), Length(max=20)])
+
+
 class TrackForm(PortalForm):
     tracking_no = StringField("查询编号", [_required("查询编号"), Length(max=20)])
     code = StringField("查询码", [_required("查询码"), Length(max=20)])

@@ -15,7 +15,7 @@ from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.interaction import deadlines, handling
+from portal.interaction import deadlines, handling, notices
 from portal.interaction.clock import MAX_EXTENSION
 from portal.interaction.models import OUTCOMES, InfoRequest, RequestEvent
 from portal.states import RequestEventKind, RequestStatus
@@ -29,6 +29,7 @@ def _event(
     its status does not allow raises ``InvalidTransition`` and nothing is stored."""
     item.events.append(RequestEvent(kind=kind, day=day, actor=actor.name, **fields))
     deadlines.refresh_request(item)
+    notices.notify(item, kind.value)
 
 
 def _open_clock(item: InfoRequest):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
 from portal.errors import InvalidTransition, ValidationError
-from portal.interaction import handling, publication
+from portal.interaction import handling, notices, publication
 from portal.interaction.models import Message
 from portal.states import MessageStatus
 from portal.timeutil import utcnow
@@ -52,6 +52,7 @@ def publish_message(message: Message, *, texts: dict[str, str], actor: Actor) ->
         message.public_content = cleaned["content"]
         message.public_reply = cleaned["reply"]
         message.published = True
+        notices.notify(message, "published")
         masked = sum(len(text.findings) for text in automatic.values())
         detail = {"masked": masked, **({"edited": "、".join(edited)} if edited else {})}
         handling.record(actor, "publish", message, **detail)
@@ -71,11 +72,14 @@ def answer_message(message: Message, *, reply: str, department: str, actor: Acto
         reread(message)
         if message.published:
             raise InvalidTransition("留言已公开，请先取消公开再修改答复")
+        first_answer = message.status != MessageStatus.ANSWERED
         message.reply = reply.strip()
         message.reply_department = department.strip()
         message.replied_at = utcnow()
         message.status = MessageStatus.ANSWERED
         handling.record(actor, "answer", message, department=message.reply_department)
+        if first_answer:
+            notices.notify(message, "answered")
     return message
 
 

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.database import unit_of_work
 from portal.extensions import db
-from portal.interaction import deadlines
+from portal.interaction import deadlines, notices
 from portal.interaction.models import FeedbackReport, InfoRequest, Message, RequestEvent
 from portal.orgs import directory
 from portal.states import FeedbackStatus, MessageStatus, RequestEventKind
@@ -97,6 +97,7 @@ def submit_message(
                 quarantine_reason=quarantine,
             )
             db.session.add(existing)
+            notices.notify(existing, "received", code=query_code(form_token))
     return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
 
 
@@ -128,6 +129,7 @@ def submit_request(
             )
             deadlines.refresh_request(existing)
             db.session.add(existing)
+            notices.notify(existing, "received", code=query_code(form_token))
     return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
 
 
@@ -157,6 +159,7 @@ def submit_feedback(
                 quarantine_reason=quarantine,
             )
             db.session.add(existing)
+            notices.notify(existing, "received", code=query_code(form_token))
     return Submission(existing.tracking_no, query_code(form_token), existing.quarantined)
 
 

@@ -12,8 +12,14 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from portal import search
 from portal.errors import expired_form
 from portal.extensions import limiter
-from portal.interaction import deadlines, submissions, validators
-from portal.interaction.forms import FeedbackForm, MessageForm, RequestForm, TrackForm
+from portal.interaction import deadlines, recovery, submissions, validators
+from portal.interaction.forms import (
+    FeedbackForm,
+    MessageForm,
+    RecoverForm,
+    RequestForm,
+    TrackForm,
+)
 from portal.interaction.models import (
     FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
@@ -78,6 +84,7 @@ NO_STORE = {
     "interaction.new_request",
     "interaction.new_feedback",
     "interaction.track",
+    "interaction.recover",
 }
 
 
@@ -244,6 +251,30 @@ def expired_track():
     form = TrackForm()
     form.expired = True
     return _track_page(form, None, False, 400)
+
+
+@bp.route("/track/recover", methods=["GET", "POST"])
+@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+def recover():
+    """Ask for a new query code by tracking number; it goes only to the e-mail address
+    given with the item, and the page says the same whatever the number."""
+    form = RecoverForm()
+    if form.validate_on_submit():
+        if form.trap() is None:
+            recovery.recover_code(form.tracking_no.data or "")
+        return render_template("interaction/recover.html", form=form, done=True)
+    form.prepare()
+    status = 400 if request.method == "POST" else 200
+    return render_template("interaction/recover.html", form=form, done=False), status
+
+
+@expired_form("interaction.recover")
+def expired_recover():
+    """The recovery form again, as typed, after its page expired (nothing was sent)."""
+    form = RecoverForm()
+    form.expired = True
+    form.prepare()
+    return render_template("interaction/recover.html", form=form, done=False), 400
 
 
 @bp.post("/messages/suggest")

@@ -89,3 +89,33 @@ def sign_in(page, base: str, username: str, totp_secret: str | None = None) -> N
 def sign_out(page) -> None:
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url("**/admin/login")
+
+
+def demo_app(database_url: str, folder: Path):
+    """The test app with the demo content of ``content/`` loaded (documents, messages,
+    the organisation's profile), as residents' journeys need it."""
+    from portal import create_app
+    from portal.documents import loader
+    from portal.extensions import db
+    from portal.interaction.examples import load_examples
+    from portal.orgs import profile
+    from tests.conftest import ROOT
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(folder / "uploads"),
+            "SEARCH_INDEX": str(folder / "search_index"),
+            "CONTENT_DIR": str(ROOT / "content"),
+            "MIN_FILL_SECONDS": 0,
+        }
+    )
+    with app.app_context():
+        report = loader.load_directory(Path(app.config["CONTENT_DIR"]))
+        assert report.failed == 0, report.errors
+        assert load_examples(Path(app.config["CONTENT_DIR"]) / "messages.yaml") > 0
+        assert profile.load_example(Path(app.config["CONTENT_DIR"]) / "about.yaml")
+        db.session.remove()
+    return app

@@ -9,7 +9,7 @@ with the demo content of ``content/``, on a loopback port, at a phone's 360 x 80
 - leave a message (after a validation error) → tracking number and query code → ``/track``;
 - file an information request → ``/track``;
 - the annual report, open data, the API help page and a 404 page;
-- 大字版 (large text), switched on from the header, and browser zoom at 200%.
+- browser zoom at 200% (长者模式 and the other display settings: ``test_elders``).
 
 On every page: axe-core (``axe-playwright-python``) finds no ``serious`` or ``critical``
 violation, the page does not scroll sideways at 360 px, and screenshots at 360 x 800 and
@@ -27,16 +27,10 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from portal import create_app
-from portal.documents import loader
-from portal.extensions import db
-from portal.interaction.examples import load_examples
-from portal.orgs import profile
 from tests import browser_support
 from tests.conftest import ROOT, empty_database
 from tests.synthetic_ids import make_id
@@ -71,24 +65,7 @@ AXE = Axe()
 @pytest.fixture(scope="module")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The test app (as in conftest) with the demo content loaded once for the module."""
-    tmp = tmp_path_factory.mktemp("journeys")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": database_url,
-            "UPLOAD_DIR": str(tmp / "uploads"),
-            "SEARCH_INDEX": str(tmp / "search_index"),
-            "CONTENT_DIR": str(ROOT / "content"),
-            "MIN_FILL_SECONDS": 0,
-        }
-    )
-    with app.app_context():
-        report = loader.load_directory(Path(app.config["CONTENT_DIR"]))
-        assert report.failed == 0, report.errors
-        assert load_examples(Path(app.config["CONTENT_DIR"]) / "messages.yaml") > 0
-        assert profile.load_example(Path(app.config["CONTENT_DIR"]) / "about.yaml")
-        db.session.remove()
+    app = browser_support.demo_app(database_url, tmp_path_factory.mktemp("journeys"))
     for folder in (SHOTS, AXE_RESULTS):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -180,7 +157,18 @@ def journey(module_browser, live_server) -> Iterator[Journey]:
 
 
 def nav_link(page, name: str):
-    return page.get_by_role("navigation", name="栏目导航").get_by_role("link", name=name)
+    """A page of the main navigation: on a phone behind 菜单, on a wide screen under its
+    section (both ``<details>``), opened as a resident would."""
+    menu = page.locator("details.menu")
+    if menu.is_visible():
+        if not menu.evaluate("d => d.open"):
+            menu.locator("summary").click()
+        return menu.get_by_role("link", name=name, exact=True)
+    link = page.locator(".site-nav").get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        group = page.locator(".site-nav details.nav-group", has=link)
+        group.locator("summary").click()
+    return link
 
 
 def test_browse_home_to_list_to_detail(journey):
@@ -367,7 +355,7 @@ def test_report_about_service_open_data_api_and_not_found_pages(journey):
 def test_the_disclosure_section_its_guide_catalogue_rules_and_reports(journey):
     page = journey.page
     page.goto("/")
-    page.get_by_role("navigation", name="栏目导航").get_by_role("link", name="政府信息公开").click()
+    nav_link(page, "政府信息公开").click()
     assert page.get_by_role("heading", level=1).inner_text() == "政府信息公开"
     journey.check("disclosure")
     page.get_by_role("link", name="政府信息公开指南").click()
@@ -446,53 +434,10 @@ def test_privacy_statement_site_map_and_a_footer_with_every_item(journey, app, t
     journey.finish()
 
 
-def root_font_px(page) -> float:
-    return page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-
-
-def test_large_text_mode_and_browser_zoom(journey, module_browser, live_server):
-    page = journey.page
-    page.goto("/")
-    normal = root_font_px(page)
-    normal_title = page.locator(".doc-title").first.evaluate(
-        "e => parseFloat(getComputedStyle(e).fontSize)"
-    )
-    toggle = page.get_by_role("banner").get_by_role("button", name="大字版")
-    assert toggle.get_attribute("aria-pressed") == "false"
-    toggle.click()
-    assert toggle.get_attribute("aria-pressed") == "true"
-    assert root_font_px(page) >= normal * 1.2
-    assert (
-        page.locator(".doc-title").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
-        >= normal_title * 1.2
-    )
-    journey.check("home-large-text", scan=False)
-
-    # Remembered from page to page; no page scrolls sideways at 360 px with the larger text.
-    for name, path in (
-        ("list-large-text", "/policy/"),
-        ("search-large-text", "/search?q=执法"),
-        ("message-form-large-text", "/messages/new"),
-        ("request-form-large-text", "/requests/new"),
-        ("annual-report-large-text", "/reports/annual/2024"),
-    ):
-        page.goto(path)
-        assert root_font_px(page) >= normal * 1.2, path
-        journey.check(name, scan=False)
-    page.goto("/enforcement/")
-    page.locator(".doc-list .doc-title").first.click()
-    page.wait_for_url(re.compile(r"/enforcement/[a-z0-9-]+$"))
-    journey.check("detail-large-text")
-
-    # Switched off again, the normal size comes back and stays.
-    page.get_by_role("button", name="大字版").click()
-    assert root_font_px(page) == normal
-    page.goto("/")
-    assert root_font_px(page) == normal
-    journey.finish()
-
-    # Without JavaScript: browser zoom at 200% on a 1280-px window (640 CSS px at twice the
-    # pixel density) reflows without sideways scrolling, and 大字版 links to the zoom note.
+def test_browser_zoom_at_200_percent_reflows(module_browser, live_server):
+    """Without JavaScript, browser zoom at 200% on a 1280-px window (640 CSS px at twice the
+    pixel density) reflows without sideways scrolling, and the footer says how to zoom and
+    where 长者模式 is. (长者模式 itself: ``test_elders``.)"""
     context = module_browser.new_context(
         viewport={"width": 640, "height": 400},
         device_scale_factor=2,
@@ -504,9 +449,8 @@ def test_large_text_mode_and_browser_zoom(journey, module_browser, live_server):
         for path in ("/", "/policy/", "/search?q=执法", "/requests/new", "/reports/annual/2024"):
             zoomed.page.goto(path)
             zoomed.no_sideways_scroll(f"zoom-200 {path}")
-        zoomed.page.get_by_role("banner").get_by_role("link", name="大字版").click()
-        assert zoomed.page.url.endswith("#text-size-help")
-        assert "Ctrl" in zoomed.page.locator("#text-size-help").inner_text()
+        note = zoomed.page.locator("#text-size-help").inner_text()
+        assert "Ctrl" in note and "长者模式" in note
         zoomed.finish()
     finally:
         context.close()

@@ -494,6 +494,12 @@ def test_nginx_example_validates_and_caches_only_what_the_portal_allows(gunicorn
         assert "127.0.0.0 [" in log and "127.0.0.1" not in log
         assert "X-Accel-Expires" not in pages[0][1]  # meant for nginx alone
         assert [h["X-Cache-Status"] for _, h, _ in pages] == ["MISS", "HIT"]
+        # A page kept for one reader is not served to a reader in 长者模式, nor back.
+        plain = fetch(f"{base}/search?q=abc")
+        elder = [fetch(f"{base}/search?q=abc", Cookie="display=elder") for _ in range(2)]
+        assert b'class="view-elder"' not in plain[2]
+        assert [h["X-Cache-Status"] for _, h, _ in elder] == ["MISS", "HIT"]
+        assert all(b'class="view-elder"' in body for _, _, body in elder)
     finally:
         server.terminate()
         server.wait(timeout=20)

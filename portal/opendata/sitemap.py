@@ -44,7 +44,15 @@ CHUNK = 1000
 # Paths no crawler needs: the back office, the endless search space (its pages carry
 # "noindex" anyway), the tracking form (its answers are personal) and the form helper.
 #: ``/feedback/new?page=…`` is linked from every page: one form, not a page per page.
-DISALLOW = ("/admin/", "/search", "/track", "/messages/suggest", "/feedback/", "/org/*/feedback/")
+DISALLOW = (
+    "/admin/",
+    "/search",
+    "/track",
+    "/messages/suggest",
+    "/feedback/",
+    "/org/*/feedback/",
+    "/display/",
+)
 #: Each organisation's pages about itself and its site: 机构概况, 隐私声明, 网站地图.
 ABOUT_PAGES = ("orgs.about", "site.privacy", "site.sitemap")
 #: Each organisation's 政府信息公开 section (its columns are linked from its catalogue).

@@ -1,6 +1,6 @@
 """The site's identity and its own pages: the footer items of 国办发〔2017〕47号
-(``identity``), the privacy statement (``privacy_notice``) and the resident's site map
-(``site_map``), with their pages (``views``)."""
+(``identity``), the privacy statement (``privacy_notice``), the resident's site map
+(``site_map``) and the main navigation (``navigation``), with their pages (``views``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from portal.site import identity, views
+from portal.site import identity, navigation, views
 
 
 def init_app(app: Flask) -> None:
@@ -18,4 +18,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def site_identity() -> dict[str, Any]:
         # A function, not the items: only pages that draw the footer pay for it.
-        return {"site_footer": identity.footer}
+        return {
+            "site_footer": identity.footer,
+            "main_nav": navigation.sections,
+            "nav_home": navigation.home,
+        }

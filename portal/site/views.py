@@ -1,12 +1,14 @@
 """The site's own pages: the privacy statement (``/privacy``), the resident's site map
-(``/sitemap.html``), each per organisation, and the 党政机关网站标识 image (``/site-badge``)."""
+(``/sitemap.html``), each per organisation, the 党政机关网站标识 image (``/site-badge``), and
+the display switches (``/display/<setting>``: 长者模式, high contrast, 纯文本)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file
 
 from portal.orgs import directory
 from portal.site import identity, privacy_notice, site_map
+from portal.web import display
 from portal.web.orgroutes import org_route
 
 bp = Blueprint("site", __name__)
@@ -49,3 +51,45 @@ def badge():
     )
     response.cache_control.public = True
     return response
+
+
+#: The switches residents see, each a link that toggles one setting (``reset``: all off).
+SWITCHES = {*display.TOKENS, "reset"}
+
+
+@bp.get("/display/<setting>")
+def switch_display(setting: str):
+    """Toggle one display setting for this browser and go back to the page it was asked
+    from: a plain link, so 长者模式 works without JavaScript."""
+    if setting not in SWITCHES:
+        abort(404)
+    current = display.parse(request.cookies.get(display.COOKIE))
+    chosen = display.Display() if setting == "reset" else current.toggled(setting)
+    response = redirect(_back_to(request.args.get("next")), code=303)
+    response.headers["Cache-Control"] = "no-store"
+    secure = request.is_secure or str(current_app.config.get("BASE_URL", "")).startswith("https:")
+    if chosen.value:
+        response.set_cookie(
+            display.COOKIE,
+            chosen.value,
+            max_age=display.MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+    else:
+        response.delete_cookie(display.COOKIE, httponly=True, samesite="Lax", secure=secure)
+    return response
+
+
+def _back_to(target: str | None) -> str:
+    """``target`` when it is a path of this site, else the home page (never another host)."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 for c in target)
+    ):
+        return "/"
+    return target

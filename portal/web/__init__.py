@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from portal.web import display
 from portal.web.converters import IdConverter
 from portal.web.filters import format_amount, format_date, format_size
 from portal.web.urls import url_with
@@ -20,4 +21,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_globals() -> dict[str, Any]:
-        return {"site_name": current_app.config["SITE_NAME"], "current_path": request.path}
+        return {
+            "site_name": current_app.config["SITE_NAME"],
+            "current_path": request.path,
+            "display": display.parse(request.cookies.get(display.COOKIE)),
+        }

@@ -33,6 +33,7 @@ from portal import security
 from portal.changelog import DocumentChange
 from portal.extensions import db
 from portal.timeutil import local_date, utcnow
+from portal.web import display
 
 #: The endpoints whose pages are kept, each with what else its key depends on beyond the
 #: address, the date and the change log (None: this page is not kept). The areas that own
@@ -55,7 +56,8 @@ class Page:
 class PageCache:
     """A least-recently-used map of rendered pages, bounded by their total size.
 
-    Keys start with the request's address (``path_key``: scheme, host, path and query);
+    Keys start with the request's address (``path_key``: scheme, host, path and query)
+    and the reader's display settings (``display.key``);
     ``paths`` counts the keys per address, so the WSGI front (``CachedPages``) asks the
     database for the change-log position only for addresses that have a page here.
     """
@@ -174,7 +176,12 @@ class CachedPages:
         if environ.get("REQUEST_METHOD") == "GET":
             path = path_key(environ)
             if path in self.cache.paths:
-                key = (path, local_date(utcnow()), change_position(self.engine))
+                key = (
+                    path,
+                    display.key(environ),
+                    local_date(utcnow()),
+                    change_position(self.engine),
+                )
                 page = self.cache.get(key)
                 if page is not None:
                     return self._answer(environ, start_response, page)
@@ -203,7 +210,13 @@ def _key() -> tuple | None:
     more = ENDPOINTS[request.endpoint]()
     if more is None:
         return None
-    return (path_key(request.environ), local_date(utcnow()), change_position(db.engine), *more)
+    return (
+        path_key(request.environ),
+        display.key(request.environ),  # 长者模式 and the other settings change the page
+        local_date(utcnow()),
+        change_position(db.engine),
+        *more,
+    )
 
 
 def keep_pages(endpoint: str, key: Callable[[], tuple | None] = tuple) -> None:

@@ -128,8 +128,16 @@ MEASURE = """() => {
     const v = getComputedStyle(el).lineHeight;
     return v === 'normal' ? 1.2 * fs(el) : parseFloat(v);
   };
+  // The most side-by-side boxes in any one grid (panels, the figures on the home page).
+  const lefts = (selector) => Math.max(0, ...[...document.querySelectorAll(selector)].map(
+    (grid) => new Set([...grid.children].filter(visible)
+      .map((e) => Math.round(e.getBoundingClientRect().left))).size));
+  const tops = [...main.querySelectorAll('.form-field')].filter(visible)
+    .map((e) => Math.round(e.getBoundingClientRect().top));
   return {
     heading: h1 ? h1.getBoundingClientRect().top + scrollY : null,
+    columns: lefts('main .columns, main .stats'),
+    fieldRows: tops.length === new Set(tops).size,
     scroll: document.documentElement.scrollWidth, inner: innerWidth,
     text: texts.map((e) => ({name: e.tagName + ':' + e.textContent.trim().slice(0, 12),
                              size: fs(e), line: lh(e), contrast: ratio(e)})),
@@ -164,6 +172,10 @@ class Check:
         return m
 
     def elder(self, name: str, m: dict) -> None:
+        if m["columns"] > 1:  # one column: panels and figures one under the other
+            self.problems.append(f"{name}: {m['columns']} columns")
+        if not m["fieldRows"]:
+            self.problems.append(f"{name}: two form fields on one line")
         for t in m["text"]:
             if t["line"] < 1.5 * t["size"] - 0.5:
                 self.problems.append(f"{name}: line height {t['line']} < 1.5 x {t['size']}: {t}")
@@ -235,6 +247,16 @@ def test_every_page_in_both_modes_at_both_widths(module_browser, live_server):
                         f"{name}-{width}: elder text {body_size(m)} px is not 1.5x "
                         f"{normal_sizes[f'{name}-{width}']} px"
                     )
+            if mode == "elder":  # the focus ring is plain to see: 4 px and a halo
+                page.goto(DETAIL)
+                page.keyboard.press("Tab")
+                page.keyboard.press("Tab")
+                ring = page.evaluate(
+                    "(() => { const s = getComputedStyle(document.activeElement);"
+                    " return [parseFloat(s.outlineWidth), s.outlineStyle, s.boxShadow]; })()"
+                )
+                if ring[0] < 4 or ring[1] == "none" or ring[2] == "none":
+                    check.problems.append(f"elder-{width}: focus ring {ring}")
             context.close()
     check.finish()
 

@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "request_supplement": "通知补正",
     "consult": "征求第三方意见",
     "resume": "恢复计时",
+    "supplement_submitted": "申请人网上提交补正",
     "close": "办结申请",
     "reveal": "查看完整个人信息",
     "report_figures": "填报年度报告复议诉讼数据",
@@ -97,6 +98,7 @@ DETAIL_LABELS = {
     "document_ids": "信息编号",
     "found": "发现错敏词（处）",
     "unacknowledged": "未经确认（处）",
+    "files": "文件（个）",
 }
 TARGET_TYPES = {
     "user": "账号",

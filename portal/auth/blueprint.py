@@ -96,6 +96,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.request_consult": REQUEST_HANDLERS,
     "admin.request_resume": REQUEST_HANDLERS,
     "admin.request_close": REQUEST_HANDLERS,
+    "admin.request_file": REQUEST_HANDLERS,
     "admin.request_reveal": REVEALERS,
     # consultations: editors and reviewers set the questions, handlers moderate opinions,
     # reviewers publish the result (结果反馈)

@@ -1,5 +1,5 @@
 """Forms residents fill in: a message, an information request, a report of an error on a
-page (纠错), the tracking lookup.
+page (纠错), the tracking lookup, a 补正 to a request.
 
 Every message names its field in Chinese. Each is a ``GuardedForm`` (``portal.web.forms``):
 a server-signed one-time token bound to the session, a honeypot and a signed render time.
@@ -11,6 +11,7 @@ import re
 
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -202,3 +203,18 @@ class RecoverForm(GuardedForm):
 class TrackForm(PortalForm):
     tracking_no = StringField("查询编号", [_required("查询编号"), Length(max=20)])
     code = StringField("查询码", [_required("查询码"), Length(max=20)])
+
+
+class SupplementAnswerForm(PortalForm):
+    """A 补正 sent from the tracking page: text and files (``request_files``). ``access`` is
+    the token the page was given (``requester.grant``); once it is no longer good, the
+    resident types the number and code again in ``tracking_no`` and ``code``."""
+
+    access = HiddenField()
+    tracking_no = StringField("查询编号", [Optional(), Length(max=20)], id="supplement-number")
+    code = StringField("查询码", [Optional(), Length(max=20)], id="supplement-code")
+    text = TextAreaField(
+        "补正内容",
+        [Optional(), Length(max=2000, message="补正内容：不能超过 2000 个字")],
+        render_kw={"rows": 6},
+    )

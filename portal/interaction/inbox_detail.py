@@ -23,6 +23,7 @@ from portal.interaction.inbox import (
     request_deadline,
 )
 from portal.interaction.models import (
+    APPLICANT,
     FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
     OUTCOMES,
@@ -144,6 +145,9 @@ def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) ->
         )
     if clock.supplement_note:
         facts.append(("补正内容", mask.text("supplement_note", clock.supplement_note)))
+    for answer in item.supplement_answers:
+        label = f"申请人网上补正（{answer.day.isoformat()}）"
+        facts.append((label, mask.text("supplement_answer", answer.note or "（只提交了文件）")))
     if item.outcome:
         facts.append(("办理结果", Shown(OUTCOMES.get(item.outcome, item.outcome))))
     if item.reply:
@@ -151,6 +155,8 @@ def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) ->
     events = [Event(item.received_at, "收到申请")]
     for event in item.events[1:]:
         text = event.kind.label
+        if event.actor == APPLICANT:
+            text += "（申请人网上提交）"
         if event.days:
             text += f" {event.days} 个工作日"
         if event.outcome:

@@ -1,35 +1,55 @@
 """Staff actions on an information request (依申请公开): extend, ask for 补正, consult a third
-party, resume, close with an outcome. Each adds an event to the request's life and replays
+party, resume, close with an outcome (and the answer's files); and the applicant's one
+action, a 补正 sent online. Each adds an event to the request's life and replays
 its clock (``deadlines.refresh_request``) inside one unit of work, after the lock, so two
 handlers acting at once can never both pass an "only once" rule."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from portal import audit
 from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
+from portal.documents.uploads import Received
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.interaction import deadlines, handling, notices
-from portal.interaction.clock import MAX_EXTENSION
-from portal.interaction.models import OUTCOMES, InfoRequest, RequestEvent
+from portal.interaction import deadlines, handling, notices, request_files
+from portal.interaction.clock import MAX_EXTENSION, REFUSALS
+from portal.interaction.models import (
+    APPLICANT,
+    APPLICANT_LABEL,
+    OUTCOMES,
+    InfoRequest,
+    RequestEvent,
+)
 from portal.states import RequestEventKind, RequestStatus
 from portal.timeutil import today, utcnow
 
 
-def _event(
-    item: InfoRequest, kind: RequestEventKind, *, actor: Actor, day: date, **fields: Any
-) -> None:
-    """Add an event to a request (inside its unit of work) and replay its clock; an event
-    its status does not allow raises ``InvalidTransition`` and nothing is stored."""
-    item.events.append(RequestEvent(kind=kind, day=day, actor=actor.name, **fields))
+def add_event(
+    item: InfoRequest, kind: RequestEventKind, *, actor: str, day: date, **fields: Any
+) -> RequestEvent:
+    """Add an event to a request (inside its unit of work), replay its clock and queue the
+    applicant's mail about it; an event its status does not allow raises
+    ``InvalidTransition`` and nothing is stored."""
+    event = RequestEvent(kind=kind, day=day, actor=actor, **fields)
+    item.events.append(event)
     deadlines.refresh_request(item)
     notices.notify(item, kind.value)
+    return event
+
+
+def _event(
+    item: InfoRequest, kind: RequestEventKind, *, actor: Actor, day: date, **fields: Any
+) -> RequestEvent:
+    return add_event(item, kind, actor=actor.name, day=day, **fields)
 
 
 def _open_clock(item: InfoRequest):
@@ -131,8 +151,17 @@ def resume(item: InfoRequest, *, actor: Actor, on: date | None = None) -> InfoRe
     return item
 
 
-def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: Actor) -> InfoRequest:
-    """Answer the request with an outcome typed as in the annual report's Table 三."""
+def close_request(
+    item: InfoRequest,
+    *,
+    outcome: str,
+    reply: str,
+    actor: Actor,
+    files: Sequence[Received] = (),
+) -> InfoRequest:
+    """Answer the request with an outcome typed as in the annual report's Table 三, and
+    the files that go with the answer (告知书, the information released: checked uploads,
+    ``request_files.received``), which the applicant downloads from the tracking page."""
     require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     errors = {}
     if outcome not in OUTCOMES:
@@ -141,14 +170,69 @@ def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: Actor) 
         errors["reply"] = "答复内容：必填"
     if errors:
         raise ValidationError(errors)
-    with unit_of_work():
-        _open_clock(item)
-        _event(item, RequestEventKind.CLOSED, actor=actor, day=today(), outcome=outcome)
-        item.outcome = outcome
-        item.reply = reply.strip()
-        item.closed_at = utcnow()
-        handling.record(actor, "close", item, outcome=outcome)
+    written: list[Path] = []
+    try:
+        with unit_of_work():
+            _open_clock(item)
+            event = _event(item, RequestEventKind.CLOSED, actor=actor, day=today(), outcome=outcome)
+            item.outcome = outcome
+            item.reply = reply.strip()
+            item.closed_at = utcnow()
+            written = request_files.store(item, "reply", files, event)
+            extra = {"files": len(files)} if files else {}
+            handling.record(actor, "close", item, outcome=outcome, **extra)
+    except BaseException:
+        request_files.remove(written)
+        raise
     return item
+
+
+SUPPLEMENT_TEXT_LIMIT = 2000
+
+
+def answer_supplement(
+    item: InfoRequest, *, text: str, files: Sequence[Received] = (), on: date | None = None
+) -> RequestEvent:
+    """The applicant's 补正, sent online: the same event as a handler's "收到补正" (Art. 30:
+    the period runs afresh from the day it arrives), with what they wrote as its note and
+    their files (checked uploads, ``request_files.received``). The handler sees it in the
+    inbox; the applicant gets the mail every 补正 received gets.
+
+    Whoever calls this has checked the request's number and query code; the applicant is
+    the actor. ``InvalidTransition`` when the request is not waiting for a 补正."""
+    text = (text or "").strip()
+    if not text and not files:
+        raise ValidationError({"text": "补正内容：请填写补正内容或上传补正材料"})
+    if len(text) > SUPPLEMENT_TEXT_LIMIT:
+        raise ValidationError({"text": f"补正内容：不能超过 {SUPPLEMENT_TEXT_LIMIT} 个字"})
+    on = on or today()
+    written: list[Path] = []
+    try:
+        with unit_of_work():
+            reread(item)
+            if item.clock.status != RequestStatus.SUPPLEMENT:
+                raise InvalidTransition(REFUSALS[RequestEventKind.SUPPLEMENT_RECEIVED])
+            event = add_event(
+                item,
+                RequestEventKind.SUPPLEMENT_RECEIVED,
+                actor=APPLICANT,
+                day=on,
+                note=text or None,
+            )
+            written = request_files.store(item, "supplement", files, event)
+            audit.record(
+                APPLICANT_LABEL,
+                "supplement_submitted",
+                "request",
+                item.id,
+                org_id=item.organisation_id,
+                on=on.isoformat(),
+                files=len(files),
+            )
+    except BaseException:
+        request_files.remove(written)
+        raise
+    return event
 
 
 def refresh_deadlines(*, actor: Actor) -> int:

@@ -16,12 +16,20 @@ from flask import abort, current_app, render_template, request
 from flask_wtf import FlaskForm
 
 from portal.auth.blueprint import bp, current_actor
+from portal.documents import uploads
 from portal.errors import ValidationError
-from portal.interaction import deadlines, handling, inbox_detail, info_requests
+from portal.extensions import db
+from portal.interaction import deadlines, handling, inbox_detail, info_requests, request_files
 from portal.interaction import inbox as inbox_data
 from portal.interaction import messages as message_actions
 from portal.interaction.inbox import MESSAGE_VIEWS, REQUEST_VIEWS
-from portal.interaction.models import MESSAGE_CATEGORIES, InfoRequest, Message
+from portal.interaction.models import (
+    MESSAGE_CATEGORIES,
+    REQUEST_FILE_KINDS,
+    InfoRequest,
+    Message,
+    RequestFile,
+)
 from portal.interaction.staff_forms import (
     AnswerForm,
     CloseForm,
@@ -37,6 +45,7 @@ from portal.web.forms import ActionForm
 from portal.web.notices import back_to
 
 NOT_TRACKING_NO = re.compile(r"[^0-9A-Za-z-]")
+REPLY_SLOT = "reply_file"  # the close form's file inputs: reply_file_0 …
 
 
 def current_day():
@@ -242,7 +251,14 @@ def requests():
     )
 
 
-def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = False, **forms):
+def _request_page(
+    item: InfoRequest,
+    *,
+    status: int = 200,
+    revealed: bool = False,
+    file_errors: dict[str, str] | None = None,
+    **forms,
+):
     today = current_day()
     forms = {
         **{slot: form_class(formdata=None) for slot, form_class in FORM_CLASSES.items()},
@@ -257,6 +273,11 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
         revealed=revealed,
         can_supplement=deadlines.can_request_supplement(item, today),
         max_extension=deadlines.MAX_EXTENSION,
+        reply_slots=request_files.slot_names(REPLY_SLOT),
+        file_kinds=REQUEST_FILE_KINDS,
+        file_errors=file_errors or {},
+        accepted=uploads.ACCEPTED,
+        max_mb=current_app.config["UPLOAD_MAX_MB"],
     ), status
 
 
@@ -324,11 +345,42 @@ def request_resume(request_id: int):
 
 @bp.post("/requests/<id:request_id>/close")
 def request_close(request_id: int):
-    """Answer the request with its outcome, as counted in the annual report."""
-    return _request_action(
-        request_id,
-        "close",
-        info_requests.close_request,
-        "申请已办结。",
-        lambda form: {"outcome": form.outcome.data, "reply": form.reply.data},
-    )
+    """Answer the request with its outcome, as counted in the annual report, and the files
+    that go with the answer (告知书, the information released)."""
+    item = _get(InfoRequest, request_id)
+    form = CloseForm()
+    with request_files.received(REPLY_SLOT) as (files, file_errors):
+        valid = form.validate_on_submit()
+        if file_errors:
+            form.form_errors.extend(file_errors.values())
+        elif valid and run_action(
+            info_requests.close_request,
+            item,
+            form,
+            outcome=form.outcome.data,
+            reply=form.reply.data,
+            files=files,
+        ):
+            return _back("admin.request_detail", "申请已办结。", request_id=item.id)
+    if request_files.chosen(REPLY_SLOT):
+        form.form_errors.append("所选文件没有保存，请重新选择后再办结。")
+    return _request_page(item, status=400, close=form, file_errors=file_errors)
+
+
+@bp.get("/requests/<id:request_id>/files/<id:file_id>")
+def request_file(request_id: int, file_id: int):
+    """Download a file of a request of one's organisation: the applicant's 补正 material or
+    the answer's files (never kept by the browser)."""
+    item = _get(InfoRequest, request_id)
+    row = db.session.get(RequestFile, file_id)
+    if row is None or row.request_id != item.id:
+        abort(404)
+    return request_files.send(row)
+
+
+@bp.url_value_preprocessor
+def _reply_size_limit(endpoint: str | None, values: dict | None) -> None:
+    """Let the answer to a request carry its files (before CSRF protection parses it)."""
+    if endpoint == "admin.request_close":
+        request.max_form_memory_size = request_files.TEXT_BYTES
+        request.max_content_length = request_files.body_limit()

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.database import unit_of_work
 from portal.extensions import db
-from portal.interaction import deadlines, notices
+from portal.interaction import deadlines, models, notices
 from portal.interaction.models import FeedbackReport, InfoRequest, Message, RequestEvent
 from portal.orgs import directory
 from portal.states import FeedbackStatus, MessageStatus, RequestEventKind
@@ -27,7 +27,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 CODE_LENGTH = 8
 
 
-APPLICANT = "applicant"  # the actor of a request's "received" event
+APPLICANT = models.APPLICANT  # the actor of a request's "received" event
 
 
 @dataclass(frozen=True)

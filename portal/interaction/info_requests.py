@@ -1,11 +1,14 @@
-"""Staff actions on an information request (依申请公开): extend, ask for 补正, consult a third
-party, resume, close with an outcome. Each adds an event to the request's life and replays
-its clock (``deadlines.refresh_request``) inside one unit of work, after the lock, so two
-handlers acting at once can never both pass an "only once" rule."""
+"""Staff actions on an information request (依申请公开): register one that came by letter,
+fax or in person, extend, ask for 补正, consult a third party, resume, close with an outcome
+(and, for information released, propose it for proactive disclosure). Each adds an event to
+the request's life and replays its clock (``deadlines.refresh_request``) inside one unit of
+work, after the lock, so two handlers acting at once can never both pass an "only once"
+rule."""
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,13 +16,99 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
+from portal.documents import publishing
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.interaction import deadlines, handling, notices
+from portal.interaction import deadlines, detect, handling, notices, privacy, submissions
 from portal.interaction.clock import MAX_EXTENSION
-from portal.interaction.models import OUTCOMES, InfoRequest, RequestEvent
+from portal.interaction.models import (
+    OFFLINE_CHANNELS,
+    OUTCOMES,
+    InfoRequest,
+    RequestEvent,
+)
 from portal.states import RequestEventKind, RequestStatus
 from portal.timeutil import today, utcnow
+
+#: How far back a request received by letter, fax or in person may still be registered.
+REGISTER_WITHIN_DAYS = 365
+#: Outcomes whose information may be proposed for proactive disclosure (Art. 44).
+PROACTIVE_OUTCOMES = frozenset({"disclosed", "partly"})
+#: What an applicant must have given (Art. 29): the form checks each field's shape.
+REQUIRED_FIELDS = {
+    "applicant_type": "申请人类型",
+    "name": "姓名或名称",
+    "phone": "联系电话",
+    "description": "所需信息的描述",
+    "medium": "获取信息的方式",
+    "delivery": "获取信息的途径",
+}
+
+
+def received_refusal(day: date | None, on: date) -> str | None:
+    """Why ``day`` cannot be the day a request was received, registered on ``on``."""
+    if day is None:
+        return "收到申请之日：必填，格式为 YYYY-MM-DD"
+    if day > on:
+        return "收到申请之日：不能晚于今天"
+    earliest = on - timedelta(days=REGISTER_WITHIN_DAYS)
+    if day < earliest:
+        return f"收到申请之日：不能早于 {earliest.isoformat()}（只能登记一年内收到的申请）"
+    return None
+
+
+def register_request(
+    data: dict[str, Any],
+    *,
+    channel: str,
+    received_on: date | None,
+    org_id: int,
+    form_token: str,
+    actor: Actor,
+) -> submissions.Submission:
+    """Register a request that reached organisation ``org_id`` by letter, fax or in person
+    (当面, including one made orally and written down by the handler, Art. 29) on
+    ``received_on`` — the day its clock starts from (Art. 31: handed in, signed for, or
+    confirmed with the applicant). It is stored as an online one is (the same service, once
+    per form token, the receipt mailed if an e-mail address was given) with its channel,
+    and the handler hands or posts the tracking number and query code to the applicant."""
+    require(actor, Permission.HANDLE_REQUESTS, org_id)
+    errors = {
+        name: f"{label}：必填"
+        for name, label in REQUIRED_FIELDS.items()
+        if not str(data.get(name) or "").strip()
+    }
+    if channel not in OFFLINE_CHANNELS:
+        errors["channel"] = "收到渠道：请选择信函、传真或当面"
+    refusal = received_refusal(received_on, today())
+    if refusal:
+        errors["received_on"] = refusal
+    if errors:
+        raise ValidationError(errors)
+    with unit_of_work():
+        again = db.session.scalar(
+            sa.select(InfoRequest.id).where(InfoRequest.form_token == form_token)
+        )
+        receipt = submissions.submit_request(
+            data,
+            form_token=form_token,
+            org_id=org_id,
+            channel=channel,
+            received_on=received_on,
+            received_by=actor.name,
+        )
+        if again is None:
+            item = db.session.execute(
+                sa.select(InfoRequest).where(InfoRequest.tracking_no == receipt.tracking_no)
+            ).scalar_one()
+            handling.record(
+                actor,
+                "register",
+                item,
+                channel=channel,
+                on=received_on.isoformat() if received_on else None,
+            )
+    return receipt
 
 
 def _event(
@@ -131,14 +220,30 @@ def resume(item: InfoRequest, *, actor: Actor, on: date | None = None) -> InfoRe
     return item
 
 
-def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: Actor) -> InfoRequest:
-    """Answer the request with an outcome typed as in the annual report's Table 三."""
+def close_request(
+    item: InfoRequest,
+    *,
+    outcome: str,
+    reply: str,
+    actor: Actor,
+    proactive: bool = False,
+    column: str | None = None,
+) -> InfoRequest:
+    """Answer the request with an outcome typed as in the annual report's Table 三.
+
+    ``proactive``: the information released (予以公开 or 部分公开) may be disclosed to
+    everyone (Art. 44: several applicants asked for it, or the applicant suggested it); a
+    draft is made of it for an editor to review, filed under the catalogue column keyed
+    ``column`` (None: the default, ``filing.proactive_column``). All or nothing: a draft
+    that cannot be made leaves the request open."""
     require(actor, Permission.HANDLE_REQUESTS, item.organisation_id)
     errors = {}
     if outcome not in OUTCOMES:
         errors["outcome"] = "办理结果：请选择"
     if not (reply or "").strip():
         errors["reply"] = "答复内容：必填"
+    if proactive and outcome in OUTCOMES and outcome not in PROACTIVE_OUTCOMES:
+        errors["proactive"] = "纳入主动公开：只有“予以公开”或“部分公开”的信息可以纳入主动公开范围"
     if errors:
         raise ValidationError(errors)
     with unit_of_work():
@@ -148,7 +253,65 @@ def close_request(item: InfoRequest, *, outcome: str, reply: str, actor: Actor) 
         item.reply = reply.strip()
         item.closed_at = utcnow()
         handling.record(actor, "close", item, outcome=outcome)
+        if proactive:
+            _propose(item, column, actor)
     return item
+
+
+def _propose(item: InfoRequest, column: str | None, actor: Actor) -> None:
+    """File the released information as a draft (inside the closing's unit of work) and
+    record the link on the request."""
+    try:
+        doc = publishing.propose(
+            proactive_draft(item), actor=actor, org_id=item.organisation_id, column=column
+        )
+    except ValidationError as exc:  # a column of another organisation, or none
+        raise ValidationError(
+            {
+                "proactive_column" if name == "catalog" else name: message
+                for name, message in exc.errors.items()
+            }
+        ) from None
+    item.proactive_document_id = doc.id
+    handling.record(actor, "propose_disclosure", item, document=doc.id)
+
+
+TITLE_LENGTH = 100
+PROACTIVE_NOTE = (
+    "本信息为依申请公开的政府信息，经审查可以公开，"
+    "依据《中华人民共和国政府信息公开条例》第四十四条纳入主动公开范围。"
+)
+
+
+REDACTED = "×××"
+
+
+def without_applicant(item: InfoRequest, text: str | None) -> str:
+    """``text`` with nothing of the applicant left for a public page: their name (a
+    person's or an organisation's) replaced by 申请人, their contacts, ID number and address
+    and any other personal data found (not even a masked part of it) by ×××."""
+    own = handling.own_details(item)
+    _, findings = privacy.mask_own_details(text or "", name=item.name, contacts=own["contacts"])
+    findings = [
+        dataclasses.replace(found, masked="申请人" if found.kind == "name" else REDACTED)
+        for found in findings
+    ]
+    return detect.replace(text or "", findings)[0].strip()
+
+
+def proactive_draft(item: InfoRequest) -> dict[str, Any]:
+    """The fields of the draft made from a request's released information: its title (what
+    was asked for) and the released text (the reply), without the applicant; nothing that
+    would lead back to the request."""
+    title = " ".join(without_applicant(item, item.description).split())
+    if len(title) > TITLE_LENGTH:
+        title = title[: TITLE_LENGTH - 1] + "…"
+    body = without_applicant(item, item.reply)
+    return {
+        "title": title,
+        "topic": "综合政务",
+        "body": f"{body}\n\n{PROACTIVE_NOTE}" if body else PROACTIVE_NOTE,
+    }
 
 
 def refresh_deadlines(*, actor: Actor) -> int:

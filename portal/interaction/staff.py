@@ -16,12 +16,15 @@ from flask import abort, current_app, render_template, request
 from flask_wtf import FlaskForm
 
 from portal.auth.blueprint import bp, current_actor
+from portal.documents import filing
+from portal.documents.models import Document
 from portal.errors import ValidationError
+from portal.extensions import db
 from portal.interaction import deadlines, handling, inbox_detail, info_requests
 from portal.interaction import inbox as inbox_data
 from portal.interaction import messages as message_actions
 from portal.interaction.inbox import MESSAGE_VIEWS, REQUEST_VIEWS
-from portal.interaction.models import MESSAGE_CATEGORIES, InfoRequest, Message
+from portal.interaction.models import CHANNELS, MESSAGE_CATEGORIES, InfoRequest, Message
 from portal.interaction.staff_forms import (
     AnswerForm,
     CloseForm,
@@ -33,7 +36,7 @@ from portal.interaction.staff_forms import (
 )
 from portal.timeutil import local_date, utcnow
 from portal.web.args import page_arg
-from portal.web.forms import ActionForm
+from portal.web.forms import ActionForm, options
 from portal.web.notices import back_to
 
 NOT_TRACKING_NO = re.compile(r"[^0-9A-Za-z-]")
@@ -234,11 +237,19 @@ def message_unpublish(message_id: int):
 
 @bp.get("/requests/")
 def requests():
-    """Information requests, the soonest statutory deadline first."""
+    """Information requests, the soonest statutory deadline first (of one channel, if
+    asked)."""
     filters = list_filters(REQUEST_VIEWS)
-    listing = inbox_data.request_list(current_actor(), **filters)
+    channel = request.args.get("channel", "")
+    channel = channel if channel in CHANNELS else ""
+    listing = inbox_data.request_list(current_actor(), channel=channel, **filters)
     return render_template(
-        "admin/inbox/requests.html", listing=listing, filters=filters, views=REQUEST_VIEWS
+        "admin/inbox/requests.html",
+        listing=listing,
+        filters=filters,
+        views=REQUEST_VIEWS,
+        channel=channel,
+        channels=CHANNELS,
     )
 
 
@@ -249,6 +260,10 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
         "action": ActionForm(formdata=None),
         **forms,
     }
+    _proactive_columns(forms["close"], item.organisation_id)
+    proactive = (
+        db.session.get(Document, item.proactive_document_id) if item.proactive_document_id else None
+    )
     return render_template(
         "admin/inbox/request.html",
         item=item,
@@ -257,7 +272,16 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
         revealed=revealed,
         can_supplement=deadlines.can_request_supplement(item, today),
         max_extension=deadlines.MAX_EXTENSION,
+        proactive=proactive,
     ), status
+
+
+def _proactive_columns(form: CloseForm, org_id: int) -> None:
+    """The organisation's catalogue columns to file released information under (Art. 44),
+    the default one chosen unless the handler chose another."""
+    form.proactive_column.choices = options(*filing.columns(org_id))
+    if not form.proactive_column.data:
+        form.proactive_column.data = filing.proactive_column(org_id)
 
 
 @bp.get("/requests/<id:request_id>")
@@ -330,5 +354,10 @@ def request_close(request_id: int):
         "close",
         info_requests.close_request,
         "申请已办结。",
-        lambda form: {"outcome": form.outcome.data, "reply": form.reply.data},
+        lambda form: {
+            "outcome": form.outcome.data,
+            "reply": form.reply.data,
+            "proactive": form.proactive.data,
+            "column": form.proactive_column.data,
+        },
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from portal.audit import AuditRecord
 from portal.auth.actor import Actor
 from portal.auth.models import Membership, User
-from portal.documents import filing, publishing
+from portal.documents import filing, proposals, publishing
 from portal.documents.models import CatalogFiling, CatalogNode, Document, DocumentRevision
 from portal.errors import NotAuthorized
 from portal.extensions import db
@@ -524,7 +524,7 @@ def test_only_the_organisation_s_handlers_may_propose_a_draft(app, handler, make
             with pytest.raises(NotAuthorized):
                 info_requests.close_request(request_, **data, actor=actor)
             with pytest.raises(NotAuthorized):
-                publishing.propose(
+                proposals.propose(
                     {"title": "x", "topic": "综合政务"},
                     actor=actor,
                     org_id=request_.organisation_id,

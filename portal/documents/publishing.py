@@ -1,7 +1,6 @@
 """The publishing service: the only code that writes documents.
 
-Every change goes through ``create`` (or ``propose``, a draft a request's handler files for
-proactive disclosure), ``update``, ``submit``, ``publish`` or ``withdraw``.
+Every change goes through ``create``, ``update``, ``submit``, ``publish`` or ``withdraw``.
 Each is one unit of work (``database.unit_of_work``: lock, re-read, check, write the
 document, a revision, an audit row and a change-log row, commit). Everything derived from
 documents follows the change log: this host's search index at once (``changes_committed``,
@@ -235,76 +234,25 @@ def create(
     index_year: int | None = None,
     org_id: int | None = None,
     catalog: Sequence[int] | None = None,
+    proposal: str | None = None,
 ) -> Document:
     """Create a draft document of organisation ``org_id`` (default: the home one) after
     validating every field of its kind, filed under the catalogue nodes ``catalog`` (ids;
-    none: the nodes its kind is filed under by default).
+    none: the nodes its kind is filed under by default). ``proposal``: the note of a draft
+    proposed for proactive disclosure by a request's handler (``proposals.propose``).
 
     An empty ``slug`` is replaced by a generated one (``new_slug``). A generated 索引号 uses
     ``index_year`` (the document's own year when it is known, e.g. for an item imported with
     its publication date), else the current year, and the organisation's credit code.
     """
     org = directory.home() if org_id is None else directory.get(org_id)
-    require(actor, Permission.WRITE_DOCUMENTS, org.id)
-    return _create(
-        kind,
-        slug,
-        data,
-        actor=actor,
-        org=org,
-        illustrative=illustrative,
-        attachments=attachments,
-        source_hash=source_hash,
-        index_year=index_year,
-        catalog=catalog,
+    # A draft a request's handler proposes for proactive disclosure (``proposals``) needs no
+    # right to write documents: it goes no further until an editor takes it up.
+    require(
+        actor,
+        Permission.PROPOSE_DISCLOSURE if proposal else Permission.WRITE_DOCUMENTS,
+        org.id,
     )
-
-
-#: The kind of a draft proposed for proactive disclosure (Art. 44); its editor may refile it.
-PROPOSED_KIND = "notice"
-PROPOSED_NOTE = (
-    "依申请公开的信息，办理人员认为可以纳入主动公开范围（《政府信息公开条例》第四十四条），"
-    "请审核后发布"
-)
-
-
-def propose(data: dict[str, Any], *, actor: Actor, org_id: int, column: str | None) -> Document:
-    """A draft of organisation ``org_id`` made from information released on request that
-    its handler judged fit for proactive disclosure (政府信息公开条例 Art. 44), for an editor
-    to review: never public until a reviewer publishes it. Filed under the column keyed
-    ``column`` (None or empty: ``filing.proactive_column``). ``data`` holds the draft's
-    fields (title, body …) and nothing of the request or its applicant.
-
-    Proposing is the request handler's act (``Permission.PROPOSE_DISCLOSURE``), not the
-    writing of documents: the draft goes no further until an editor takes it up."""
-    org = directory.get(org_id)
-    require(actor, Permission.PROPOSE_DISCLOSURE, org.id)
-    with unit_of_work():
-        filing.ensure(org.id)
-        key = column or filing.proactive_column(org.id)
-        node = filing.node_id(org.id, key) if key else None
-        if node is None:
-            raise ValidationError({"catalog": "公开目录栏目：请从本单位的栏目中选择"})
-        return _create(
-            PROPOSED_KIND, "", data, actor=actor, org=org, catalog=[node], note=PROPOSED_NOTE
-        )
-
-
-def _create(
-    kind: str,
-    slug: str,
-    data: dict[str, Any],
-    *,
-    actor: Actor,
-    org: directory.Org,
-    illustrative: bool = False,
-    attachments: list[AttachmentFile] | None = None,
-    source_hash: str | None = None,
-    index_year: int | None = None,
-    catalog: Sequence[int] | None = None,
-    note: str | None = None,
-) -> Document:
-    """``create`` once the caller has checked that ``actor`` may."""
     with unit_of_work():
         cleaned = _validate(kind, data)
         try:
@@ -336,7 +284,7 @@ def _create(
         _file(doc, catalog, creating=True)
         if attachments:
             uploads.store_attachments(doc, attachments)
-        _record(doc, "created", actor, note)
+        _record(doc, "created", actor, proposal)
         return _changed(doc, "created")
 
 

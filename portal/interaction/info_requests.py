@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.actor import Actor, Permission, require
 from portal.database import reread, unit_of_work
-from portal.documents import publishing
+from portal.documents import proposals
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.interaction import deadlines, detect, handling, notices, privacy, submissions
@@ -262,7 +262,7 @@ def _propose(item: InfoRequest, column: str | None, actor: Actor) -> None:
     """File the released information as a draft (inside the closing's unit of work) and
     record the link on the request."""
     try:
-        doc = publishing.propose(
+        doc = proposals.propose(
             proactive_draft(item), actor=actor, org_id=item.organisation_id, column=column
         )
     except ValidationError as exc:  # a column of another organisation, or none

@@ -19,6 +19,7 @@ from portal.documents import links_staff as link_problems
 from portal.documents import staff as documents
 from portal.documents import wordcheck_staff as wordcheck
 from portal.interaction import feedback_staff as feedback
+from portal.interaction import request_staff as register
 from portal.interaction import staff as inbox
 from portal.reports import staff as reports
 from portal.search import staff as search
@@ -35,6 +36,7 @@ STAFF_SCREENS: tuple[ModuleType, ...] = (
     wordcheck,
     link_problems,
     inbox,
+    register,
     feedback,
     consultations,
     reports,

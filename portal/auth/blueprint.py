@@ -90,6 +90,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.feedback_answer": HANDLERS,
     "admin.feedback_reveal": REVEALERS,
     "admin.requests": REQUEST_HANDLERS,
+    "admin.request_new": REQUEST_HANDLERS,  # by letter, fax or in person
     "admin.request_detail": REQUEST_HANDLERS,
     "admin.request_extend": REQUEST_HANDLERS,
     "admin.request_supplement": REQUEST_HANDLERS,

@@ -8,6 +8,7 @@ a server-signed one-time token bound to the session, a honeypot and a signed ren
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wtforms import (
     BooleanField,
@@ -21,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.interaction import validators
 from portal.interaction.models import FEEDBACK_KINDS, MESSAGE_CATEGORIES, ORGANISATION_TYPES
+from portal.interaction.submissions import REQUEST_FIELDS
 from portal.web.forms import GuardedForm, PortalForm, options
 
 REQUIRED = "{}：必填"
@@ -112,6 +114,16 @@ class RequestForm(GuardedForm):
         choices=options(("邮寄", "邮寄"), ("电子邮件", "电子邮件"), ("自行领取", "自行领取")),
         validators=[_required("获取信息的途径")],
     )
+
+    def request_fields(self) -> dict[str, Any]:
+        """The application as ``submissions.submit_request`` stores it: an organisation
+        identifies itself by its 统一社会信用代码, a person has no organisation type."""
+        fields = {name: self[name].data for name in REQUEST_FIELDS}
+        if fields["applicant_type"] == "organisation":
+            fields["id_type"] = "统一社会信用代码"
+        else:
+            fields["organisation_type"] = None
+        return fields
 
     def validate_organisation_type(self, field: SelectField) -> None:
         if self.applicant_type.data == "organisation" and field.data not in ORGANISATION_TYPES:

@@ -32,6 +32,16 @@ APPLICANT_LABEL = "申请人"
 MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
 # Kinds of 法人或其他组织, exactly the applicant columns of the annual report's Table 三.
 ORGANISATION_TYPES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+#: How a request arrived (政府信息公开条例 Art. 29, 31): online through the portal's form, or
+#: registered by a handler: by letter, by fax, or in person (当面, including one made orally
+#: and written down by staff).
+ONLINE = "网络"
+OFFLINE_CHANNELS: dict[str, str] = {
+    "信函": "信函（邮寄）",
+    "传真": "传真",
+    "当面": "当面（含口头提出、由工作人员代为填写）",
+}
+CHANNELS: dict[str, str] = {ONLINE: "网络（门户网站）", **OFFLINE_CHANNELS}
 MESSAGE_STATUSES: dict[str, str] = dict(MESSAGE_LABELS.items())
 REQUEST_STATUSES: dict[str, str] = dict(REQUEST_LABELS.items())
 FEEDBACK_STATUSES: dict[str, str] = dict(FEEDBACK_LABELS.items())
@@ -141,6 +151,7 @@ class InfoRequest(Model):
     purpose: Mapped[str | None] = mapped_column(sa.Text)
     medium: Mapped[str] = mapped_column(sa.String(10))  # 纸质 | 电子
     delivery: Mapped[str] = mapped_column(sa.String(10))  # 邮寄 | 电子邮件 | 自行领取
+    channel: Mapped[str] = mapped_column(sa.String(10), default=ONLINE)  # a key of CHANNELS
     status: Mapped[RequestStatus] = mapped_column(
         status_type(RequestStatus, "request_status"), default=RequestStatus.RECEIVED
     )
@@ -152,6 +163,11 @@ class InfoRequest(Model):
     outcome: Mapped[str | None] = mapped_column(sa.String(40))
     reply: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The draft made from the released information for proactive disclosure (Art. 44),
+    #: shown to staff only; the document itself holds nothing of the request.
+    proactive_document_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="SET NULL")
+    )
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
@@ -191,6 +207,10 @@ class InfoRequest(Model):
     @property
     def outcome_label(self) -> str | None:
         return OUTCOMES.get(self.outcome or "")
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)
 
     @property
     def clock(self) -> RequestClock:

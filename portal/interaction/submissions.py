@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -16,10 +17,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.database import unit_of_work
 from portal.extensions import db
 from portal.interaction import deadlines, models, notices
-from portal.interaction.models import FeedbackReport, InfoRequest, Message, RequestEvent
+from portal.interaction.models import (
+    ONLINE,
+    FeedbackReport,
+    InfoRequest,
+    Message,
+    RequestEvent,
+)
 from portal.orgs import directory
 from portal.states import FeedbackStatus, MessageStatus, RequestEventKind
-from portal.timeutil import local_date, utcnow
+from portal.timeutil import local_date, parse_local, utcnow
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
@@ -107,25 +114,35 @@ def submit_request(
     form_token: str,
     quarantine: str | None = None,
     org_id: int | None = None,
+    channel: str = ONLINE,
+    received_on: date | None = None,
+    received_by: str = APPLICANT,
 ) -> Submission:
     """Store an information request addressed to organisation ``org_id`` (default: the home
-    one) once per form token and start its statutory clock."""
+    one) once per form token and start its statutory clock.
+
+    One sent through the portal's form arrives today by ``ONLINE``; one that came by letter,
+    fax or in person is registered by a handler (``info_requests.register_request``, its
+    ``received_by``) with the day it was received (``received_on``, Art. 31), from which its
+    clock runs and in whose year the annual report counts it."""
     with unit_of_work():
         existing = _existing(InfoRequest, form_token)
         if existing is None:
             now = utcnow()
+            day = received_on or local_date(now)
             existing = InfoRequest(
                 organisation_id=directory.home().id if org_id is None else org_id,
                 tracking_no=_next_tracking_no(InfoRequest, "YSQ"),
                 code_hash=generate_password_hash(query_code(form_token)),
                 form_token=form_token,
-                received_at=now,
+                received_at=now if day == local_date(now) else parse_local(day),
+                channel=channel,
                 quarantined=quarantine is not None,
                 quarantine_reason=quarantine,
                 **{k: data.get(k) or None for k in REQUEST_FIELDS},
             )
             existing.events.append(
-                RequestEvent(kind=RequestEventKind.RECEIVED, day=local_date(now), actor=APPLICANT)
+                RequestEvent(kind=RequestEventKind.RECEIVED, day=day, actor=received_by)
             )
             deadlines.refresh_request(existing)
             db.session.add(existing)

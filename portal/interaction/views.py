@@ -139,13 +139,8 @@ def new_request():
 
 
 def _store_request(form: RequestForm) -> submissions.Submission:
-    fields = {name: form[name].data for name in submissions.REQUEST_FIELDS}
-    if fields["applicant_type"] == "organisation":
-        fields["id_type"] = "统一社会信用代码"
-    else:
-        fields["organisation_type"] = None
     return submissions.submit_request(
-        fields,
+        form.request_fields(),
         form_token=form.form_token.data or "",
         quarantine=form.trap(),
         org_id=directory.current().id,

@@ -148,6 +148,7 @@ def request_tables(year: int, org_id: int | None = None) -> dict[int, RequestTab
         InfoRequest.applicant_type,
         InfoRequest.organisation_type,
         InfoRequest.outcome,
+        InfoRequest.channel,
     )
     query = (
         sa.select(
@@ -168,12 +169,16 @@ def request_tables(year: int, org_id: int | None = None) -> dict[int, RequestTab
         applicant,
         organisation,
         outcome,
+        channel,
         new,
         carried_in,
         done,
         carried_out,
     ) in db.session.execute(query).all():
-        counts = tables.setdefault(org, RequestTable.empty()).counts
+        table = tables.setdefault(org, RequestTable.empty())
+        counts = table.counts
+        # Every request counts, however it arrived; how many came by each way is told apart.
+        table.channels[channel] = table.channels.get(channel, 0) + new
         column = _column(applicant, organisation)
         counts["new"][column] += new
         counts["carried_in"][column] += carried_in

@@ -38,6 +38,10 @@ ACTIONS: dict[str, str] = {
     "close": "办结申请",
     "reveal": "查看完整个人信息",
     "report_figures": "填报年度报告复议诉讼数据",
+    "annual_report_saved": "保存年度报告草稿",
+    "annual_report_submitted": "提交年度报告审核",
+    "annual_report_returned": "退回年度报告",
+    "annual_report_published": "发布年度报告",
     "questions_set": "设置征集问题",
     "opinion_publish": "公开征集意见",
     "opinion_hide": "不公开征集意见",
@@ -95,6 +99,7 @@ DETAIL_LABELS = {
     "words": "错敏词",
     "documents": "信息（篇）",
     "document_ids": "信息编号",
+    "document": "信息编号",
     "found": "发现错敏词（处）",
     "unacknowledged": "未经确认（处）",
 }

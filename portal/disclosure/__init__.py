@@ -10,8 +10,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portal.disclosure import guide, views
+    from portal.documents import views as document_views
+    from portal.reports import publication
     from portal.web import pagecache
 
+    # a published annual report's page links its print view and CSV (/disclosure/annual/)
+    document_views.DETAIL_PARTS["report"] = ("annual_report", publication.filed_report)
     # a document's page names its columns: renaming one renders kept pages again
     pagecache.follow("SELECT max(updated_at) FROM catalog_node")
     app.register_blueprint(views.bp)

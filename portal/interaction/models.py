@@ -94,6 +94,9 @@ class Message(Model):
     )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
+    #: A re-issued query code (``recovery``), valid beside ``code_hash`` until first used.
+    pending_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     subject: Mapped[str] = mapped_column(sa.String(100))
     content: Mapped[str] = mapped_column(sa.Text)
@@ -138,6 +141,9 @@ class InfoRequest(Model):
     )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
+    #: A re-issued query code (``recovery``), valid beside ``code_hash`` until first used.
+    pending_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     applicant_type: Mapped[str] = mapped_column(sa.String(12))  # person | organisation
     organisation_type: Mapped[str | None] = mapped_column(sa.String(20))
@@ -313,6 +319,9 @@ class FeedbackReport(Model):
     )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
+    #: A re-issued query code (``recovery``), valid beside ``code_hash`` until first used.
+    pending_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     page_url: Mapped[str | None] = mapped_column(sa.String(500))
     kind: Mapped[FeedbackKind] = mapped_column(status_type(FeedbackKind, "feedback_kind"))

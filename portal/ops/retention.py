@@ -20,7 +20,10 @@ how to reach them:
   emptied, personal data masked in the original text (the published text was masked when
   it was published; answers to the questions and the adoption decision stay for the tallies);
 - quarantined submissions (spam traps), ``PORTAL_RETENTION_QUARANTINE_DAYS`` after receipt:
-  emptied altogether, files deleted (they are never answered, counted or shown).
+  emptied altogether, files deleted (they are never answered, counted or shown);
+- with each of these, the mails about it in the outbox (``notification``), sent or not: a
+  mail not yet sent is never sent to an address the purge removed, and a sent one keeps
+  no trace of where it went (not even the masked address kept after sending).
 
 Open requests, unanswered messages and unanswered reports of an error are never purged: they
 are still being handled. A run changes nothing it changed before, and every run that is not
@@ -44,6 +47,7 @@ from portal.database import unit_of_work
 from portal.extensions import db
 from portal.interaction import deadlines, handling, privacy, request_files
 from portal.interaction.models import FeedbackReport, InfoRequest, Message
+from portal.outbox.models import Notification
 from portal.states import FeedbackStatus, MessageStatus, RequestStatus
 from portal.timeutil import utcnow
 
@@ -52,6 +56,13 @@ BATCH = 500
 REQUEST_TEXTS = ("description", "purpose", "reply")  # and the notes of its events
 
 Row = TypeVar("Row", Message, InfoRequest, Opinion, FeedbackReport)
+#: ``Notification.item_type`` of each kind of record.
+ITEM_TYPES: dict[type, str] = {
+    Message: "message",
+    InfoRequest: "request",
+    FeedbackReport: "feedback",
+    Opinion: "opinion",
+}
 
 
 @dataclass
@@ -156,7 +167,18 @@ def _changed(model: type[Row], condition: sa.ColumnElement[bool], apply) -> Iter
             apply(row)
             yield _values(row) != before
         last_id = rows[-1].id
+        _forget_mails(model, [row.id for row in rows])
         db.session.flush()
+
+
+def _forget_mails(model: type[Row], ids: list[int]) -> None:
+    """Delete the outbox rows of these records: queued ones must not go to an address that
+    is being removed, and sent ones still name its masked form."""
+    db.session.execute(
+        sa.delete(Notification)
+        .where(Notification.item_type == ITEM_TYPES[model], Notification.item_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _values(row: Message | InfoRequest | Opinion | FeedbackReport) -> tuple[Any, ...]:

@@ -49,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.consultations import views as consultations_views
     from portal.documents import views as documents_views
     from portal.feeds import views as feeds_views
-    from portal.interaction import privacy
+    from portal.interaction import privacy, tracking  # noqa: F401  (tracking: /track on views.bp)
     from portal.interaction import views as interaction_views
     from portal.opendata import views as opendata_views
     from portal.ops import views as ops_views

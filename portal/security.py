@@ -1,7 +1,7 @@
 """HTTP hardening in one place: security headers on every response (pages, error pages,
 static files, feeds, exports, the API), the per-request CSP nonce, the request-size limit,
-no file uploads but the staff's, no stored answers to a form, and the refusal to run the
-debugger in production."""
+no file uploads but the staff's and a 补正's, no stored answers to a form, and the refusal
+to run the debugger in production."""
 
 from __future__ import annotations
 
@@ -85,11 +85,24 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 STAFF_PREFIX = "/admin/"
 
 
+#: The resident forms that take files, each named by its area (``accept_uploads``).
+UPLOAD_ENDPOINTS: set[str] = set()
+
+
+def accept_uploads(endpoint: str) -> str:
+    """Let residents send files to ``endpoint`` (a view that checks who they are before it
+    keeps anything, and sets its own size limit); returns the endpoint."""
+    UPLOAD_ENDPOINTS.add(endpoint)
+    return endpoint
+
+
 def refuse_unexpected_uploads() -> None:
     """Refuse a ``multipart/form-data`` body before anything parses it, unless it is sent
-    by signed-in staff to the back office (the document editor is the only form that
-    takes files; every resident form is urlencoded). Parsing spools file parts to disk,
-    so an anonymous client could otherwise make every request cost disk and time.
+    by signed-in staff to the back office (the document editor, the answer to a request)
+    or to one of the few resident forms that take files (``UPLOAD_ENDPOINTS``: a 补正 to
+    an information request); every other resident form is urlencoded. Parsing spools file
+    parts to disk, so an anonymous client could otherwise make every request cost disk
+    and time.
 
     Only the session's account id is looked at here; ``admin.blueprint.guard`` still
     checks the account and its role before any view runs.
@@ -97,6 +110,8 @@ def refuse_unexpected_uploads() -> None:
     if request.method not in BODY_METHODS or request.mimetype != "multipart/form-data":
         return
     if request.path.startswith(STAFF_PREFIX) and session.get("uid"):
+        return
+    if request.endpoint in UPLOAD_ENDPOINTS:
         return
     abort(415)
 

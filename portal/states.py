@@ -147,6 +147,26 @@ NOTIFICATION_LABELS = {
 }
 
 
+class ReportStatus(StrEnum):
+    """Where an organisation's annual disclosure report of a year stands: written, sent to
+    review, published (its figures frozen then)."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return REPORT_LABELS[self]
+
+
+REPORT_LABELS = {
+    ReportStatus.DRAFT: "草稿",
+    ReportStatus.IN_REVIEW: "待审核",
+    ReportStatus.PUBLISHED: "已发布",
+}
+
+
 class OpinionStatus(StrEnum):
     RECEIVED = "received"
     PUBLISHED = "published"

@@ -17,10 +17,10 @@ from portal.auth.actor import SYSTEM
 from portal.auth.blueprint import ACCESS, PUBLIC
 from portal.auth.models import ROLES, User
 from portal.disclosure.listing import node as catalog_node
-from portal.documents import publishing, wordcheck
+from portal.documents import publishing, uploads, wordcheck
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.interaction import messages, submissions
+from portal.interaction import info_requests, messages, submissions
 from portal.interaction.models import FeedbackReport, InfoRequest, Message
 from portal.orgs.directory import home
 from portal.timeutil import parse_local
@@ -306,6 +306,13 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             },
             form_token="matrix-request",
         )
+        # The request's 补正, sent online with a file (for the staff download).
+        asked = db.session.scalar(
+            sa.select(InfoRequest).where(InfoRequest.tracking_no == request_.tracking_no)
+        )
+        info_requests.request_supplement(asked, note="请写明文号。", actor=staff("test"))
+        sent = uploads.Received(pdf, "补正.pdf", uploads.PDF, pdf.stat().st_size)
+        info_requests.answer_supplement(asked, text="文号为1号。", files=[sent])
         from portal.consultations import services as consultations
 
         consultation = publishing.create(
@@ -344,6 +351,7 @@ def _records(app, tmp_path) -> tuple[dict[str, object], dict[str, dict[str, obje
             "request_id": db.session.scalar(
                 sa.select(InfoRequest.id).where(InfoRequest.tracking_no == request_.tracking_no)
             ),
+            "file_id": asked.files[0].id,
             "consultation_id": consultation.id,
             "opinion_id": opinion.id,
             "code": home().code,

@@ -268,7 +268,7 @@ def test_the_guide_follows_the_facts_and_keeps_its_versions(app, client, make_us
         "申请人的姓名或者名称、身份证明、联系方式",
         "国办函〔2020〕109号",
         "行政复议",
-        "6 个月内",
+        "六个月内",
         "/requests/new",
     ):
         assert needed in first, needed

@@ -21,11 +21,13 @@ from portal.auth.actor import SYSTEM
 from portal.consultations.models import Opinion
 from portal.documents.uploads import PDF, display_name, safe_filename
 from portal.extensions import db
+from portal.interaction import info_requests
 from portal.interaction.models import InfoRequest, Message
 from portal.orgs import directory, profile
 from portal.text import FORMAT_CHARS, clean_text
 
 from . import test_consultations, test_interaction
+from .actors import staff
 from .conftest import ROOT
 from .test_consultations import form_fields, new_consultation, opinion_data
 from .test_interaction import count, csrf_token, message_data, request_data
@@ -476,6 +478,25 @@ def public_pages(client, make_doc, post_form):
     pages["/track (result)"] = post_form("/track", {"tracking_no": number, "code": code}).get_data(
         as_text=True
     )
+    # An information request: the receipt, the 补正 form, the receipt page from /track.
+    applied = post_form("/requests/new", request_data()).get_data(as_text=True)
+    pages["/requests/new (submitted, receipt)"] = applied
+    number, code = receipt(applied, r"YSQ-\d{4}-\d{6}")
+    item = db.session.scalar(sa.select(InfoRequest).where(InfoRequest.tracking_no == number))
+    info_requests.request_supplement(item, note="请写明文号。", actor=staff("handler"))
+    tracked = post_form("/track", {"tracking_no": number, "code": code}).get_data(as_text=True)
+    pages["/track (request waiting for a supplement)"] = tracked
+    tokens = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', tracked).group(1)
+        for name in ("csrf_token", "access")
+    }
+    pages["/track/receipt"] = client.post("/track/receipt", data=tokens).get_data(as_text=True)
+    pages["/track/supplement (errors)"] = client.post(
+        "/track/supplement", data={**tokens, "text": ""}
+    ).get_data(as_text=True)
+    pages["/track/supplement (code again)"] = client.post(
+        "/track/supplement", data={**tokens, "access": "x", "text": "补正"}
+    ).get_data(as_text=True)
     expired = {**message_data(), "csrf_token": "old"}
     pages["/messages/new (expired)"] = client.post("/messages/new", data=expired).get_data(
         as_text=True

@@ -1064,7 +1064,14 @@ def test_purge_waits_for_each_period_then_anonymises(app, client, ledger, monkey
         sa.select(AuditRecord).where(AuditRecord.action == "purge").order_by(AuditRecord.id)
     ).all()
     assert len(audits) == 7  # one per run that was not a dry run
-    nothing = {"requests": 0, "messages": 0, "feedback": 0, "opinions": 0, "quarantined": 0}
+    nothing = {
+        "requests": 0,
+        "messages": 0,
+        "feedback": 0,
+        "opinions": 0,
+        "quarantined": 0,
+        "files": 0,
+    }
     assert audits[-2].detail == {**nothing, "requests": 2}
     assert audits[-1].detail == nothing
     assert all(a.actor == "system" and a.target_type == "system" for a in audits)

@@ -473,8 +473,10 @@ def test_a_lost_code_is_replaced_and_sent_only_to_the_address_given(mail_app, re
     plain, _ = text_of(handler.mails[1])
     new_code = re.search(r"查询码：(\w+)", plain).group(1)
     assert new_code != old_code and number in plain and f"{BASE}/track" in plain
-    assert not tracked(client, number, old_code)
+    assert "原查询码仍然有效" in plain  # whoever asked, the resident is not locked out
+    assert tracked(client, number, old_code)
     assert tracked(client, number, new_code)
+    assert not tracked(client, number, old_code)  # the new code was used: the old one ends
 
     recover(client, number)  # again at once: no second mail within 15 minutes
     with mail_app.app_context():
@@ -494,12 +496,124 @@ def test_the_recovery_form_needs_its_csrf_token_and_is_rate_limited(mail_app, cl
         assert rows() == []
 
 
-def test_a_resident_gets_the_same_code_back_from_a_receipt_page_only_before_recovery(mail_app, ctx):
-    """Recovery replaces the hash: the code derived for the receipt stops working."""
+def test_asking_for_a_new_code_by_number_cannot_lock_the_resident_out(mail_app, clock, ctx):
+    """Anyone who knows a tracking number may ask for a new code: the old one keeps working
+    until the new one (only in the resident's mailbox) is used."""
     sub = new_message()
-    assert submissions.track(sub.tracking_no, sub.code) is not None
     assert recovery.recover_code(sub.tracking_no)
+    [mail] = [r for r in rows() if r.event == "code_reissued"]
+    new_code = re.search(r"查询码：(\w+)", mail.text_body).group(1)
+    for _ in range(2):
+        assert submissions.track(sub.tracking_no, sub.code) is not None
+    assert submissions.track(sub.tracking_no, "WRONG234") is None
+
+    clock.advance(minutes=16)  # asked again: the newer code replaces the unused one
+    assert recovery.recover_code(sub.tracking_no)
+    newest = re.search(r"查询码：(\w+)", rows()[-1].text_body).group(1)
+    assert submissions.track(sub.tracking_no, new_code) is None
+    assert submissions.track(sub.tracking_no, sub.code) is not None
+
+    message = submissions.track(sub.tracking_no, newest)
+    assert message is not None  # its first use makes it the code
+    db.session.expire_all()
+    message = item(Message, sub.tracking_no)
+    assert message.pending_code_hash is None and message.pending_code_at is None
     assert submissions.track(sub.tracking_no, sub.code) is None
+    assert submissions.track(sub.tracking_no, newest) is not None
+
+
+def test_a_form_sent_again_never_shows_a_code_that_does_not_work(mail_app, client, clock):
+    """Re-posting a submitted form shows its receipt again; once the code was replaced
+    (a re-issued code was used), that receipt no longer shows the old code."""
+    mail_app.config["REQUEST_RATE"] = "10 per hour"  # each sending counts
+    fields = csrf_token(client, "/requests/new")
+
+    def send() -> str:
+        return client.post("/requests/new", data={**fields, **request_data()}).get_data(
+            as_text=True
+        )
+
+    def code_on(page: str) -> str | None:
+        found = re.search(r"<dt>查询码</dt><dd><strong>([^<]+)</strong>", page)
+        return found.group(1) if found else None
+
+    first = send()
+    number = re.search(r"YSQ-\d{4}-\d{6}", first).group(0)
+    code = code_on(first)
+    assert code and code_on(send()) == code  # the same receipt again
+
+    with mail_app.app_context():
+        assert recovery.recover_code(number)
+        reissued = re.search(r"查询码：(\w+)", rows()[-1].text_body).group(1)
+    again = send()
+    assert code_on(again) == code and tracked(client, number, code)  # still the code
+    assert tracked(client, number, reissued)  # now the re-issued one is the code
+
+    replayed = send()
+    assert code_on(replayed) is None and code not in replayed
+    assert number in replayed and "不再有效" in replayed
+    assert not tracked(client, number, code)
+    with mail_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(InfoRequest.id))) == 1
+
+
+def test_a_message_published_taken_off_and_published_again_is_announced_once(mail_app, ctx):
+    from tests.staff import publish_as_previewed
+
+    sub = new_message()
+    message = item(Message, sub.tracking_no)
+    messages.answer_message(message, reply="已处理。", department="城管中队", actor=staff("h"))
+    publish_as_previewed(message)
+    messages.unpublish_message(message, actor=staff("h"), reason="需要修改")
+    publish_as_previewed(message)
+    assert message.published
+    assert [r.event for r in rows()] == ["received", "answered", "published"]
+
+
+def test_an_opinion_hidden_and_published_again_is_announced_once(mail_app, relay, ctx):
+    from portal.consultations import services
+    from tests.staff import publish_as_previewed
+
+    opinion = _opinion_with_mail()
+    publish_as_previewed(opinion)
+    services.hide_opinion(opinion, reason="含有他人信息", actor=staff("h"))
+    publish_as_previewed(opinion)
+    assert [(r.item_type, r.event) for r in rows()] == [
+        ("opinion", "received"),
+        ("opinion", "published"),
+    ]
+
+
+def test_the_purge_deletes_the_mails_of_what_it_anonymises(mail_app, relay, clock, ctx):
+    from portal.ops import retention
+
+    kept = new_message(token="kept")  # not answered: never purged, nor its mail
+    sub = new_message(token="purged")
+    message = item(Message, sub.tracking_no)
+    messages.answer_message(message, reply="已处理。", department="城管中队", actor=staff("h"))
+    assert sender(mail_app).send_once().sent == 3
+    clock.advance(minutes=20)
+    assert recovery.recover_code(sub.tracking_no)  # a mail still queued
+    statuses = [(r.item_id, r.status) for r in rows()]
+    assert statuses.count((message.id, NotificationStatus.QUEUED)) == 1
+
+    later = clock.advance(days=mail_app.config["RETENTION_MESSAGE_DAYS"] + 1)
+    assert retention.purge(now=later).messages == 1
+    assert sender(mail_app).send_once().claimed == 0  # the queued mail never goes
+    left = rows()
+    assert {r.item_id for r in left} == {item(Message, kept.tracking_no).id}
+    assert all("@" not in r.recipient or "***@" in r.recipient for r in left)
+    assert retention.purge(now=later).total == 0
+
+
+def test_the_privacy_statement_says_what_the_mail_address_is_used_for(client):
+    from pathlib import Path
+
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "办理进度通知邮件" in page and "z***@example.com" in page
+    assert "邮件发出或放弃发送前" in page  # in the retention schedule too
+    retention_doc = (Path(__file__).parent.parent / "docs" / "retention.md").read_text()
+    assert "Status mails" in retention_doc and "`z***@example.com`" in retention_doc
 
 
 def test_python_app_py_delivers_in_a_background_thread(mail_app, relay, clock):
@@ -520,12 +634,13 @@ def test_python_app_py_delivers_in_a_background_thread(mail_app, relay, clock):
     assert len(handler.mails) == 1 and not background.thread.is_alive()
 
 
-def test_an_opinion_is_mailed_when_received_and_when_published(mail_app, relay, ctx):
+def _opinion_with_mail():
+    """An opinion with an e-mail address (and one with a phone number only) on an open
+    consultation at ``/consultation/pufa``."""
     from portal.consultations import services
     from portal.documents import publishing
     from portal.documents.models import Document
     from portal.timeutil import parse_local
-    from tests.staff import publish_as_previewed
 
     timeutil.set_clock(lambda: instant("2024-06-10"))
     data = {"title": "征求意见", "summary": "摘要", "topic": "法治建设", "body": "全文。"}
@@ -546,6 +661,13 @@ def test_an_opinion_is_mailed_when_received_and_when_published(mail_app, relay, 
     services.submit_opinion(
         doc, {"content": "没有留邮箱。", "contact": "13812345678"}, raw_answers={}, form_token="o2"
     )
+    return opinion
+
+
+def test_an_opinion_is_mailed_when_received_and_when_published(mail_app, relay, ctx):
+    from tests.staff import publish_as_previewed
+
+    opinion = _opinion_with_mail()
     publish_as_previewed(opinion)
     found = rows()
     assert [(r.item_type, r.event) for r in found] == [

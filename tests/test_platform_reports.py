@@ -185,15 +185,22 @@ def _populate() -> None:
     for i in range(3):
         make_doc("news", published_at=f"2024-0{i + 1}-10 10:00")
     make_doc("news", published_at="2023-06-01 10:00")
-    make_doc("policy", published_at="2024-03-05 10:00", issued_on="2024-03-01")
+    make_doc("policy", normative=True, published_at="2024-03-05 10:00", issued_on="2024-03-01")
     make_doc("enforcement", published_at="2024-05-10 10:00", decided_on="2024-05-06")
     # 翠竹: 2 news, 1 FAQ, 2 policies (one in force), 2 行政处罚, a draft.
     for i in range(2):
         make_doc("news", org=CUIZHU, published_at=f"2024-0{i + 4}-10 10:00")
     make_doc("faq", org=CUIZHU, published_at="2024-07-01 10:00")
-    make_doc("policy", org=CUIZHU, published_at="2024-02-05 10:00", issued_on="2024-02-01")
     make_doc(
         "policy",
+        normative=True,
+        org=CUIZHU,
+        published_at="2024-02-05 10:00",
+        issued_on="2024-02-01",
+    )
+    make_doc(
+        "policy",
+        normative=True,
         org=CUIZHU,
         published_at="2024-06-05 10:00",
         issued_on="2024-06-01",

@@ -163,16 +163,28 @@ def ledger(make_doc):
                 make_doc(kind, published_at=spread(i))
         for i in range(6):
             make_doc("enforcement", published_at=spread(i), subtype="双随机一公开")
-        # 政策文件: four published in 2024, one of them issued (成文) in 2023.
-        make_doc("policy", published_at="2024-03-05 10:00", issued_on="2024-03-01")
-        make_doc("policy", published_at="2024-05-12 10:00", issued_on="2024-05-10")
+        # 政策文件, all 行政规范性文件: four published in 2024, one issued (成文) in 2023.
+        make_doc("policy", normative=True, published_at="2024-03-05 10:00", issued_on="2024-03-01")
+        make_doc("policy", normative=True, published_at="2024-05-12 10:00", issued_on="2024-05-10")
         make_doc(
-            "policy", published_at="2024-07-02 10:00", issued_on="2024-07-01", validity="已修订"
+            "policy",
+            normative=True,
+            published_at="2024-07-02 10:00",
+            issued_on="2024-07-01",
+            validity="已修订",
         )
-        make_doc("policy", published_at="2024-01-10 10:00", issued_on="2023-12-20")
+        make_doc("policy", normative=True, published_at="2024-01-10 10:00", issued_on="2023-12-20")
         # Older policies: one abolished during 2024, one stored as 废止 from the start.
-        abolished = make_doc("policy", published_at="2023-06-01 10:00", issued_on="2022-06-01")
-        make_doc("policy", published_at="2023-02-01 10:00", issued_on="2020-01-01", validity="废止")
+        abolished = make_doc(
+            "policy", normative=True, published_at="2023-06-01 10:00", issued_on="2022-06-01"
+        )
+        make_doc(
+            "policy",
+            normative=True,
+            published_at="2023-02-01 10:00",
+            issued_on="2020-01-01",
+            validity="废止",
+        )
         # 执法公示 other than 双随机一公开 (reported on their own line).
         for decided, published in [
             ("2024-03-05", "2024-03-10 10:00"),

@@ -2,9 +2,9 @@
 the accounts page and the audit log — the pages that look across areas and organisations.
 Every staff screen hangs on the one guarded staff blueprint (``auth.blueprint.bp``); each
 area keeps its own (``documents.staff``, ``interaction.staff`` and ``feedback_staff``,
-``consultations.staff``, ``disclosure.staff``, ``reports.staff``, ``search.staff``) and
-``STAFF_SCREENS`` names them all, so that ``create_app`` registers the blueprint once every
-route is on it."""
+``consultations.staff``, ``disclosure.staff``, ``reports.staff`` and ``publication_staff``,
+``search.staff``) and ``STAFF_SCREENS`` names them all, so that ``create_app`` registers
+the blueprint once every route is on it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from portal.documents import links_staff as link_problems
 from portal.documents import staff as documents
 from portal.documents import wordcheck_staff as wordcheck
 from portal.interaction import feedback_staff as feedback
+from portal.interaction import request_staff as register
 from portal.interaction import staff as inbox
+from portal.reports import publication_staff as annual_reports
 from portal.reports import staff as reports
 from portal.search import staff as search
 
@@ -35,9 +37,11 @@ STAFF_SCREENS: tuple[ModuleType, ...] = (
     wordcheck,
     link_problems,
     inbox,
+    register,
     feedback,
     consultations,
     reports,
+    annual_reports,
     search,
 )
 

@@ -27,6 +27,7 @@ from portal.interaction import calendar, deadlines
 from portal.interaction.models import InfoRequest, Message
 from portal.orgs.models import PROFILE_REVIEW_DAYS, OrgProfile
 from portal.outbox import queue
+from portal.reports import publication
 from portal.states import DocumentStatus, RequestStatus
 from portal.timeutil import local_date, local_midnight_utc
 
@@ -69,6 +70,7 @@ class Standing:
     links_checked_at: datetime | None = None
     word_hits: list[str] = field(default_factory=list)  # published titles with a 错敏词
     catalog: list[listing.Problem] = field(default_factory=list)  # empty or stale columns
+    last_year_report: bool = False  # the previous year's annual report is published
 
     @property
     def last_update(self) -> datetime | None:
@@ -85,6 +87,7 @@ class Standing:
             + link_alerts(self.broken_links, self.links_checked_at)
             + word_alerts(self.word_hits)
             + catalog_alerts(self.catalog)
+            + annual_report_alerts(self.last_year_report, today)
         )
         if requests and self.overdue_requests:
             found.append(
@@ -108,7 +111,7 @@ def standings(
 ) -> dict[int, Standing]:
     """The standing of the organisations ``org_ids`` (None: every one with rows), keyed
     by id, counting only the rows ``scope`` keeps (e.g. ``actor.scope`` for a permission).
-    Seven statements (six without ``requests``) however many organisations there are;
+    Eight statements (seven without ``requests``) however many organisations there are;
     an organisation of ``org_ids`` without any rows gets an empty standing."""
     table: dict[int, Standing] = {org_id: Standing(org_id) for org_id in org_ids or ()}
 
@@ -193,6 +196,10 @@ def standings(
 
     for org_id, found in listing.problems(org_ids, today).items():
         _with(table, org_id).catalog = found
+
+    reported = publication.published_for(today.year - 1, org_ids)
+    for org_id, standing in table.items():
+        standing.last_year_report = org_id in reported
     return table
 
 
@@ -234,6 +241,21 @@ def catalog_alerts(problems: list[listing.Problem]) -> list[Alert]:
         if p.age is not None and not (p.kinds and set(p.kinds) <= set(STALE_AFTER))
     ]
     return found
+
+
+def annual_report_alerts(published: bool, today: date) -> list[Alert]:
+    """From 1 January until last year's 政府信息公开工作年度报告 is published: due by
+    31 January (条例 Art. 49), overdue after."""
+    if published:
+        return []
+    deadline = date(today.year, 1, 31)
+    late, when = today > deadline, f"{today.year} 年 1 月 31 日"
+    text = f"{today.year - 1} 年政府信息公开工作年度报告尚未发布，" + (
+        f"已超过法定期限（{when}，《政府信息公开条例》第四十九条）"
+        if late
+        else f"须在{when}前公布（还剩 {(deadline - today).days} 天）"
+    )
+    return [Alert(text, severe=late, link="admin.annual_reports")]
 
 
 def word_alerts(titles: list[str]) -> list[Alert]:

@@ -57,6 +57,8 @@ def _field_schema(field: content_types.Field) -> dict[str, Any]:
         schema = dict(DECIMAL)
     elif field.type == "choice":
         schema = {"type": "string", "enum": list(field.choices)}
+    elif field.type == "bool":
+        schema = {"type": "boolean"}
     else:
         schema = {"type": "string"}
     schema["title"] = field.label

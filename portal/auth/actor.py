@@ -26,7 +26,9 @@ class Permission(StrEnum):
     WRITE_DOCUMENTS = "write_documents"  # create drafts, change them, send them to review
     REVIEW_DOCUMENTS = "review_documents"  # publish, withdraw, change what is in review or live
     HANDLE_MESSAGES = "handle_messages"  # answer, publish and unpublish messages
-    HANDLE_REQUESTS = "handle_requests"  # extend, 补正, consult, resume, close requests
+    HANDLE_REQUESTS = "handle_requests"  # register, extend, 补正, consult, resume, close requests
+    # file a request's released information as a draft for editors (Art. 44)
+    PROPOSE_DISCLOSURE = "propose_disclosure"
     REVEAL_PERSONAL_DATA = "reveal_personal_data"  # see a resident's details in full
     SET_QUESTIONS = "set_questions"  # a consultation's questions
     MODERATE_OPINIONS = "moderate_opinions"  # publish, hide, adopt opinions
@@ -50,6 +52,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.REVIEW_DOCUMENTS: frozenset({"reviewer", "system"}),
     Permission.HANDLE_MESSAGES: frozenset({"handler", "system"}),
     Permission.HANDLE_REQUESTS: frozenset({"handler", "system"}),
+    Permission.PROPOSE_DISCLOSURE: frozenset({"handler", "system"}),
     Permission.REVEAL_PERSONAL_DATA: frozenset({"handler"}),
     Permission.SET_QUESTIONS: frozenset({"editor", "reviewer", "system"}),
     Permission.MODERATE_OPINIONS: frozenset({"handler", "system"}),

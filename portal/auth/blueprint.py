@@ -66,6 +66,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.wordcheck_remove": granted(Permission.MANAGE_WORD_LIST),
     # annual report: Table 四 (复议/诉讼) figures are typed in by reviewers or admins
     "admin.report_figures": granted(Permission.ENTER_REPORT_FIGURES),
+    # annual report: written and sent to review by writers, published or sent back by
+    # reviewers (the service also keeps whoever sent or last changed it from publishing it)
+    "admin.annual_reports": WRITERS,
+    "admin.annual_report": WRITERS,
+    "admin.annual_report_submit": WRITERS,
+    "admin.annual_report_return": REVIEWERS,
+    "admin.annual_report_publish": REVIEWERS,
     # documents: editors write and submit, reviewers also publish and withdraw
     "admin.documents": WRITERS,
     "admin.document_new": WRITERS,
@@ -90,12 +97,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.feedback_answer": HANDLERS,
     "admin.feedback_reveal": REVEALERS,
     "admin.requests": REQUEST_HANDLERS,
+    "admin.request_new": REQUEST_HANDLERS,  # by letter, fax or in person
     "admin.request_detail": REQUEST_HANDLERS,
     "admin.request_extend": REQUEST_HANDLERS,
     "admin.request_supplement": REQUEST_HANDLERS,
     "admin.request_consult": REQUEST_HANDLERS,
     "admin.request_resume": REQUEST_HANDLERS,
     "admin.request_close": REQUEST_HANDLERS,
+    "admin.request_file": REQUEST_HANDLERS,
     "admin.request_reveal": REVEALERS,
     # consultations: editors and reviewers set the questions, handlers moderate opinions,
     # reviewers publish the result (结果反馈)

@@ -177,7 +177,8 @@ def submit_opinion(
 
 def _notify(opinion: Opinion, doc: Document, event: str) -> None:
     """Mail the sender (when they left an e-mail address and were not quarantined) that
-    their opinion was received or published, linking to the consultation's page."""
+    their opinion was received or published, linking to the consultation's page; once per
+    event (an opinion hidden and published again is not announced twice)."""
     if opinion.quarantined or queue.mail_address(opinion.contact) is None:
         return
     db.session.flush()
@@ -190,6 +191,7 @@ def _notify(opinion: Opinion, doc: Document, event: str) -> None:
         recipient=opinion.contact,
         tracking_no=None,
         link=_page(doc),
+        once=True,
     )
 
 
@@ -241,11 +243,9 @@ def publish_opinion(opinion: Opinion, *, content: str, actor: Actor) -> None:
         _check_publishable(opinion)
         automatic = opinion_preview(opinion)
         opinion.public_content = cleaned["content"]
-        first = opinion.status != OpinionStatus.PUBLISHED
         opinion.status = OpinionStatus.PUBLISHED
         opinion.hidden_reason = None
-        if first:
-            _notify(opinion, opinion.document, "published")
+        _notify(opinion, opinion.document, "published")  # the first time only
         opinion.moderated_at = utcnow()
         edited = {"edited": "意见内容"} if cleaned["content"] != automatic.masked else {}
         audit.record(

@@ -9,9 +9,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.disclosure import guide, views  # noqa: F401  (guide follows facts_changed)
+    from portal.disclosure import guide, views
+    from portal.documents import views as document_views
+    from portal.reports import publication
     from portal.web import pagecache
 
+    # a published annual report's page links its print view and CSV (/disclosure/annual/)
+    document_views.DETAIL_PARTS["report"] = ("annual_report", publication.filed_report)
     # a document's page names its columns: renaming one renders kept pages again
     pagecache.follow("SELECT max(updated_at) FROM catalog_node")
     app.register_blueprint(views.bp)
+    # The 救济 bodies an answer to an information request names (the interaction area
+    # reads them through the template: it may not import this area, which imports it).
+    app.jinja_env.globals["remedy_bodies"] = guide.remedy

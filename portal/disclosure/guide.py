@@ -69,6 +69,31 @@ def content(org_id: int) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Remedy:
+    """An organisation's 救济 bodies as its admins named them in the guide ("" where they
+    did not), and whom a resident should ask then. The wording residents read is the one
+    macro ``disclosure/_remedy.html`` (the guide and the answer to a request use it)."""
+
+    review_body: str
+    court: str
+    ask: str
+
+
+def remedy(org_id: int) -> Remedy:
+    """The 救济 bodies of organisation ``org_id`` (a template global: ``remedy_bodies``)."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(org_id)
+    text = db.session.get(DisclosureGuide, org_id)
+    office = (text.office if text else "") or org.name
+    return Remedy(
+        review_body=text.review_body if text else "",
+        court=text.court if text else "",
+        ask=f"{office}（电话 {org.phone}）" if org.phone else office,
+    )
+
+
 def _digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 
 from portal.disclosure import guide, listing
 from portal.disclosure.editing import KEY_RE
@@ -16,7 +16,11 @@ from portal.feeds import builder as feeds
 from portal.feeds.views import FORMATS, serve
 from portal.interaction.models import InfoRequest
 from portal.orgs import directory
+from portal.reports import publication
+from portal.reports.annual import APPLICANT_COLUMNS
+from portal.reports.export import report_csv
 from portal.reports.figures import FIRST_YEAR
+from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS, DisclosureReport
 from portal.states import DocumentStatus
 from portal.timeutil import local_date, utcnow
 from portal.web.args import int_arg, page_arg
@@ -154,11 +158,15 @@ def _first_year(org_id: int) -> int:
 
 @org_route(bp, "/disclosure/annual/")
 def annual():
-    """Every year's 政府信息公开工作年度报告 of the organisation, and its published reports."""
+    """Every year's 政府信息公开工作年度报告 of the organisation: the published ones with
+    their print view and CSV, each year's statistics, and its other published reports."""
     org = directory.current()
     this_year = local_date(utcnow()).year
-    published = list(
-        db.session.scalars(
+    reports = publication.public_reports(org.id)
+    filed = {doc.id for _, doc in reports.values()}
+    published = [
+        doc
+        for doc in db.session.scalars(
             sa.select(Document)
             .where(
                 Document.organisation_id == org.id,
@@ -167,11 +175,64 @@ def annual():
             )
             .order_by(Document.published_at.desc())
         )
-    )
+        if doc.id not in filed
+    ]
     return render_template(
         "disclosure/annual.html",
         org=org,
         years=list(range(this_year - 1, _first_year(org.id) - 1, -1)),
         this_year=this_year,
+        reports=reports,
         published=published,
+    )
+
+
+def _published_report(year: int) -> tuple[directory.Org, DisclosureReport, Document]:
+    """The current organisation's published report of ``year`` and its document (404 while
+    there is none, or its document was withdrawn)."""
+    org = directory.current()
+    found = publication.public_reports(org.id).get(year)
+    if found is None:
+        abort(404)
+    return org, *found
+
+
+@org_route(bp, "/disclosure/annual/<int:year>")
+def annual_year(year: int):
+    """A year's published report: its document."""
+    _, _, doc = _published_report(year)
+    return redirect(doc.url)
+
+
+@org_route(bp, "/disclosure/annual/<int:year>/print")
+def annual_print(year: int):
+    """A published report as one printable document (A4), its figures as published."""
+    org, row, doc = _published_report(year)
+    return render_template(
+        "disclosure/annual_print.html",
+        org=org,
+        row=row,
+        doc=doc,
+        report=publication.frozen(row),
+        columns=APPLICANT_COLUMNS,
+        review_groups=REVIEW_GROUPS,
+        review_results=REVIEW_RESULTS,
+    )
+
+
+@org_route(bp, "/disclosure/annual/<int:year>.csv")
+def annual_csv(year: int):
+    """A published report's figures, as published, as CSV (UTF-8 with BOM, opens in Excel)."""
+    org, row, _ = _published_report(year)
+    body = report_csv(publication.frozen(row), org.name, published=row)
+    name = f"annual-report-{year}-published.csv"
+    if not org.is_home:
+        name = f"annual-report-{org.code}-{year}-published.csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )

@@ -38,6 +38,9 @@ TOPIC_BY_CODE = dict(TOPICS)
 TOPIC_CODE_BY_NAME = {name: code for code, name in TOPICS}
 
 STATUSES: dict[str, str] = dict(DOCUMENT_LABELS.items())
+#: How a yes/no field may be written (front matter, forms, the API).
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on", "是"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "off", "否"})
 
 
 class FieldError(ValueError):
@@ -46,8 +49,8 @@ class FieldError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """One validated field: ``type`` is text, markdown, date, int, decimal, choice, ref, url
-    or tags."""
+    """One validated field: ``type`` is text, markdown, date, int, decimal, choice, ref, url,
+    tags or bool (a yes/no flag; absent means no)."""
 
     name: str
     label: str
@@ -128,6 +131,16 @@ class Field:
         if isinstance(exponent, int) and exponent < -2:
             raise FieldError("金额最多两位小数")
         return f"{number:.2f}"
+
+    def _clean_bool(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        raise FieldError("应为“是”或“否”")
 
     def _clean_url(self, value: Any) -> str:
         text = self._clean_text(value)
@@ -218,6 +231,9 @@ _REGISTRY_LIST: tuple[ContentType, ...] = (
             Field("doc_number", "发文字号", required=True, max_length=60),
             Field("issued_on", "成文日期", "date", required=True),
             Field("validity", "有效性", "choice", required=True, choices=POLICY_VALIDITY),
+            # 行政规范性文件 (国办发〔2018〕37号): only these count in Table 二 of the annual
+            # disclosure report; internal work rules and plans are policy files too.
+            Field("normative", "行政规范性文件", "bool"),
             Field("interpretation", "政策解读", "ref", public=False),
         ),
     ),
@@ -347,7 +363,7 @@ def validate(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         except FieldError as exc:
             errors[fld.name] = f"{fld.label}：{exc}"
             continue
-        if value is not None:
+        if value is not None and value is not False:  # a yes/no flag is kept only when yes
             extra[fld.name] = value
     _check_kind_rules(kind, extra, errors)
     cleaned["extra"] = extra

@@ -101,6 +101,58 @@ def named(org_id: int) -> list[tuple[CatalogNode, str]]:
     return ordered
 
 
+#: The column a request's released information is proposed under for proactive disclosure
+#: (政府信息公开条例 Art. 44) unless its handler chooses another.
+PROACTIVE = "ysqzzd"
+#: Where such a draft goes in a tree without that column (made before it was shipped).
+PROACTIVE_FALLBACK_KIND = "notice"
+
+
+def columns(org_id: int) -> list[tuple[str, str]]:
+    """The organisation's columns a document can be filed under, as (key, full name) in
+    tree order: its own tree's, or the default tree's until it has one (it gets it when
+    the first document is filed). The section's own parts (``rules``) are not columns."""
+    if has_tree(org_id):
+        return [(node.key, name) for node, name in named(org_id) if not node.part]
+    found: list[tuple[str, str]] = []
+
+    def add(templates: Iterable[Template], path: str) -> None:
+        for template in templates:
+            if not template.part:
+                found.append((template.key, path + template.name))
+            add(template.children, f"{path}{template.name} › ")
+
+    add(default_tree(), "")
+    return found
+
+
+def proactive_column(org_id: int) -> str | None:
+    """The key of the column proposed by default for proactive disclosure (Art. 44): the
+    organisation's 依申请公开转主动公开, else the column its notices are filed under, else
+    its first column."""
+    keys = [key for key, _ in columns(org_id)]
+    if PROACTIVE in keys:
+        return PROACTIVE
+    kinds: dict[str, Sequence[str]]
+    if has_tree(org_id):
+        kinds = {node.key: node.kinds or () for node in nodes(org_id)}
+    else:
+        kinds = {t.key: t.kinds for t in walk(default_tree())}
+    fallback = [key for key in keys if PROACTIVE_FALLBACK_KIND in kinds.get(key, ())]
+    return next(iter(fallback or keys), None)
+
+
+def node_id(org_id: int, key: str) -> int | None:
+    """The id of the organisation's column ``key`` (not one of the section's own parts)."""
+    return db.session.scalar(
+        sa.select(CatalogNode.id).where(
+            CatalogNode.organisation_id == org_id,
+            CatalogNode.key == key,
+            CatalogNode.part.is_(None),
+        )
+    )
+
+
 def has_tree(org_id: int) -> bool:
     return (
         db.session.scalar(

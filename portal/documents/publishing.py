@@ -234,17 +234,25 @@ def create(
     index_year: int | None = None,
     org_id: int | None = None,
     catalog: Sequence[int] | None = None,
+    proposal: str | None = None,
 ) -> Document:
     """Create a draft document of organisation ``org_id`` (default: the home one) after
     validating every field of its kind, filed under the catalogue nodes ``catalog`` (ids;
-    none: the nodes its kind is filed under by default).
+    none: the nodes its kind is filed under by default). ``proposal``: the note of a draft
+    proposed for proactive disclosure by a request's handler (``proposals.propose``).
 
     An empty ``slug`` is replaced by a generated one (``new_slug``). A generated 索引号 uses
     ``index_year`` (the document's own year when it is known, e.g. for an item imported with
     its publication date), else the current year, and the organisation's credit code.
     """
     org = directory.home() if org_id is None else directory.get(org_id)
-    require(actor, Permission.WRITE_DOCUMENTS, org.id)
+    # A draft a request's handler proposes for proactive disclosure (``proposals``) needs no
+    # right to write documents: it goes no further until an editor takes it up.
+    require(
+        actor,
+        Permission.PROPOSE_DISCLOSURE if proposal else Permission.WRITE_DOCUMENTS,
+        org.id,
+    )
     with unit_of_work():
         cleaned = _validate(kind, data)
         try:
@@ -276,7 +284,7 @@ def create(
         _file(doc, catalog, creating=True)
         if attachments:
             uploads.store_attachments(doc, attachments)
-        _record(doc, "created", actor)
+        _record(doc, "created", actor, proposal)
         return _changed(doc, "created")
 
 

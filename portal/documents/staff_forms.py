@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from flask import current_app, request
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms import Field as FormField
-from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from portal.documents import uploads
@@ -31,7 +31,7 @@ UPLOAD_SLOTS = 3
 #: Text fields allowed more characters than this get a few lines to type in.
 LONG_TEXT = 200
 #: Shown instead of the stored value for choices whose value is a code.
-CHOICE_LABELS = {"organisation": "法人或其他组织", "person": "自然人"}
+CHOICE_LABELS = {"organisation": "法人或其他组织", "person": "自然人", "True": "是", "False": "否"}
 HINTS = {
     "markdown": "支持 Markdown：空一行分段，## 小标题，- 列表，**加粗**。",
     "date": "格式：YYYY-MM-DD。",
@@ -44,6 +44,8 @@ FIELD_HINTS = {
     "party": "当事人为自然人时只公开姓氏（如“张某”），不得填写证件号、电话。",
     "summary": "列表和订阅中显示，不超过 500 个字。",
     "publisher": "留空则为本单位名称。",
+    "normative": "按《行政规范性文件制定和监督管理》规定制发的文件才勾选；内部工作制度、"
+    "工作方案、计划不勾选。只有勾选的文件计入政府信息公开工作年度报告表二。",
 }
 SLUG_HINT = (
     "用于网址，只能包含小写字母、数字和连字符，例如 2024-pufa-xuanchuan；"
@@ -71,6 +73,8 @@ def _form_field(fld: Field, label: str) -> FormField:
     if fld.type == "text" and (fld.max_length or 0) > LONG_TEXT:
         attrs["rows"] = 3
         return TextAreaField(label, render_kw=attrs)
+    if fld.type == "bool":
+        return BooleanField(label, render_kw=attrs)
     if fld.type == "choice":
         choices = options(("", "请选择"), *[(c, CHOICE_LABELS.get(c, c)) for c in fld.choices])
         return SelectField(label, choices=choices, validate_choice=False, render_kw=attrs)
@@ -122,7 +126,8 @@ def initial_data(doc: Document) -> dict[str, Any]:
         "body": doc.body,
     }
     for name, value in (doc.extra or {}).items():
-        data[name] = "" if value is None else str(value)
+        # a yes/no flag stays a bool: the checkbox would read "False" as ticked
+        data[name] = value if isinstance(value, bool) else "" if value is None else str(value)
     return data
 
 

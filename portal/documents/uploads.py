@@ -203,14 +203,41 @@ def receive(upload: FileStorage, folder: Path, max_mb: float) -> Received:
 def send_attachment(item: Attachment) -> Response:
     """The attachment's file as a download (never shown inline; its type was checked from
     its bytes when stored); 404 when the file is missing."""
-    path = Path(current_app.config["UPLOAD_DIR"]) / item.stored_name
+    return send_stored(item.stored_name, item.mime_type, item.filename)
+
+
+def send_stored(
+    stored_name: str, mime_type: str, filename: str, *, private: bool = False
+) -> Response:
+    """A file of the upload folder as a download named ``filename``: never shown inline,
+    its type the one detected from its bytes when it was stored; 404 when it is missing.
+    A ``private`` file is never kept by a browser or proxy (no validators, ``no-store``)."""
+    path = Path(current_app.config["UPLOAD_DIR"]) / stored_name
     if not path.is_file():
         abort(404)
     response = send_file(
-        path, mimetype=item.mime_type, as_attachment=True, download_name=item.filename
+        path,
+        mimetype=mime_type,
+        as_attachment=True,
+        download_name=filename,
+        conditional=not private,
+        etag=not private,
+        last_modified=None,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Last-Modified", None)
     return response
+
+
+def copy_in(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` in the upload folder so that no reader ever sees half
+    a file: written beside it as ``.part``, then renamed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".part")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
 
 
 @dataclass(frozen=True)
@@ -237,13 +264,11 @@ def store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
     for position, item in enumerate(files):
         name = item.filename or item.path.name
         file_type = sniff(item.path, name)
-        digest, size = _hash(item.path)
+        digest, size = digest_of(item.path)
         stored_name = f"{digest}{file_type.ext}"
         target = upload_dir / stored_name
         if not target.exists():
-            tmp = target.with_suffix(target.suffix + ".part")
-            shutil.copyfile(item.path, tmp)
-            tmp.replace(target)
+            copy_in(item.path, target)
         row = existing.pop((digest, name), None) or Attachment(
             filename=name, sha256=digest, size=size
         )
@@ -255,7 +280,8 @@ def store_attachments(doc: Document, files: list[AttachmentFile]) -> None:
     doc.attachments[:] = kept
 
 
-def _hash(path: Path) -> tuple[str, int]:
+def digest_of(path: Path) -> tuple[str, int]:
+    """The SHA-256 (hex) and size in bytes of the file at ``path``."""
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as handle:

@@ -1,5 +1,5 @@
 """Forms residents fill in: a message, an information request, a report of an error on a
-page (纠错), the tracking lookup.
+page (纠错), the tracking lookup, a 补正 to a request.
 
 Every message names its field in Chinese. Each is a ``GuardedForm`` (``portal.web.forms``):
 a server-signed one-time token bound to the session, a honeypot and a signed render time.
@@ -8,9 +8,11 @@ a server-signed one-time token bound to the session, a honeypot and a signed ren
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -20,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.interaction import validators
 from portal.interaction.models import FEEDBACK_KINDS, MESSAGE_CATEGORIES, ORGANISATION_TYPES
+from portal.interaction.submissions import REQUEST_FIELDS
 from portal.web.forms import GuardedForm, PortalForm, options
 
 REQUIRED = "{}：必填"
@@ -112,6 +115,16 @@ class RequestForm(GuardedForm):
         validators=[_required("获取信息的途径")],
     )
 
+    def request_fields(self) -> dict[str, Any]:
+        """The application as ``submissions.submit_request`` stores it: an organisation
+        identifies itself by its 统一社会信用代码, a person has no organisation type."""
+        fields = {name: self[name].data for name in REQUEST_FIELDS}
+        if fields["applicant_type"] == "organisation":
+            fields["id_type"] = "统一社会信用代码"
+        else:
+            fields["organisation_type"] = None
+        return fields
+
     def validate_organisation_type(self, field: SelectField) -> None:
         if self.applicant_type.data == "organisation" and field.data not in ORGANISATION_TYPES:
             raise ValidationError("组织类型：法人或其他组织申请时请选择")
@@ -202,3 +215,18 @@ class RecoverForm(GuardedForm):
 class TrackForm(PortalForm):
     tracking_no = StringField("查询编号", [_required("查询编号"), Length(max=20)])
     code = StringField("查询码", [_required("查询码"), Length(max=20)])
+
+
+class SupplementAnswerForm(PortalForm):
+    """A 补正 sent from the tracking page: text and files (``request_files``). ``access`` is
+    the token the page was given (``requester.grant``); once it is no longer good, the
+    resident types the number and code again in ``tracking_no`` and ``code``."""
+
+    access = HiddenField()
+    tracking_no = StringField("查询编号", [Optional(), Length(max=20)], id="supplement-number")
+    code = StringField("查询码", [Optional(), Length(max=20)], id="supplement-code")
+    text = TextAreaField(
+        "补正内容",
+        [Optional(), Length(max=2000, message="补正内容：不能超过 2000 个字")],
+        render_kw={"rows": 6},
+    )

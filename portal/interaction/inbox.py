@@ -18,6 +18,7 @@ from portal.auth.actor import Actor, Permission
 from portal.extensions import db
 from portal.interaction import deadlines, handling, privacy
 from portal.interaction.models import (
+    CHANNELS,
     FEEDBACK_KINDS,
     FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
@@ -292,10 +293,18 @@ def masked_contact(value: str | None) -> Shown:
 
 
 def request_list(
-    actor: Actor, *, view: str, q: str, page: int, per_page: int, today: date
+    actor: Actor,
+    *,
+    view: str,
+    q: str,
+    page: int,
+    per_page: int,
+    today: date,
+    channel: str = "",
 ) -> Listing:
-    """Requests in ``view`` of the organisations where ``actor`` handles requests, open
-    ones first by due date (404 past the last page)."""
+    """Requests in ``view`` of the organisations where ``actor`` handles requests (that
+    arrived by ``channel``, if given), open ones first by due date (404 past the last
+    page)."""
     where: list[sa.ColumnElement[bool]] = [
         actor.scope(InfoRequest.organisation_id, Permission.HANDLE_REQUESTS),
         InfoRequest.quarantined.is_(view == "quarantined"),
@@ -304,6 +313,8 @@ def request_list(
         where.append(InfoRequest.status != RequestStatus.CLOSED)
     elif view in REQUEST_STATUSES:
         where.append(InfoRequest.status == view)
+    if channel in CHANNELS:
+        where.append(InfoRequest.channel == channel)
     if q:
         where.append(_search(InfoRequest.tracking_no, q))
     return _listing(

@@ -23,6 +23,7 @@ from portal.interaction.inbox import (
     request_deadline,
 )
 from portal.interaction.models import (
+    APPLICANT,
     FEEDBACK_STATUSES,
     MESSAGE_STATUSES,
     OUTCOMES,
@@ -117,6 +118,7 @@ def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) ->
     facts = [
         ("查询编号", Shown(item.tracking_no)),
         ("状态", Shown(REQUEST_STATUSES.get(item.status, item.status))),
+        ("收到渠道", Shown(item.channel_label)),
         ("申请人类型", Shown("自然人" if person else f"组织（{item.organisation_type}）")),
         ("姓名或名称", applicant_name(item, mask)),
         ("证件类型", Shown(item.id_type or "—")),
@@ -144,13 +146,21 @@ def request_detail(item: InfoRequest, today: date, *, revealed: bool = False) ->
         )
     if clock.supplement_note:
         facts.append(("补正内容", mask.text("supplement_note", clock.supplement_note)))
+    for answer in item.supplement_answers:
+        label = f"申请人网上补正（{answer.day.isoformat()}）"
+        facts.append((label, mask.text("supplement_answer", answer.note or "（只提交了文件）")))
     if item.outcome:
         facts.append(("办理结果", Shown(OUTCOMES.get(item.outcome, item.outcome))))
     if item.reply:
         facts.append(("答复内容", mask.text("reply", item.reply)))
     events = [Event(item.received_at, "收到申请")]
+    received = item.events[0] if item.events else None
+    if received is not None and received.actor != APPLICANT:  # registered by a handler
+        events = [Event(received.day, f"收到申请（{item.channel}，{received.actor} 登记）")]
     for event in item.events[1:]:
         text = event.kind.label
+        if event.actor == APPLICANT:
+            text += "（申请人网上提交）"
         if event.days:
             text += f" {event.days} 个工作日"
         if event.outcome:

@@ -52,7 +52,7 @@ def publish_message(message: Message, *, texts: dict[str, str], actor: Actor) ->
         message.public_content = cleaned["content"]
         message.public_reply = cleaned["reply"]
         message.published = True
-        notices.notify(message, "published")
+        notices.notify(message, "published", once=True)  # not again after an unpublish
         masked = sum(len(text.findings) for text in automatic.values())
         detail = {"masked": masked, **({"edited": "、".join(edited)} if edited else {})}
         handling.record(actor, "publish", message, **detail)

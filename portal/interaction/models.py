@@ -24,9 +24,24 @@ from portal.states import (
 )
 from portal.timeutil import utcnow
 
+#: The actor of the events the applicant makes: the request itself, a 补正 sent online.
+APPLICANT = "applicant"
+#: Who the audit log says acted when the applicant did.
+APPLICANT_LABEL = "申请人"
+
 MESSAGE_CATEGORIES = ("城市管理", "劳资纠纷", "民生诉求", "法律咨询", "其他")
 # Kinds of 法人或其他组织, exactly the applicant columns of the annual report's Table 三.
 ORGANISATION_TYPES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+#: How a request arrived (政府信息公开条例 Art. 29, 31): online through the portal's form, or
+#: registered by a handler: by letter, by fax, or in person (当面, including one made orally
+#: and written down by staff).
+ONLINE = "网络"
+OFFLINE_CHANNELS: dict[str, str] = {
+    "信函": "信函（邮寄）",
+    "传真": "传真",
+    "当面": "当面（含口头提出、由工作人员代为填写）",
+}
+CHANNELS: dict[str, str] = {ONLINE: "网络（门户网站）", **OFFLINE_CHANNELS}
 MESSAGE_STATUSES: dict[str, str] = dict(MESSAGE_LABELS.items())
 REQUEST_STATUSES: dict[str, str] = dict(REQUEST_LABELS.items())
 FEEDBACK_STATUSES: dict[str, str] = dict(FEEDBACK_LABELS.items())
@@ -79,6 +94,9 @@ class Message(Model):
     )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
+    #: A re-issued query code (``recovery``), valid beside ``code_hash`` until first used.
+    pending_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     subject: Mapped[str] = mapped_column(sa.String(100))
     content: Mapped[str] = mapped_column(sa.Text)
@@ -123,6 +141,9 @@ class InfoRequest(Model):
     )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
+    #: A re-issued query code (``recovery``), valid beside ``code_hash`` until first used.
+    pending_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     applicant_type: Mapped[str] = mapped_column(sa.String(12))  # person | organisation
     organisation_type: Mapped[str | None] = mapped_column(sa.String(20))
@@ -136,6 +157,7 @@ class InfoRequest(Model):
     purpose: Mapped[str | None] = mapped_column(sa.Text)
     medium: Mapped[str] = mapped_column(sa.String(10))  # 纸质 | 电子
     delivery: Mapped[str] = mapped_column(sa.String(10))  # 邮寄 | 电子邮件 | 自行领取
+    channel: Mapped[str] = mapped_column(sa.String(10), default=ONLINE)  # a key of CHANNELS
     status: Mapped[RequestStatus] = mapped_column(
         status_type(RequestStatus, "request_status"), default=RequestStatus.RECEIVED
     )
@@ -147,17 +169,54 @@ class InfoRequest(Model):
     outcome: Mapped[str | None] = mapped_column(sa.String(40))
     reply: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The draft made from the released information for proactive disclosure (Art. 44),
+    #: shown to staff only; the document itself holds nothing of the request.
+    proactive_document_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="SET NULL")
+    )
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+    files: Mapped[list[RequestFile]] = relationship(
+        back_populates="request", order_by="RequestFile.id", cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:
         return f"<InfoRequest {self.tracking_no} {self.status}>"
 
+    def files_of(self, kind: str) -> list[RequestFile]:
+        """The request's files of one kind (``supplement``: sent with a 补正; ``reply``:
+        the office's answer), in the order stored."""
+        return [f for f in self.files if f.kind == kind]
+
+    @property
+    def supplement_answers(self) -> list[RequestEvent]:
+        """The 补正 the applicant sent online (their text is the event's note)."""
+        return [
+            e
+            for e in self.events
+            if e.kind == RequestEventKind.SUPPLEMENT_RECEIVED and e.actor == APPLICANT
+        ]
+
+    @property
+    def answered_online(self) -> bool:
+        """The applicant's online 补正 is the latest thing that happened: the handler has
+        not acted on the request since."""
+        last = self.events[-1] if self.events else None
+        return (
+            last is not None
+            and last.kind == RequestEventKind.SUPPLEMENT_RECEIVED
+            and last.actor == APPLICANT
+        )
+
     @property
     def outcome_label(self) -> str | None:
         return OUTCOMES.get(self.outcome or "")
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)
 
     @property
     def clock(self) -> RequestClock:
@@ -210,6 +269,41 @@ class RequestEvent(Model):
         return f"<RequestEvent {self.request_id} {self.kind} {self.day}>"
 
 
+#: What a request's file is: sent by the applicant with a 补正, or the office's answer
+#: (告知书, the information released).
+REQUEST_FILE_KINDS = {"supplement": "补正材料", "reply": "答复文件"}
+
+
+class RequestFile(Model):
+    """A file of an information request; never public. Stored under the upload folder's
+    ``requests/`` by a random name (``request_files``), served only to the staff who handle
+    the request's organisation and to the applicant who gave its number and code."""
+
+    __tablename__ = "info_request_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("info_request.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("info_request_event.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(12))  # a key of REQUEST_FILE_KINDS
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    mime_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[InfoRequest] = relationship(back_populates="files")
+    #: The event it came with: the 补正 received, or the closing.
+    event: Mapped[RequestEvent | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RequestFile {self.request_id} {self.kind} {self.size}B>"
+
+
 class FeedbackReport(Model):
     """A resident's report of an error on one of the organisation's pages (纠错); never
     public. ``page_url`` is a path of this portal (``/news/x?page=2``), nothing else."""
@@ -225,6 +319,9 @@ class FeedbackReport(Model):
     )
     tracking_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
+    #: A re-issued query code (``recovery``), valid beside ``code_hash`` until first used.
+    pending_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     page_url: Mapped[str | None] = mapped_column(sa.String(500))
     kind: Mapped[FeedbackKind] = mapped_column(status_type(FeedbackKind, "feedback_kind"))

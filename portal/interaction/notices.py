@@ -22,9 +22,10 @@ def address(item: Handled) -> str | None:
     return queue.mail_address(item.email if isinstance(item, InfoRequest) else item.contact)
 
 
-def notify(item: Handled, event: str, *, code: str | None = None) -> bool:
+def notify(item: Handled, event: str, *, code: str | None = None, once: bool = False) -> bool:
     """Queue the mail about ``event`` of ``item`` in the current unit of work; True when a
-    mail was queued. ``code`` (the query code) only in a receipt or a re-issued code."""
+    mail was queued. ``code`` (the query code) only in a receipt or a re-issued code;
+    ``once``: not when the item already had a mail about ``event``."""
     if item.quarantined or address(item) is None:
         return False
     db.session.flush()  # a new item gets its id
@@ -41,5 +42,6 @@ def notify(item: Handled, event: str, *, code: str | None = None) -> bool:
         tracking_no=item.tracking_no,
         code=code,
         due=due,
+        once=once,
     )
     return row is not None

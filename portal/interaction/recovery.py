@@ -2,9 +2,16 @@
 gave, never shown on the page.
 
 The stored code is a hash, so the old code cannot be sent again: a new one is made, its hash
-replaces the old one and the mail is queued in the same unit of work. Whatever the number —
-unknown, without an e-mail address, quarantined, asked again too soon — the caller shows the
-same page, and about the same work is done, so numbers cannot be probed.
+is stored beside the old one as the *pending* code (``pending_code_hash``, issued at
+``pending_code_at``) and the mail is queued in the same unit of work. Anyone may ask with a
+tracking number, so asking changes nothing the resident holds: the old code keeps working,
+and both open ``/track`` until the new one is first used there (``submissions.track``), which
+makes it the code and ends the old one. Asking again later replaces an unused pending code
+by a newer one (the one in the newest mail); the old code still works meanwhile.
+
+Whatever the number — unknown, without an e-mail address, quarantined, asked again too soon
+— the caller shows the same page, and about the same work is done, so numbers cannot be
+probed.
 """
 
 from __future__ import annotations
@@ -65,5 +72,6 @@ def recover_code(tracking_no: str) -> bool:
             return False
         if _asked_recently(item):
             return False
-        item.code_hash = code_hash
+        item.pending_code_hash = code_hash
+        item.pending_code_at = utcnow()
         return notices.notify(item, EVENT, code=code)

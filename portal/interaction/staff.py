@@ -16,12 +16,21 @@ from flask import abort, current_app, render_template, request
 from flask_wtf import FlaskForm
 
 from portal.auth.blueprint import bp, current_actor
+from portal.documents import filing, uploads
+from portal.documents.models import Document
 from portal.errors import ValidationError
-from portal.interaction import deadlines, handling, inbox_detail, info_requests
+from portal.extensions import db
+from portal.interaction import deadlines, handling, inbox_detail, info_requests, request_files
 from portal.interaction import inbox as inbox_data
 from portal.interaction import messages as message_actions
 from portal.interaction.inbox import MESSAGE_VIEWS, REQUEST_VIEWS
-from portal.interaction.models import MESSAGE_CATEGORIES, InfoRequest, Message
+from portal.interaction.models import (
+    CHANNELS,
+    MESSAGE_CATEGORIES,
+    REQUEST_FILE_KINDS,
+    InfoRequest,
+    Message,
+)
 from portal.interaction.staff_forms import (
     AnswerForm,
     CloseForm,
@@ -33,10 +42,11 @@ from portal.interaction.staff_forms import (
 )
 from portal.timeutil import local_date, utcnow
 from portal.web.args import page_arg
-from portal.web.forms import ActionForm
+from portal.web.forms import ActionForm, options
 from portal.web.notices import back_to
 
 NOT_TRACKING_NO = re.compile(r"[^0-9A-Za-z-]")
+REPLY_SLOT = "reply_file"  # the close form's file inputs: reply_file_0 …
 
 
 def current_day():
@@ -44,7 +54,7 @@ def current_day():
     return local_date(utcnow())
 
 
-def _get(model: type[Message] | type[InfoRequest], item_id: int) -> Any:
+def get_item(model: type[Message] | type[InfoRequest], item_id: int) -> Any:
     # the ``id`` converter keeps item_id in range; another office's item is a 404 too
     item = inbox_data.visible(model, item_id, current_actor())
     if item is None:
@@ -119,7 +129,7 @@ def _request_action(
     arguments: Callable[[Any], dict[str, Any]],
 ):
     """One action on a request: its form, then the service; the page again on bad input."""
-    item = _get(InfoRequest, request_id)
+    item = get_item(InfoRequest, request_id)
     form = FORM_CLASSES[slot]()
     if form.validate_on_submit() and run_action(service, item, form, **arguments(form)):
         return _back("admin.request_detail", notice, request_id=item.id)
@@ -162,13 +172,13 @@ def _message_page(message: Message, *, status: int = 200, revealed: bool = False
 @bp.get("/messages/<id:message_id>")
 def message_detail(message_id: int):
     """One message with its sender's details masked, its deadline and what can be done."""
-    return _message_page(_get(Message, message_id))
+    return _message_page(get_item(Message, message_id))
 
 
 @bp.post("/messages/<id:message_id>/reveal")
 def message_reveal(message_id: int):
     """Show the sender's details in full on this one response; the reveal is logged."""
-    message = _get(Message, message_id)
+    message = get_item(Message, message_id)
     _reveal(message, inbox_detail.message_detail(message, current_day(), revealed=True).sensitive)
     return _message_page(message, revealed=True)
 
@@ -176,7 +186,7 @@ def message_reveal(message_id: int):
 @bp.post("/messages/<id:message_id>/answer")
 def message_answer(message_id: int):
     """Record the office's reply to a message."""
-    message = _get(Message, message_id)
+    message = get_item(Message, message_id)
     form = AnswerForm()
     if form.validate_on_submit() and run_action(
         message_actions.answer_message,
@@ -193,7 +203,7 @@ def message_answer(message_id: int):
 def message_publish(message_id: int):
     """Preview a message as it would be published (personal data masked and marked), let
     the handler edit the public texts, and publish them on confirm."""
-    message = _get(Message, message_id)
+    message = get_item(Message, message_id)
     preview = message_actions.message_preview(message)
     if request.method == "GET":
         form = PublishMessageForm(
@@ -220,7 +230,7 @@ def _publish_page(message: Message, preview: dict, form: PublishMessageForm, sta
 @bp.post("/messages/<id:message_id>/unpublish")
 def message_unpublish(message_id: int):
     """Take a message off the public list, with a reason."""
-    message = _get(Message, message_id)
+    message = get_item(Message, message_id)
     form = UnpublishForm()
     if form.validate_on_submit() and run_action(
         message_actions.unpublish_message, message, form, reason=form.reason.data
@@ -234,21 +244,40 @@ def message_unpublish(message_id: int):
 
 @bp.get("/requests/")
 def requests():
-    """Information requests, the soonest statutory deadline first."""
+    """Information requests, the soonest statutory deadline first (of one channel, if
+    asked)."""
     filters = list_filters(REQUEST_VIEWS)
-    listing = inbox_data.request_list(current_actor(), **filters)
+    channel = request.args.get("channel", "")
+    channel = channel if channel in CHANNELS else ""
+    listing = inbox_data.request_list(current_actor(), channel=channel, **filters)
     return render_template(
-        "admin/inbox/requests.html", listing=listing, filters=filters, views=REQUEST_VIEWS
+        "admin/inbox/requests.html",
+        listing=listing,
+        filters=filters,
+        views=REQUEST_VIEWS,
+        channel=channel,
+        channels=CHANNELS,
     )
 
 
-def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = False, **forms):
+def _request_page(
+    item: InfoRequest,
+    *,
+    status: int = 200,
+    revealed: bool = False,
+    file_errors: dict[str, str] | None = None,
+    **forms,
+):
     today = current_day()
     forms = {
         **{slot: form_class(formdata=None) for slot, form_class in FORM_CLASSES.items()},
         "action": ActionForm(formdata=None),
         **forms,
     }
+    _proactive_columns(forms["close"], item.organisation_id)
+    proactive = (
+        db.session.get(Document, item.proactive_document_id) if item.proactive_document_id else None
+    )
     return render_template(
         "admin/inbox/request.html",
         item=item,
@@ -257,19 +286,33 @@ def _request_page(item: InfoRequest, *, status: int = 200, revealed: bool = Fals
         revealed=revealed,
         can_supplement=deadlines.can_request_supplement(item, today),
         max_extension=deadlines.MAX_EXTENSION,
+        reply_slots=request_files.slot_names(REPLY_SLOT),
+        file_kinds=REQUEST_FILE_KINDS,
+        file_errors=file_errors or {},
+        accepted=uploads.ACCEPTED,
+        max_mb=current_app.config["UPLOAD_MAX_MB"],
+        proactive=proactive,
     ), status
+
+
+def _proactive_columns(form: CloseForm, org_id: int) -> None:
+    """The organisation's catalogue columns to file released information under (Art. 44),
+    the default one chosen unless the handler chose another."""
+    form.proactive_column.choices = options(*filing.columns(org_id))
+    if not form.proactive_column.data:
+        form.proactive_column.data = filing.proactive_column(org_id)
 
 
 @bp.get("/requests/<id:request_id>")
 def request_detail(request_id: int):
     """One request with the applicant's details masked, its clock and what can be done."""
-    return _request_page(_get(InfoRequest, request_id))
+    return _request_page(get_item(InfoRequest, request_id))
 
 
 @bp.post("/requests/<id:request_id>/reveal")
 def request_reveal(request_id: int):
     """Show the applicant's details in full on this one response; the reveal is logged."""
-    item = _get(InfoRequest, request_id)
+    item = get_item(InfoRequest, request_id)
     _reveal(item, inbox_detail.request_detail(item, current_day(), revealed=True).sensitive)
     return _request_page(item, revealed=True)
 
@@ -324,11 +367,25 @@ def request_resume(request_id: int):
 
 @bp.post("/requests/<id:request_id>/close")
 def request_close(request_id: int):
-    """Answer the request with its outcome, as counted in the annual report."""
-    return _request_action(
-        request_id,
-        "close",
-        info_requests.close_request,
-        "申请已办结。",
-        lambda form: {"outcome": form.outcome.data, "reply": form.reply.data},
-    )
+    """Answer the request with its outcome, as counted in the annual report, and the files
+    that go with the answer (告知书, the information released)."""
+    item = get_item(InfoRequest, request_id)
+    form = CloseForm()
+    with request_files.received(REPLY_SLOT) as (files, file_errors):
+        valid = form.validate_on_submit()
+        if file_errors:
+            form.form_errors.extend(file_errors.values())
+        elif valid and run_action(
+            info_requests.close_request,
+            item,
+            form,
+            outcome=form.outcome.data,
+            reply=form.reply.data,
+            files=files,
+            proactive=form.proactive.data,
+            column=form.proactive_column.data,
+        ):
+            return _back("admin.request_detail", "申请已办结。", request_id=item.id)
+    if request_files.chosen(REPLY_SLOT):
+        form.form_errors.append("所选文件没有保存，请重新选择后再办结。")
+    return _request_page(item, status=400, close=form, file_errors=file_errors)

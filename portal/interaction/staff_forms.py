@@ -8,12 +8,14 @@ service's to decide.
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.interaction import deadlines
-from portal.interaction.models import OUTCOMES
+from portal.interaction.forms import RequestForm
+from portal.interaction.models import OFFLINE_CHANNELS, OUTCOMES
 from portal.web.forms import PortalForm, options
 
 DIGITS = re.compile(r"[0-9]{1,6}")
@@ -76,3 +78,41 @@ class CloseForm(PortalForm):
         validate_choice=False,  # the service refuses anything not in OUTCOMES
     )
     reply = TextAreaField("答复内容", [_max("答复内容", 5000)])
+    # 政府信息公开条例 Art. 44: the released information proposed for proactive disclosure
+    proactive = BooleanField("纳入主动公开范围（生成待审核的主动公开草稿）")
+    proactive_column = SelectField("主动公开栏目", choices=[], validate_choice=False)
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class RegisterRequestForm(RequestForm):
+    """A request that came by letter, fax or in person, typed in by its handler: the public
+    form's fields (Art. 29) and checks, its one-time token (a second submission stores
+    nothing more), but no honeypot (nor is its fill time judged), plus how and when it
+    arrived and, for staff of several organisations, which one received it."""
+
+    website = None  # type: ignore[assignment]
+    organisation = SelectField("受理单位", choices=[], validate_choice=False)
+    channel = RadioField(
+        "收到渠道",
+        choices=options(*OFFLINE_CHANNELS.items()),
+        validators=[DataRequired("收到渠道：必填")],
+        validate_choice=False,  # the service refuses anything else
+    )
+    received_on = StringField("收到申请之日", render_kw={"type": "date"})
+
+    def validate_received_on(self, field: StringField) -> None:
+        text = (field.data or "").strip()
+        if not text:
+            raise ValidationError("收到申请之日：必填")
+        try:
+            if not ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError("收到申请之日：日期格式应为 YYYY-MM-DD") from None
+
+    @property
+    def received_day(self) -> date:
+        return date.fromisoformat(self.received_on.data or "")  # validated

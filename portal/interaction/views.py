@@ -1,5 +1,6 @@
 """Residents ask: the message box, information requests, reports of an error on a page
-(纠错) and tracking."""
+(纠错) and lost query codes. Tracking (``/track``, a 补正 online, the answer's files, the
+receipt) hangs on this blueprint from ``tracking``."""
 
 from __future__ import annotations
 
@@ -9,26 +10,19 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from portal import search
+from portal import search, security
 from portal.errors import expired_form
 from portal.extensions import limiter
-from portal.interaction import deadlines, recovery, submissions, validators
-from portal.interaction.forms import (
-    FeedbackForm,
-    MessageForm,
-    RecoverForm,
-    RequestForm,
-    TrackForm,
+from portal.interaction import (
+    deadlines,
+    recovery,
+    request_files,
+    requester,
+    submissions,
+    validators,
 )
-from portal.interaction.models import (
-    FEEDBACK_STATUSES,
-    MESSAGE_STATUSES,
-    OUTCOMES,
-    REQUEST_STATUSES,
-    FeedbackReport,
-    InfoRequest,
-    Message,
-)
+from portal.interaction.forms import FeedbackForm, MessageForm, RecoverForm, RequestForm
+from portal.interaction.models import Message
 from portal.interaction.queries import message_stats
 from portal.orgs import directory
 from portal.states import MessageStatus
@@ -42,7 +36,7 @@ bp = Blueprint("interaction", __name__)
 PER_PAGE = 20
 
 
-def _message_rate() -> str:
+def message_rate() -> str:
     return current_app.config["MESSAGE_RATE"]
 
 
@@ -84,8 +78,23 @@ NO_STORE = {
     "interaction.new_request",
     "interaction.new_feedback",
     "interaction.track",
+    "interaction.track_supplement",
+    "interaction.track_file",
+    "interaction.track_receipt",
     "interaction.recover",
 }
+
+
+#: Resident forms that take files (every other one is urlencoded: ``security``).
+UPLOAD_ENDPOINTS = {security.accept_uploads("interaction.track_supplement")}
+
+
+@bp.url_value_preprocessor
+def _size_limits(endpoint: str | None, values: dict | None) -> None:
+    """Let a 补正 carry its files (before CSRF protection parses the form)."""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_form_memory_size = request_files.TEXT_BYTES
+        request.max_content_length = request_files.body_limit()
 
 
 @bp.after_request
@@ -96,7 +105,7 @@ def no_store(response):
 
 
 @org_route(bp, "/messages/new", methods=["GET", "POST"])
-@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+@limiter.limit(message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_message():
     """Leave a message; the confirmation shows a tracking number and query code."""
     return _submit(MessageForm(), MESSAGE_FORM, "留言", _store_message)
@@ -118,18 +127,20 @@ def _store_message(form: MessageForm) -> submissions.Submission:
 @org_route(bp, "/requests/new", methods=["GET", "POST"])
 @limiter.limit(_request_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_request():
-    """Apply for government information (依申请公开)."""
-    return _submit(RequestForm(), REQUEST_FORM, "申请", _store_request)
+    """Apply for government information (依申请公开); the confirmation is also the
+    printable receipt (回执)."""
+    return _submit(
+        RequestForm(),
+        REQUEST_FORM,
+        "申请",
+        _store_request,
+        lambda submission: {"receipt": requester.receipt_for(submission.tracking_no)},
+    )
 
 
 def _store_request(form: RequestForm) -> submissions.Submission:
-    fields = {name: form[name].data for name in submissions.REQUEST_FIELDS}
-    if fields["applicant_type"] == "organisation":
-        fields["id_type"] = "统一社会信用代码"
-    else:
-        fields["organisation_type"] = None
     return submissions.submit_request(
-        fields,
+        form.request_fields(),
         form_token=form.form_token.data or "",
         quarantine=form.trap(),
         org_id=directory.current().id,
@@ -137,7 +148,7 @@ def _store_request(form: RequestForm) -> submissions.Submission:
 
 
 @org_route(bp, "/feedback/new", methods=["GET", "POST"])
-@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+@limiter.limit(message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def new_feedback():
     """Report an error on a page (纠错) to the organisation whose page it is; the
     confirmation shows a tracking number and query code."""
@@ -176,11 +187,22 @@ REQUEST_FORM = "interaction/request_form.html"
 FEEDBACK_FORM = "interaction/feedback_form.html"
 
 
-def _submit(form: GuardedForm, template: str, what: str, store: Callable[[Any], Any]):
+def _submit(
+    form: GuardedForm,
+    template: str,
+    what: str,
+    store: Callable[[Any], Any],
+    more: Callable[[submissions.Submission], dict[str, Any]] | None = None,
+):
     """Store a valid form and show the receipt; otherwise the form again, with its errors."""
     if form.validate_on_submit():
         submission = store(form)
-        return render_template("interaction/submitted.html", submission=submission, what=what)
+        return render_template(
+            "interaction/submitted.html",
+            submission=submission,
+            what=what,
+            **(more(submission) if more else {}),
+        )
     return _show_form(form, template, 400 if request.method == "POST" else 200)
 
 
@@ -213,48 +235,8 @@ def expired_feedback():
     return _expired(FeedbackForm(host=request.host), FEEDBACK_FORM)
 
 
-@bp.route("/track", methods=["GET", "POST"])
-@limiter.limit("30/hour", methods=["POST"])
-def track():
-    """Look up a message, request or report of an error with its tracking number and
-    query code."""
-    form = TrackForm()
-    item = None
-    not_found = False
-    if form.validate_on_submit():
-        item = submissions.track(form.tracking_no.data or "", form.code.data or "")
-        not_found = item is None
-    return _track_page(
-        form, item, not_found, 400 if request.method == "POST" and form.errors else 200
-    )
-
-
-def _track_page(form: TrackForm, item: submissions.Submitted | None, not_found: bool, status: int):
-    response = render_template(
-        "interaction/track.html",
-        form=form,
-        item=item,
-        not_found=not_found,
-        is_request=isinstance(item, InfoRequest),
-        is_feedback=isinstance(item, FeedbackReport),
-        feedback_statuses=FEEDBACK_STATUSES,
-        message_statuses=MESSAGE_STATUSES,
-        request_statuses=REQUEST_STATUSES,
-        outcomes=OUTCOMES,
-    )
-    return response, status
-
-
-@expired_form("interaction.track")
-def expired_track():
-    """The tracking form again, as typed, after its page expired."""
-    form = TrackForm()
-    form.expired = True
-    return _track_page(form, None, False, 400)
-
-
 @bp.route("/track/recover", methods=["GET", "POST"])
-@limiter.limit(_message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
+@limiter.limit(message_rate, methods=["POST"], deduct_when=lambda r: r.status_code < 400)
 def recover():
     """Ask for a new query code by tracking number; it goes only to the e-mail address
     given with the item, and the page says the same whatever the number."""

@@ -72,6 +72,7 @@ _TYPE_MEANINGS = {
     "date": "日期，格式 YYYY-MM-DD",
     "int": "整数",
     "decimal": "数字，保留两位小数",
+    "bool": "“是”或“否”（空即否）",
 }
 # What the registry cannot say by itself about a field's published value.
 _NOTES = {"party": "单位写全称；自然人只显示姓氏（如“张某”）"}
@@ -138,6 +139,8 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
     return "" if value is None else str(value)
 
 

@@ -42,10 +42,13 @@ def register(app: Flask) -> None:
         """Anonymise residents' personal data past its retention period (docs/retention.md)."""
         report = retention.purge(actor=SYSTEM, dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
+        files = ""
+        if report.files:
+            files = f"; {'would delete' if dry_run else 'deleted'} {report.files} files of requests"
         click.echo(
             f"{verb} {report.requests} information requests, {report.messages} messages, "
             f"{report.feedback} reports of an error, {report.opinions} consultation opinions "
-            f"and {report.quarantined} quarantined submissions."
+            f"and {report.quarantined} quarantined submissions{files}."
         )
         if report.unanswered_kept:
             click.echo(

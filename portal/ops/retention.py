@@ -8,7 +8,8 @@ how to reach them:
 - closed information requests, ``PORTAL_RETENTION_REQUEST_DAYS`` after closing: the
   applicant's name becomes 已删除; ID number, e-mail and address are emptied, the phone too
   (the column cannot be NULL, so it becomes an empty string); ID numbers, phone numbers,
-  e-mail addresses and the applicant's name are masked inside the free texts;
+  e-mail addresses and the applicant's name are masked inside the free texts (the 补正 the
+  applicant sent online too); its files (补正 material, the answer's files) are deleted;
 - answered messages, ``PORTAL_RETENTION_MESSAGE_DAYS`` after the answer: name and contact
   emptied, personal data masked in the original texts (the published texts were masked
   when they were published and stay as they are);
@@ -19,7 +20,10 @@ how to reach them:
   emptied, personal data masked in the original text (the published text was masked when
   it was published; answers to the questions and the adoption decision stay for the tallies);
 - quarantined submissions (spam traps), ``PORTAL_RETENTION_QUARANTINE_DAYS`` after receipt:
-  emptied altogether (they are never answered, counted or shown).
+  emptied altogether, files deleted (they are never answered, counted or shown);
+- with each of these, the mails about it in the outbox (``notification``), sent or not: a
+  mail not yet sent is never sent to an address the purge removed, and a sent one keeps
+  no trace of where it went (not even the masked address kept after sending).
 
 Open requests, unanswered messages and unanswered reports of an error are never purged: they
 are still being handled. A run changes nothing it changed before, and every run that is not
@@ -41,8 +45,9 @@ from portal.auth.actor import SYSTEM, Actor, Permission, require
 from portal.consultations.models import Opinion
 from portal.database import unit_of_work
 from portal.extensions import db
-from portal.interaction import deadlines, handling, privacy
+from portal.interaction import deadlines, handling, privacy, request_files
 from portal.interaction.models import FeedbackReport, InfoRequest, Message
+from portal.outbox.models import Notification
 from portal.states import FeedbackStatus, MessageStatus, RequestStatus
 from portal.timeutil import utcnow
 
@@ -51,6 +56,13 @@ BATCH = 500
 REQUEST_TEXTS = ("description", "purpose", "reply")  # and the notes of its events
 
 Row = TypeVar("Row", Message, InfoRequest, Opinion, FeedbackReport)
+#: ``Notification.item_type`` of each kind of record.
+ITEM_TYPES: dict[type, str] = {
+    Message: "message",
+    InfoRequest: "request",
+    FeedbackReport: "feedback",
+    Opinion: "opinion",
+}
 
 
 @dataclass
@@ -62,6 +74,7 @@ class PurgeReport:
     feedback: int = 0
     opinions: int = 0
     quarantined: int = 0
+    files: int = 0  # files of those requests (补正 material, the answer's files), deleted
     unanswered_kept: int = 0  # messages past the period that nobody answered yet
 
     @property
@@ -100,18 +113,27 @@ def purge(
     report = PurgeReport()
     try:
         with unit_of_work():
-            report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), _purge_request))
+            deleted: list[int] = []
+            purge_request = _dropping_files(_purge_request, deleted)
+            report.requests = sum(_changed(InfoRequest, _requests_due(cutoffs), purge_request))
             report.messages = sum(_changed(Message, _messages_due(cutoffs), _purge_message))
             report.feedback = sum(_changed(FeedbackReport, _feedback_due(cutoffs), _purge_feedback))
             report.opinions = sum(_changed(Opinion, _opinions_due(cutoffs), _purge_opinion))
             report.quarantined = (
-                sum(_changed(InfoRequest, _quarantined(InfoRequest, cutoffs), _empty_request))
+                sum(
+                    _changed(
+                        InfoRequest,
+                        _quarantined(InfoRequest, cutoffs),
+                        _dropping_files(_empty_request, deleted),
+                    )
+                )
                 + sum(_changed(Message, _quarantined(Message, cutoffs), _empty_message))
                 + sum(_changed(Opinion, _quarantined(Opinion, cutoffs), _empty_opinion))
                 + sum(
                     _changed(FeedbackReport, _quarantined(FeedbackReport, cutoffs), _empty_feedback)
                 )
             )
+            report.files = sum(deleted)
             report.unanswered_kept = (
                 db.session.scalar(
                     sa.select(sa.func.count(Message.id)).where(
@@ -145,7 +167,18 @@ def _changed(model: type[Row], condition: sa.ColumnElement[bool], apply) -> Iter
             apply(row)
             yield _values(row) != before
         last_id = rows[-1].id
+        _forget_mails(model, [row.id for row in rows])
         db.session.flush()
+
+
+def _forget_mails(model: type[Row], ids: list[int]) -> None:
+    """Delete the outbox rows of these records: queued ones must not go to an address that
+    is being removed, and sent ones still name its masked form."""
+    db.session.execute(
+        sa.delete(Notification)
+        .where(Notification.item_type == ITEM_TYPES[model], Notification.item_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _values(row: Message | InfoRequest | Opinion | FeedbackReport) -> tuple[Any, ...]:
@@ -219,6 +252,19 @@ def _own(item: Message | InfoRequest | Opinion | FeedbackReport) -> dict[str, An
     if own["name"] == PURGED:
         own["name"] = None
     return own
+
+
+def _dropping_files(apply, deleted: list[int]):
+    """``apply``, then the request's files go: their rows now, the files themselves once
+    the purge commits (a dry run deletes nothing); ``deleted`` gets how many."""
+
+    def purge(item: InfoRequest) -> None:
+        apply(item)
+        if item.files:
+            deleted.append(request_files.forget(item.files))
+            item.files.clear()
+
+    return purge
 
 
 def _purge_request(item: InfoRequest) -> None:

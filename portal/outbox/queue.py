@@ -74,11 +74,16 @@ def notify(
     code: str | None = None,
     link: str | None = None,
     due: date | None = None,
+    once: bool = False,
 ) -> Notification | None:
     """Add a mail about ``event`` to the current unit of work when ``recipient`` is a
-    valid e-mail address; returns the row (None: no address, nothing queued)."""
+    valid e-mail address; returns the row (None: no address, nothing queued). With
+    ``once``, nothing is queued when the item already had a mail about ``event`` (an item
+    published, taken off and published again is announced the first time only)."""
     address = mail_address(recipient)
     if address is None:
+        return None
+    if once and already(item_type, item_id, event):
         return None
     mail = compose.build(
         item_type,
@@ -105,6 +110,20 @@ def notify(
     )
     db.session.add(row)
     return row
+
+
+def already(item_type: str, item_id: int, event: str) -> bool:
+    """Whether the item has a mail about ``event`` in the outbox, sent or not."""
+    found = db.session.scalar(
+        sa.select(Notification.id)
+        .where(
+            Notification.item_type == item_type,
+            Notification.item_id == item_id,
+            Notification.event == event,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,11 @@ def _extra(name: str) -> sa.ColumnElement[str]:
     return Document.extra[name].as_string()
 
 
+def _normative() -> sa.ColumnElement[bool]:
+    """A policy file flagged 行政规范性文件 (the registry's ``normative``; absent means no)."""
+    return sa.and_(Document.kind == "policy", Document.extra["normative"].as_boolean())
+
+
 def _in_year(column: sa.ColumnElement[str], year: int) -> sa.ColumnElement[bool]:
     """An ISO date string (``extra`` field) falls in ``year``."""
     return sa.and_(column >= f"{year}-01-01", column <= f"{year}-12-31")
@@ -47,15 +52,15 @@ def _in_year(column: sa.ColumnElement[str], year: int) -> sa.ColumnElement[bool]
 
 
 def active_disclosure(year: int, org_id: int) -> ActiveDisclosure:
-    """Table 二 of ``org_id``: normative documents issued, abolished and in force; 行政处罚
-    decided."""
+    """Table 二 of ``org_id``: normative documents (policy files flagged 行政规范性文件)
+    issued, abolished and in force; 行政处罚 decided."""
     mine = Document.organisation_id == org_id
     issued, validity = _extra("issued_on"), _extra("validity")
     issued_count, in_force = db.session.execute(
         sa.select(
             _tally(Document.id, _in_year(issued, year)),
             _tally(Document.id, sa.and_(issued <= f"{year}-12-31", validity == "有效")),
-        ).where(mine, Document.kind == "policy", Document.status == DocumentStatus.PUBLISHED)
+        ).where(mine, _normative(), Document.status == DocumentStatus.PUBLISHED)
     ).one()
     penalties = db.session.scalar(
         sa.select(sa.func.count())
@@ -77,7 +82,8 @@ def active_disclosure(year: int, org_id: int) -> ActiveDisclosure:
 
 
 def _abolished(year: int, org_id: int) -> int:
-    """Published policies now 废止 whose revision history changed them to 废止 in ``year``."""
+    """Published normative documents now 废止 whose revision history changed them to 废止
+    in ``year``."""
     start, end = year_bounds_utc(year)
     was = DocumentRevision.snapshot[("extra", "validity")].as_string()
     history = (
@@ -92,7 +98,7 @@ def _abolished(year: int, org_id: int) -> int:
         .join(Document, Document.id == DocumentRevision.document_id)
         .where(
             Document.organisation_id == org_id,
-            Document.kind == "policy",
+            _normative(),
             Document.status == DocumentStatus.PUBLISHED,
             _extra("validity") == "废止",
         )
@@ -148,6 +154,7 @@ def request_tables(year: int, org_id: int | None = None) -> dict[int, RequestTab
         InfoRequest.applicant_type,
         InfoRequest.organisation_type,
         InfoRequest.outcome,
+        InfoRequest.channel,
     )
     query = (
         sa.select(
@@ -168,12 +175,16 @@ def request_tables(year: int, org_id: int | None = None) -> dict[int, RequestTab
         applicant,
         organisation,
         outcome,
+        channel,
         new,
         carried_in,
         done,
         carried_out,
     ) in db.session.execute(query).all():
-        counts = tables.setdefault(org, RequestTable.empty()).counts
+        table = tables.setdefault(org, RequestTable.empty())
+        counts = table.counts
+        # Every request counts, however it arrived; how many came by each way is told apart.
+        table.channels[channel] = table.channels.get(channel, 0) + new
         column = _column(applicant, organisation)
         counts["new"][column] += new
         counts["carried_in"][column] += carried_in

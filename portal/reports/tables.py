@@ -9,10 +9,10 @@ the national template (国办公开办函〔2021〕30号) words them. Counting t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal.interaction.models import ORGANISATION_TYPES, OUTCOMES
+from portal.interaction.models import CHANNELS, ORGANISATION_TYPES, OUTCOMES
 from portal.reports.models import REVIEW_GROUPS
 
 #: Table 三's applicant columns (总计 follows them).
@@ -110,6 +110,13 @@ class RequestTable:
     each a list with one number per applicant column."""
 
     counts: dict[str, list[int]]
+    #: 本年新收 by the way each request arrived (a key of ``CHANNELS``: 网络, 信函 …).
+    channels: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def new_by_channel(self) -> list[tuple[str, int]]:
+        """(channel, 本年新收) for every channel, in ``CHANNELS``' order."""
+        return [(channel, self.channels.get(channel, 0)) for channel in CHANNELS]
 
     @classmethod
     def empty(cls) -> RequestTable:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
 from portal.orgs import directory
-from portal.reports import annual
+from portal.reports import annual, publication, snapshot
 from portal.reports.export import report_csv
 from portal.reports.figures import valid_year
 from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS
@@ -27,11 +27,21 @@ def _year(year: int) -> int:
 @org_route(bp, "/annual/<int:year>")
 def annual_report(year: int):
     """Show an organisation's report for a year on government-information disclosure,
-    computed from its records."""
+    computed from its records — and, once its report is published, the figures that now
+    differ from the published ones."""
     org = directory.current()
+    report = annual.build(_year(year), org.id)
+    published = publication.report_of(org.id, year)
+    if published is not None and published.snapshot is None:
+        published = None  # written, not yet published
     return render_template(
         "reports/annual.html",
-        report=annual.build(_year(year), org.id),
+        report=report,
+        published=published,
+        published_document=publication.document_of(published) if published else None,
+        differences=(
+            snapshot.differences(publication.frozen(published), report) if published else []
+        ),
         columns=annual.APPLICANT_COLUMNS,
         review_groups=REVIEW_GROUPS,
         review_results=REVIEW_RESULTS,

@@ -91,7 +91,9 @@ def _token_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=FORM_TOKEN_SALT)
 
 
-def _session_nonce() -> str:
+def session_nonce() -> str:
+    """This browser session's own random value (made on first use): what binds a token
+    the server signs for a resident to the session it was given to."""
     nonce = session.get(SESSION_NONCE)
     if not isinstance(nonce, str):
         nonce = session[SESSION_NONCE] = secrets.token_urlsafe(16)
@@ -101,7 +103,7 @@ def _session_nonce() -> str:
 def issue_form_token() -> tuple[str, str]:
     """A new submission key and the signed token that carries it in this session's form."""
     key = secrets.token_urlsafe(24)
-    return key, _token_signer().dumps([_session_nonce(), key])
+    return key, _token_signer().dumps([session_nonce(), key])
 
 
 def form_token_key(token: str) -> str | None:

@@ -81,6 +81,8 @@ def test_unknown_settings_and_junk_cookies_change_nothing(client):
     assert client.get("/display/purple?next=/").status_code == 404
     client.set_cookie("display", "elder.<script>.dark.dark.x" * 50)
     assert html_classes(client.get("/")) == "view-elder view-dark"
+    client.set_cookie("display", "larger.contrast")  # the larger step needs 长者模式
+    assert html_classes(client.get("/")) == "view-contrast"
     client.set_cookie("display", "%%%")
     assert client.get("/").status_code == 200 and html_classes(client.get("/")) == ""
 

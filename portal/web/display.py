@@ -39,7 +39,7 @@ class Display:
 
     @property
     def larger(self) -> bool:
-        return ELDER in self.tokens and LARGER in self.tokens
+        return LARGER in self.tokens
 
     @property
     def scheme(self) -> str | None:
@@ -57,10 +57,7 @@ class Display:
     @property
     def classes(self) -> str:
         """The classes of ``<html>`` that site.css styles."""
-        names = [f"view-{t}" for t in TOKENS if t in self.tokens and t != TEXT]
-        if LARGER in self.tokens and ELDER not in self.tokens:
-            names.remove(f"view-{LARGER}")
-        return " ".join(names)
+        return " ".join(f"view-{t}" for t in TOKENS if t in self.tokens and t != TEXT)
 
     def toggled(self, token: str) -> Display:
         """The settings with ``token`` switched; a scheme replaces the other scheme, and
@@ -81,9 +78,10 @@ class Display:
 
 def parse(value: str | None) -> Display:
     """The settings a cookie value names; anything else in it is ignored."""
-    if not value:
-        return Display()
-    return Display(frozenset(t for t in value.split(".")[: len(TOKENS)] if t in TOKENS))
+    tokens = {t for t in (value or "").split(".")[: len(TOKENS)] if t in TOKENS}
+    if ELDER not in tokens:  # the larger step is a step of 长者模式
+        tokens.discard(LARGER)
+    return Display(frozenset(tokens))
 
 
 def from_environ(environ: dict) -> Display:

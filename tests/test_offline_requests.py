@@ -533,3 +533,23 @@ def test_only_the_organisation_s_handlers_may_propose_a_draft(app, handler, make
     assert count(app, Document) == 0
     with app.app_context():
         assert db.session.get(InfoRequest, item.id).status == "received"
+
+
+def test_the_query_code_is_hashed_before_the_write_lock_is_taken(app, handler, monkeypatch):
+    """A password hash takes a tenth of a second of CPU by design: made inside the unit of
+    work, it would hold every other writer (residents, the outbox sender) that long."""
+    from portal.database import _DEPTH_KEY
+    from portal.interaction import submissions
+
+    depths: list[int] = []
+    real = submissions.generate_password_hash
+
+    def noting(code: str) -> str:
+        depths.append(db.session().info.get(_DEPTH_KEY, 0))
+        return real(code)
+
+    monkeypatch.setattr(submissions, "generate_password_hash", noting)
+    with frozen(TODAY):
+        assert register(handler).status_code == 200
+    assert count(app, InfoRequest) == 1
+    assert depths == [0]  # hashed once, with no unit of work open

@@ -96,6 +96,7 @@ def register_request(
         errors["received_on"] = refusal
     if errors:
         raise ValidationError(errors)
+    code_hash = submissions.new_code_hash(form_token)  # before the write lock
     with unit_of_work():
         again = db.session.scalar(
             sa.select(InfoRequest.id).where(InfoRequest.form_token == form_token)
@@ -107,6 +108,7 @@ def register_request(
             channel=channel,
             received_on=received_on,
             received_by=actor.name,
+            code_hash=code_hash,
         )
         if again is None:
             item = db.session.execute(

@@ -80,7 +80,7 @@ def _existing(model: type[Submitted], form_token: str):
     return db.session.scalar(sa.select(model).where(model.form_token == form_token))
 
 
-def _code_hash(form_token: str) -> str:
+def new_code_hash(form_token: str) -> str:
     """The stored hash of a new submission's query code. Made outside the unit of work: a
     password hash takes about a tenth of a second of CPU by design, and every other writer
     (residents, staff, the outbox sender on SQLite) would wait that long for the write lock."""
@@ -105,7 +105,7 @@ def submit_message(
 ) -> Submission:
     """Store a resident's message to organisation ``org_id`` (default: the home one) once
     per form token; returns its tracking number and code."""
-    code_hash = _code_hash(form_token)  # before the write lock: it takes a while
+    code_hash = new_code_hash(form_token)  # before the write lock: it takes a while
     with unit_of_work():
         existing = _existing(Message, form_token)
         stored = existing is None
@@ -139,6 +139,7 @@ def submit_request(
     channel: str = ONLINE,
     received_on: date | None = None,
     received_by: str = APPLICANT,
+    code_hash: str | None = None,
 ) -> Submission:
     """Store an information request addressed to organisation ``org_id`` (default: the home
     one) once per form token and start its statutory clock.
@@ -146,8 +147,9 @@ def submit_request(
     One sent through the portal's form arrives today by ``ONLINE``; one that came by letter,
     fax or in person is registered by a handler (``info_requests.register_request``, its
     ``received_by``) with the day it was received (``received_on``, Art. 31), from which its
-    clock runs and in whose year the annual report counts it."""
-    code_hash = _code_hash(form_token)  # before the write lock: it takes a while
+    clock runs and in whose year the annual report counts it. A caller that holds its own
+    unit of work passes ``code_hash`` (``new_code_hash``), made before it took the lock."""
+    code_hash = code_hash or new_code_hash(form_token)  # before the write lock
     with unit_of_work():
         existing = _existing(InfoRequest, form_token)
         stored = existing is None
@@ -183,7 +185,7 @@ def submit_feedback(
 ) -> Submission:
     """Store a report of an error on a page of organisation ``org_id`` (default: the home
     one) once per form token; its 3-working-day deadline runs from receipt."""
-    code_hash = _code_hash(form_token)  # before the write lock: it takes a while
+    code_hash = new_code_hash(form_token)  # before the write lock: it takes a while
     with unit_of_work():
         existing = _existing(FeedbackReport, form_token)
         stored = existing is None

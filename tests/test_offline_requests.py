@@ -553,3 +553,31 @@ def test_the_query_code_is_hashed_before_the_write_lock_is_taken(app, handler, m
         assert register(handler).status_code == 200
     assert count(app, InfoRequest) == 1
     assert depths == [0]  # hashed once, with no unit of work open
+
+
+def test_the_applicant_s_receipt_names_the_channel_not_an_online_submission(app, handler, client):
+    from tests.test_requester import page_tokens, section, text_of, track
+
+    with frozen(TODAY):
+        number, code = receipt(register(handler).get_data(as_text=True))
+        page = track(client, number, code).get_data(as_text=True)
+        shown = client.post("/track/receipt", data=page_tokens(page)).get_data(as_text=True)
+    printed = text_of(section(shown, "receipt"))
+    assert "提出方式 信函（由本机关工作人员登记）" in printed
+    assert "网上提交" not in printed and "00:00" not in printed
+
+
+def test_a_registration_sent_again_after_the_code_was_replaced_shows_no_dead_code(app, handler):
+    from werkzeug.security import generate_password_hash
+
+    with frozen(TODAY):
+        html = handler.get("/admin/requests/new").get_data(as_text=True)
+        data = {**hidden_fields(html), **form_data(), "organisation": directory_code(app)}
+        number, _ = receipt(handler.post("/admin/requests/new", data=data).get_data(as_text=True))
+        with app.app_context():  # the applicant asked for a new code and has used it
+            item = stored(app, number)
+            db.session.get(InfoRequest, item.id).code_hash = generate_password_hash("NEWCODE1")
+            db.session.commit()
+        again = handler.post("/admin/requests/new", data=data).get_data(as_text=True)
+    assert number in again and "None" not in again
+    assert "已通过“找回查询码”更换" in again

@@ -80,6 +80,7 @@ class Receipt:
     medium: str
     delivery: str
     submitted_at: datetime
+    channel: str  # 网络, or 信函/传真/当面 registered by a handler
     received: date  # the working day it counts as received (Art. 31)
     starts: date  # the day the 20 working days count from: a 补正 moves it (Art. 30)
     due: date
@@ -109,6 +110,7 @@ def receipt(item: InfoRequest) -> Receipt:
         medium=item.medium,
         delivery=item.delivery,
         submitted_at=item.received_at,
+        channel=item.channel,
         received=clock.received,
         starts=clock.starts,
         due=clock.due,

@@ -10,7 +10,8 @@
 
   function pieces(text) {
     var out = [];
-    var sentences = text.replace(/[ \t\u00a0]+/g, " ").split(/(?<=[。！？；!?;\n])/);
+    // Each sentence with its closing mark (no look-behind: older Safari cannot parse it).
+    var sentences = text.replace(/[ \t\u00a0]+/g, " ").match(/[^。！？；!?;\n]+[。！？；!?;\n]*/g) || [];
     var current = "";
     sentences.forEach(function (s) {
       s = s.trim();

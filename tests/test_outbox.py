@@ -522,6 +522,23 @@ def test_asking_for_a_new_code_by_number_cannot_lock_the_resident_out(mail_app, 
     assert submissions.track(sub.tracking_no, newest) is not None
 
 
+def test_a_re_issued_code_unused_for_30_days_no_longer_opens_anything(mail_app, ctx):
+    """A mailed code waits for its first use 30 days (the mail says so), not for ever; the
+    resident's own code keeps working throughout."""
+    from tests.clock import frozen
+
+    with frozen("2026-03-02 10:00"):
+        sub = new_message()
+        assert recovery.recover_code(sub.tracking_no)
+    mailed = re.search(r"查询码：(\w+)", rows()[-1].text_body).group(1)
+    assert "30 天内" in rows()[-1].text_body
+    with frozen("2026-04-02 10:00"):
+        assert submissions.track(sub.tracking_no, mailed) is None
+        assert submissions.track(sub.tracking_no, sub.code) is not None
+    with frozen("2026-03-31 10:00"):
+        assert submissions.track(sub.tracking_no, mailed) is not None
+
+
 def test_a_form_sent_again_never_shows_a_code_that_does_not_work(mail_app, client, clock):
     """Re-posting a submitted form shows its receipt again; once the code was replaced
     (a re-issued code was used), that receipt no longer shows the old code."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -246,7 +246,12 @@ def track(tracking_no: str, code: str) -> Submitted | None:
         return None
     pending_hash = item.pending_code_hash
     current = check_password_hash(item.code_hash, code)
-    pending = check_password_hash(pending_hash or DUMMY_HASH, code) and pending_hash is not None
+    pending = (
+        check_password_hash(pending_hash or DUMMY_HASH, code)
+        and pending_hash is not None
+        and item.pending_code_at is not None
+        and utcnow() - item.pending_code_at <= PENDING_CODE_LIFETIME
+    )
     if pending and not current:
         _adopt_pending(item, pending_hash)
     return item if current or pending else None
@@ -263,3 +268,5 @@ def _adopt_pending(item: Submitted, pending_hash: str | None) -> None:
 
 
 DUMMY_HASH = generate_password_hash("not-a-real-code")
+#: How long a re-issued code may wait for its first use (the mail says 30 天内).
+PENDING_CODE_LIFETIME = timedelta(days=30)

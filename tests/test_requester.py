@@ -44,23 +44,25 @@ D = "%Y年%m月%d日"
 
 # -- helpers ----------------------------------------------------------------------------
 
+#: The request the tests file, as the applicant types it.
+REQUEST = {
+    "applicant_type": "person",
+    "name": "李四海",
+    "id_type": "居民身份证",
+    "id_number": ID_NUMBER,
+    "phone": PHONE,
+    "email": "lisihai@example.com",
+    "description": "2024年东晓街道道路维修资金使用情况",
+    "medium": "电子",
+    "delivery": "电子邮件",
+}
+
 
 def new_request(
     app, key: str, *, on: date = RECEIVED, org_id: int | None = None, **fields: str
 ) -> tuple:
     """(id, tracking number, query code) of a request received on ``on``."""
-    data = {
-        "applicant_type": "person",
-        "name": "李四海",
-        "id_type": "居民身份证",
-        "id_number": ID_NUMBER,
-        "phone": PHONE,
-        "email": "lisihai@example.com",
-        "description": "2024年东晓街道道路维修资金使用情况",
-        "medium": "电子",
-        "delivery": "电子邮件",
-        **fields,
-    }
+    data = {**REQUEST, **fields}
     with app.app_context(), frozen(on):
         sub = submissions.submit_request(data, form_token=key, org_id=org_id)
         item = db.session.scalar(
@@ -500,18 +502,7 @@ def directory_name(app) -> str:
 def request_form(client) -> dict[str, str]:
     html = client.get("/requests/new").get_data(as_text=True)
     fields = dict(re.findall(r'name="(csrf_token|form_token|rendered)"[^>]*value="([^"]*)"', html))
-    return {
-        **fields,
-        "applicant_type": "person",
-        "name": "李四海",
-        "id_type": "居民身份证",
-        "id_number": ID_NUMBER,
-        "phone": PHONE,
-        "email": "lisihai@example.com",
-        "description": "2024年东晓街道道路维修资金使用情况",
-        "medium": "电子",
-        "delivery": "电子邮件",
-    }
+    return {**fields, **REQUEST}
 
 
 def test_the_receipt_after_submitting_has_the_dates_and_no_code_in_print(app, client):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from portal.disclosure import guide, listing
 from portal.disclosure.editing import KEY_RE
@@ -18,7 +18,7 @@ from portal.interaction.models import InfoRequest
 from portal.orgs import directory
 from portal.reports import publication
 from portal.reports.annual import APPLICANT_COLUMNS
-from portal.reports.export import report_csv
+from portal.reports.export import csv_download, report_csv
 from portal.reports.figures import FIRST_YEAR
 from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS, DisclosureReport
 from portal.states import DocumentStatus
@@ -225,14 +225,4 @@ def annual_csv(year: int):
     """A published report's figures, as published, as CSV (UTF-8 with BOM, opens in Excel)."""
     org, row, _ = _published_report(year)
     body = report_csv(publication.frozen(row), org.name, published=row)
-    name = f"annual-report-{year}-published.csv"
-    if not org.is_home:
-        name = f"annual-report-{org.code}-{year}-published.csv"
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return csv_download(body, None if org.is_home else org.code, year, "published")

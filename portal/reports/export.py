@@ -7,6 +7,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from flask import Response
+
 from portal.reports.annual import APPLICANT_COLUMNS, AnnualReport
 from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS, DisclosureReport
 from portal.timeutil import to_local
@@ -138,3 +140,17 @@ def _review_groups() -> list[tuple[str, str]]:
     return [
         (key, label if key == "review" else f"行政诉讼·{label}") for key, label in REVIEW_GROUPS
     ]
+
+
+def csv_download(body: str, org_code: str | None, year: int, suffix: str = "") -> Response:
+    """``body`` (from ``report_csv``) as a file to save: ``annual-report[-ORG]-YEAR[-suffix].csv``
+    (the organisation's code only for an organisation other than the home one)."""
+    name = "-".join(str(p) for p in ("annual-report", org_code, year, suffix) if p)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -4,11 +4,11 @@ CSV (the home organisation's at the root, another's under ``/org/<code>/``), and
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 
 from portal.orgs import directory
 from portal.reports import annual, publication, snapshot
-from portal.reports.export import report_csv
+from portal.reports.export import csv_download, report_csv
 from portal.reports.figures import valid_year
 from portal.reports.models import REVIEW_GROUPS, REVIEW_RESULTS
 from portal.reports.platform import platform_summary as count_platform
@@ -56,15 +56,7 @@ def annual_report_csv(year: int):
     """Download an organisation's report for a year as CSV (UTF-8 with BOM, opens in Excel)."""
     org = directory.current()
     body = report_csv(annual.build(_year(year), org.id), org.name)
-    name = f"annual-report-{year}.csv" if org.is_home else f"annual-report-{org.code}-{year}.csv"
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return csv_download(body, None if org.is_home else org.code, year)
 
 
 @bp.get("/annual/<int:year>/platform")
